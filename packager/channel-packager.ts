@@ -1,0 +1,145 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from '../server/logger';
+import { FragmentSplitter } from './fragment-splitter';
+import { MediaPlaylist, type MediaPlaylistOptions } from './media-playlist';
+import { renderMultivariantPlaylist, renditionReport, renderMediaPlaylist, type VariantInfo } from './playlist-writer';
+
+export interface RenditionSummary {
+  name: string;
+  width: number;
+  height: number;
+  bandwidth: number;
+  frameRate: number;
+  codecs: string[];
+}
+
+interface Rendition {
+  name: string;
+  playlist: MediaPlaylist;
+  nominalBandwidth: number;
+  stream?: Readable;
+}
+
+/**
+ * One channel's renditions: feeds each rendition's fMP4 stream into its
+ * playlist and answers for the channel as a whole (multivariant playlist,
+ * rendition reports, live or not).
+ */
+export class ChannelPackager {
+  private readonly renditions = new Map<string, Rendition>();
+  /** Renditions of the current (or last) broadcast, in ladder order. */
+  private active: string[] = [];
+  private publishId?: string;
+  private live = false;
+
+  constructor(
+    readonly channel: string,
+    private readonly playlistOptions: MediaPlaylistOptions,
+    private readonly log: Logger,
+    private readonly onLiveChange: (live: boolean, publishId: string | null) => void,
+  ) {}
+
+  get isLive() {
+    return this.live;
+  }
+
+  get currentPublishId() {
+    return this.publishId ?? null;
+  }
+
+  /** Feeds one rendition's byte stream of one ffmpeg run. */
+  attach(publishId: string, name: string, stream: Readable, nominalBandwidth: number): void {
+    if (publishId !== this.publishId) {
+      this.publishId = publishId;
+      this.active = [];
+    }
+    if (!this.active.includes(name)) this.active.push(name);
+    let r = this.renditions.get(name);
+    if (!r) {
+      r = { name, playlist: new MediaPlaylist(this.playlistOptions), nominalBandwidth };
+      this.renditions.set(name, r);
+    }
+    r.nominalBandwidth = nominalBandwidth;
+    r.stream = stream;
+    const rendition = r;
+    const splitter = new FragmentSplitter({
+      onInit: (bytes, info) => {
+        if (!info.video) this.log.warn({ rendition: name }, 'rendition has no video track');
+        rendition.playlist.startStream(bytes, info);
+      },
+      onFragment: (fragment) => {
+        rendition.playlist.addFragment(fragment);
+        if (!this.live && this.active.every((n) => this.renditions.get(n)?.playlist.hasContent && !this.renditions.get(n)?.playlist.ended)) {
+          this.setLive(true);
+        }
+      },
+    });
+    stream.on('data', (chunk: Buffer) => {
+      if (rendition.stream !== stream) return;
+      try {
+        splitter.push(chunk);
+      } catch (err) {
+        this.log.error({ rendition: name, err: (err as Error).message }, 'dropping corrupt rendition stream');
+        stream.destroy();
+      }
+    });
+    stream.on('error', (err) => this.log.warn({ rendition: name, err: err.message }, 'rendition stream error'));
+  }
+
+  /** The broadcast is over: every playlist gets ENDLIST. */
+  end(): void {
+    for (const name of this.active) this.renditions.get(name)?.playlist.end();
+    this.setLive(false);
+  }
+
+  playlist(name: string): MediaPlaylist | undefined {
+    return this.active.includes(name) || this.renditions.has(name) ? this.renditions.get(name)?.playlist : undefined;
+  }
+
+  renderMedia(name: string, skip: boolean): string | undefined {
+    const pl = this.playlist(name);
+    if (!pl) return undefined;
+    const reports = this.active
+      .filter((n) => n !== name)
+      .map((n) => renditionReport(n, this.renditions.get(n)!.playlist))
+      .filter((r) => r !== undefined);
+    return renderMediaPlaylist(pl, { skip, reports });
+  }
+
+  summaries(): RenditionSummary[] {
+    return this.active.flatMap((name) => {
+      const r = this.renditions.get(name)!;
+      const info = r.playlist.init?.info;
+      if (!info) return [];
+      const measured = r.playlist.peakBitrate;
+      return [{
+        name,
+        width: info.video?.width ?? 0,
+        height: info.video?.height ?? 0,
+        // The measured peak once a segment exists: what a player must really sustain.
+        bandwidth: Math.round(measured > 0 ? measured : r.nominalBandwidth),
+        frameRate: Math.round(r.playlist.frameRate * 1000) / 1000,
+        codecs: info.tracks.filter((t) => t.kind !== 'other').map((t) => t.codec),
+      }];
+    });
+  }
+
+  renderMultivariant(): string | undefined {
+    const variants: VariantInfo[] = this.summaries();
+    return variants.length ? renderMultivariantPlaylist(variants) : undefined;
+  }
+
+  /** Releases blocked requests and detaches streams (server stopping). */
+  close(): void {
+    for (const r of this.renditions.values()) {
+      r.playlist.close();
+      r.stream = undefined;
+    }
+  }
+
+  private setLive(live: boolean) {
+    if (live === this.live) return;
+    this.live = live;
+    this.onLiveChange(live, this.publishId ?? null);
+  }
+}

@@ -1,0 +1,256 @@
+import type { InitInfo } from './mp4-boxes';
+import type { Fragment } from './fragment-splitter';
+
+export interface Part {
+  /** Global, ever-increasing id within this playlist: the part's URI names it, so a preload hint stays valid across a segment cut. */
+  id: number;
+  duration: number;
+  independent: boolean;
+  bytes: Buffer;
+}
+
+export interface Segment {
+  msn: number;
+  parts: Part[];
+  /** Seconds. */
+  duration: number;
+  /** Media time of the first sample, seconds. */
+  start: number;
+  discontinuity: boolean;
+  initId: number;
+  /** Wall clock of the first sample, ms since epoch (EXT-X-PROGRAM-DATE-TIME). */
+  programDateTime: number;
+  complete: boolean;
+  /** The whole segment, set when complete. */
+  bytes?: Buffer;
+}
+
+export interface MediaPlaylistOptions {
+  partTarget: number;
+  segmentTarget: number;
+  windowSegments: number;
+  /** A token in every media URI so URIs from an earlier server run are never confused with new ones by a cache. */
+  epoch: string;
+  /** Injectable clock for tests. */
+  now?: () => number;
+}
+
+type Waiter = { ready: () => boolean; resolve: (ready: boolean) => void; timer: NodeJS.Timeout };
+
+/**
+ * One rendition's live playlist state: an in-memory window of segments built
+ * from parts (one fMP4 fragment each), cut on keyframes, plus the requests
+ * blocked until a part exists. Rendering lives in playlist-writer.ts.
+ */
+export class MediaPlaylist {
+  readonly segments: Segment[] = [];
+  current?: Segment;
+  ended = false;
+  discontinuitySequence = 0;
+  init?: { id: number; bytes: Buffer; info: InitInfo };
+  /** Peak and average bitrate over the window, bits/s. */
+  peakBitrate = 0;
+
+  private nextMsn = 0;
+  private nextPartId = 0;
+  private readonly inits = new Map<number, Buffer>();
+  private readonly parts = new Map<number, { part: Part; segment: Segment }>();
+  private readonly waiters = new Set<Waiter>();
+  private pendingDiscontinuity = false;
+  private clockAnchor?: { media: number; wall: number };
+  private frames = { count: 0, seconds: 0 };
+  private readonly now: () => number;
+
+  constructor(private readonly opts: MediaPlaylistOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get partTarget() {
+    return this.opts.partTarget;
+  }
+
+  get epoch() {
+    return this.opts.epoch;
+  }
+
+  /** A new fMP4 stream begins (a publish, or ffmpeg restarted): new init, and a discontinuity if anything came before. */
+  startStream(bytes: Buffer, info: InitInfo): void {
+    this.closeSegment();
+    const id = (this.init?.id ?? -1) + 1;
+    this.init = { id, bytes, info };
+    this.inits.set(id, bytes);
+    this.pendingDiscontinuity = this.nextMsn > 0;
+    this.clockAnchor = undefined;
+    this.ended = false;
+  }
+
+  addFragment(f: Fragment): void {
+    if (!this.init || this.ended) return;
+    const cur = this.current;
+    if (!cur) {
+      if (!f.independent) return; // a segment must open on a keyframe
+      this.openSegment(f);
+    } else if (f.independent && cur.duration >= this.opts.segmentTarget - 0.001) {
+      this.closeSegment();
+      this.openSegment(f);
+    }
+    const seg = this.current!;
+    const part: Part = { id: this.nextPartId++, duration: f.duration, independent: f.independent, bytes: f.bytes };
+    seg.parts.push(part);
+    seg.duration += f.duration;
+    this.frames.count += f.samples;
+    this.frames.seconds += f.duration;
+    this.parts.set(part.id, { part, segment: seg });
+    this.notify();
+  }
+
+  /** The publisher is gone: the last segment is closed and ENDLIST written. */
+  end(): void {
+    this.closeSegment();
+    this.ended = true;
+    this.notify();
+  }
+
+  /** Measured frame rate of the video track, 0 before any sample. */
+  get frameRate(): number {
+    return this.frames.seconds > 0 ? this.frames.count / this.frames.seconds : 0;
+  }
+
+  /** EXT-X-TARGETDURATION: no segment's rounded duration may exceed it. */
+  get targetDuration(): number {
+    let max = Math.ceil(this.opts.segmentTarget);
+    for (const s of this.segments) max = Math.max(max, Math.round(s.duration));
+    if (this.current) max = Math.max(max, Math.round(this.current.duration));
+    return max;
+  }
+
+  get mediaSequence(): number {
+    return this.segments[0]?.msn ?? this.current?.msn ?? this.nextMsn;
+  }
+
+  /** The last segment with any content (the in-progress one if it has parts). */
+  get lastSegment(): Segment | undefined {
+    return this.current?.parts.length ? this.current : this.segments[this.segments.length - 1];
+  }
+
+  get hasContent(): boolean {
+    return this.parts.size > 0;
+  }
+
+  /** The next part's id (EXT-X-PRELOAD-HINT), or undefined once ended. */
+  get nextPartIdHint(): number | undefined {
+    return this.ended || !this.init ? undefined : this.nextPartId;
+  }
+
+  /**
+   * Has the playlist reached part `part` of segment `msn` or later? Without
+   * `part`: does it hold segment `msn` (or a later one) complete?
+   */
+  reached(msn: number, part?: number): boolean {
+    if (part === undefined) {
+      const done = this.segments[this.segments.length - 1];
+      return done !== undefined && done.msn >= msn;
+    }
+    const last = this.lastSegment;
+    if (!last) return false;
+    return last.msn > msn || (last.msn === msn && last.parts.length > part);
+  }
+
+  /** The MSN a blocking request may ask for at most (last + 2). */
+  get maxRequestableMsn(): number {
+    return (this.lastSegment?.msn ?? this.nextMsn) + 2;
+  }
+
+  /** Resolves true once `ready()` holds, false after `timeoutMs` or when ended without it. */
+  waitFor(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (ready()) return Promise.resolve(true);
+    if (this.ended) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        ready,
+        resolve: (ok) => {
+          clearTimeout(waiter.timer);
+          this.waiters.delete(waiter);
+          resolve(ok);
+        },
+        timer: setTimeout(() => waiter.resolve(false), timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  getPart(id: number): Part | undefined {
+    return this.parts.get(id)?.part;
+  }
+
+  getSegment(msn: number): Segment | undefined {
+    return this.segments.find((s) => s.msn === msn);
+  }
+
+  getInit(id: number): Buffer | undefined {
+    return this.inits.get(id);
+  }
+
+  /** Releases every blocked request (server stopping). */
+  close(): void {
+    for (const w of [...this.waiters]) w.resolve(false);
+  }
+
+  private openSegment(f: Fragment) {
+    if (!this.clockAnchor) this.clockAnchor = { media: f.start, wall: this.now() - f.duration * 1000 };
+    this.current = {
+      msn: this.nextMsn++,
+      parts: [],
+      duration: 0,
+      start: f.start,
+      discontinuity: this.pendingDiscontinuity,
+      initId: this.init!.id,
+      programDateTime: this.clockAnchor.wall + (f.start - this.clockAnchor.media) * 1000,
+      complete: false,
+    };
+    this.pendingDiscontinuity = false;
+  }
+
+  private closeSegment() {
+    const seg = this.current;
+    this.current = undefined;
+    if (!seg || seg.parts.length === 0) {
+      if (seg) this.nextMsn = seg.msn; // an empty segment gives its number back
+      return;
+    }
+    seg.complete = true;
+    seg.bytes = Buffer.concat(seg.parts.map((p) => p.bytes));
+    // Parts become views into the segment so the window holds each byte once.
+    let off = 0;
+    for (const p of seg.parts) {
+      p.bytes = seg.bytes.subarray(off, off + p.bytes.length);
+      off += p.bytes.length;
+    }
+    this.segments.push(seg);
+    if (seg.duration > 0) this.peakBitrate = Math.max(this.peakBitrate, (seg.bytes.length * 8) / seg.duration);
+    this.trim();
+  }
+
+  private trim() {
+    while (this.segments.length > this.opts.windowSegments) {
+      const old = this.segments.shift()!;
+      if (old.discontinuity) this.discontinuitySequence++;
+      for (const p of old.parts) this.parts.delete(p.id);
+    }
+    const liveInits = new Set(this.segments.map((s) => s.initId));
+    if (this.init) liveInits.add(this.init.id);
+    for (const id of this.inits.keys()) if (!liveInits.has(id)) this.inits.delete(id);
+    // Peak over the window: recompute so an old spike ages out.
+    this.peakBitrate = 0;
+    for (const s of this.segments) {
+      if (s.duration > 0 && s.bytes) this.peakBitrate = Math.max(this.peakBitrate, (s.bytes.length * 8) / s.duration);
+    }
+  }
+
+  private notify() {
+    for (const w of [...this.waiters]) {
+      if (w.ready()) w.resolve(true);
+      else if (this.ended) w.resolve(false);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import pino from 'pino';
+import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
+import { Packager } from './packager';
+import { parseInit } from './mp4-boxes';
+
+/** Real ffmpeg output (the same fMP4 flags the transcoder uses), fed in odd-sized chunks. */
+function makeFmp4(seconds: number, gop: number): Buffer {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lr-pkg-')), 'a.mp4');
+  execFileSync(resolveFfmpegPath(), [
+    '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
+    '-c:a', 'aac', '-b:a', '64k', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '150000', out,
+  ]);
+  return fs.readFileSync(out);
+}
+
+function feed(bytes: Buffer, stream: PassThrough) {
+  let off = 0;
+  let step = 7;
+  while (off < bytes.length) {
+    stream.write(bytes.subarray(off, off + step));
+    off += step;
+    step = (step * 31) % 9973 + 1;
+  }
+}
+
+describe('packager on real ffmpeg fMP4', () => {
+  const log = pino({ level: 'silent' });
+  const fmp4 = makeFmp4(6, 30);
+
+  it('reads codecs and sizes from the init segment', () => {
+    const info = parseInit(fmp4);
+    expect(info.video?.codec).toMatch(/^avc1\.[0-9a-f]{6}$/);
+    expect(info.audio?.codec).toBe('mp4a.40.2');
+    expect(info.video?.width).toBe(320);
+    expect(info.video?.height).toBe(180);
+  });
+
+  it('cuts keyframe-aligned segments from sub-target parts and writes LL-HLS tags', () => {
+    const events: boolean[] = [];
+    const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 4, blockingTimeoutTargets: 3 }, log, (_c, live) => events.push(live));
+    const s = new PassThrough();
+    p.attach('live', 'pub1', 'source', s, 1_000_000);
+    feed(fmp4, s);
+    const ch = p.channel('live')!;
+    expect(events).toEqual([true]);
+    const pl = ch.playlist('source')!;
+    // 6 s at 1 s GOP: 5 complete segments, window keeps 4, the sixth is in progress.
+    expect(pl.segments.length).toBe(4);
+    expect(pl.mediaSequence).toBe(1);
+    for (const seg of pl.segments) {
+      expect(seg.parts[0].independent).toBe(true);
+      expect(seg.duration).toBeCloseTo(1, 2);
+      for (const part of seg.parts) expect(part.duration).toBeLessThanOrEqual(0.2 + 1e-9);
+    }
+    const text = ch.renderMedia('source', false)!;
+    expect(text).toContain('#EXT-X-TARGETDURATION:1');
+    expect(text).toContain('#EXT-X-PART-INF:PART-TARGET=0.20000');
+    expect(text).toMatch(/CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6\.000,PART-HOLD-BACK=0\.600,HOLD-BACK=3\.000/);
+    expect(text).toContain('#EXT-X-MEDIA-SEQUENCE:1');
+    expect(text).toMatch(/#EXT-X-MAP:URI="init-[0-9a-f]+-0\.mp4"/);
+    expect(text).toMatch(/#EXT-X-PROGRAM-DATE-TIME:\d{4}-\d\d-\d\dT/);
+    expect(text).toMatch(/#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-[0-9a-f]+-\d+\.m4s"/);
+    expect(text).not.toContain('#EXT-X-ENDLIST');
+    // Parts of old segments are dropped from the listing (more than 3 target durations back).
+    const firstListedPart = text.indexOf('#EXT-X-PART:');
+    expect(text.indexOf('#EXTINF')).toBeLessThan(firstListedPart);
+
+    ch.end();
+    expect(events).toEqual([true, false]);
+    expect(ch.renderMedia('source', false)).toMatch(/#EXT-X-ENDLIST\n$/);
+    expect(ch.renderMedia('source', false)).not.toContain('PRELOAD-HINT');
+  });
+
+  it('continues with a discontinuity and a new map when the stream comes back', () => {
+    const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3 }, log, () => {});
+    const a = new PassThrough();
+    p.attach('live', 'pub1', 'source', a, 1);
+    feed(fmp4, a);
+    p.end('live');
+    const b = new PassThrough();
+    p.attach('live', 'pub2', 'source', b, 1);
+    feed(fmp4, b);
+    const text = p.channel('live')!.renderMedia('source', false)!;
+    expect(text).not.toContain('ENDLIST');
+    expect(text.match(/#EXT-X-DISCONTINUITY\n/g)).toHaveLength(1);
+    expect(text.match(/#EXT-X-MAP/g)).toHaveLength(2);
+    const msns = p.channel('live')!.playlist('source')!.segments.map((s) => s.msn);
+    expect(msns).toEqual([...msns].sort((x, y) => x - y));
+  });
+
+  it('skips old segments in a delta update', () => {
+    const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3 }, log, () => {});
+    const s = new PassThrough();
+    p.attach('live', 'pub1', 'source', s, 1);
+    feed(makeFmp4(10, 30), s);
+    const full = p.channel('live')!.renderMedia('source', false)!;
+    const delta = p.channel('live')!.renderMedia('source', true)!;
+    const skipped = Number(/#EXT-X-SKIP:SKIPPED-SEGMENTS=(\d+)/.exec(delta)![1]);
+    expect(skipped).toBeGreaterThan(0);
+    expect(full.match(/#EXTINF/g)!.length - delta.match(/#EXTINF/g)!.length).toBe(skipped);
+    // What stays covers at least CAN-SKIP-UNTIL (6 s).
+    const kept = [...delta.matchAll(/#EXTINF:([\d.]+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+    expect(kept).toBeGreaterThanOrEqual(5);
+  });
+
+  it('answers blocked waits when the part arrives, and times out otherwise', async () => {
+    const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3 }, log, () => {});
+    const s = new PassThrough();
+    p.attach('live', 'pub1', 'source', s, 1);
+    const half = fmp4.subarray(0, Math.floor(fmp4.length / 2));
+    feed(half, s);
+    const pl = p.channel('live')!.playlist('source')!;
+    const last = pl.lastSegment!;
+    const waiting = pl.waitFor(() => pl.reached(last.msn + 1, 0), 5000);
+    const timingOut = pl.waitFor(() => pl.reached(last.msn + 50, 0), 50);
+    feed(fmp4.subarray(half.length), s);
+    await expect(waiting).resolves.toBe(true);
+    await expect(timingOut).resolves.toBe(false);
+  });
+});

@@ -1,0 +1,44 @@
+import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { HlsConfig } from '../server/config-schema';
+import type { Logger } from '../server/logger';
+import { ChannelPackager } from './channel-packager';
+
+/** Our LL-HLS origin: one ChannelPackager per channel that has ever gone live in this run. */
+export class Packager {
+  private readonly channels = new Map<string, ChannelPackager>();
+  /** Distinguishes this server run's media URIs from an earlier run's. */
+  readonly epoch = crypto.randomBytes(3).toString('hex');
+
+  constructor(
+    private readonly config: HlsConfig,
+    private readonly log: Logger,
+    private readonly onLiveChange: (channel: string, live: boolean, publishId: string | null) => void,
+  ) {}
+
+  channel(name: string): ChannelPackager | undefined {
+    return this.channels.get(name);
+  }
+
+  attach(channel: string, publishId: string, rendition: string, stream: Readable, nominalBandwidth: number): void {
+    let cp = this.channels.get(channel);
+    if (!cp) {
+      cp = new ChannelPackager(
+        channel,
+        { partTarget: this.config.partTarget, segmentTarget: this.config.segmentTarget, windowSegments: this.config.windowSegments, epoch: this.epoch },
+        this.log.child({ channel }),
+        (live, publishId) => this.onLiveChange(channel, live, publishId),
+      );
+      this.channels.set(channel, cp);
+    }
+    cp.attach(publishId, rendition, stream, nominalBandwidth);
+  }
+
+  end(channel: string): void {
+    this.channels.get(channel)?.end();
+  }
+
+  stop(): void {
+    for (const cp of this.channels.values()) cp.close();
+  }
+}

@@ -1,0 +1,43 @@
+import { loadConfig, parseConfig } from './config-loader';
+
+describe('config', () => {
+  it('runs on embedded defaults', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.rtmp.port).toBe(1935);
+    expect(c.http.port).toBe(8000);
+    expect(c.dataDir).toBe('./data');
+    expect(c.defaultChannel).toBe('live');
+    expect(c.hls.partTarget).toBeGreaterThanOrEqual(0.2);
+    expect(c.hls.partTarget).toBeLessThanOrEqual(0.333);
+    expect(Object.isFrozen(c.hls)).toBe(true);
+  });
+
+  it('takes LIVEROOM_ environment variables', () => {
+    const c = loadConfig({ env: { LIVEROOM_RTMP_PORT: '2935', LIVEROOM_HTTP_PORT: '9000', LIVEROOM_DATA_DIR: '/tmp/x', LIVEROOM_STREAM_KEY: 'abcdefgh1234' } });
+    expect(c.rtmp.port).toBe(2935);
+    expect(c.http.port).toBe(9000);
+    expect(c.dataDir).toBe('/tmp/x');
+    expect(c.streamKey).toBe('abcdefgh1234');
+  });
+
+  it('names the bad key in one line', () => {
+    expect(() => loadConfig({ env: { LIVEROOM_HTTP_PORT: 'eighty' } })).toThrow(/LIVEROOM_HTTP_PORT.*http\.port/);
+    expect(() => loadConfig({ env: { LIVEROOM_HTTP_PORT: '70000' } })).toThrow(/'http\.port'/);
+    expect(() => parseConfig({ rtmp: { prot: 1 } })).toThrow(/unknown setting 'rtmp\.prot'/);
+    expect(() => parseConfig({ hls: { partTarget: 1.5, segmentTarget: 1 } })).toThrow(/'hls.partTarget' \(1.5\) must be below 'hls.segmentTarget'/);
+    expect(() => loadConfig({ env: { LIVEROOM_STREAM_KEY: 'short' } })).toThrow(/'streamKey'/);
+  });
+
+  it('reads a JSON file before the environment', () => {
+    const fs = require('node:fs');
+    const os = require('node:os');
+    const path = require('node:path');
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lr-')), 'c.json');
+    fs.writeFileSync(f, JSON.stringify({ http: { port: 8100 }, rtmp: { port: 1940 } }));
+    const c = loadConfig({ file: f, env: { LIVEROOM_RTMP_PORT: '1950' } });
+    expect(c.http.port).toBe(8100);
+    expect(c.rtmp.port).toBe(1950);
+    fs.writeFileSync(f, '{oops');
+    expect(() => loadConfig({ file: f, env: {} })).toThrow(/not valid JSON/);
+  });
+});

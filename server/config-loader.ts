@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { configSchema, type LiveroomConfig, type LiveroomConfigInput } from './config-schema';
+import { configError } from './errors';
+
+/** Environment variables and the config key each one sets (all prefixed LIVEROOM_). */
+export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' }> = {
+  LIVEROOM_DATA_DIR: { key: 'dataDir', type: 'string' },
+  LIVEROOM_DEFAULT_CHANNEL: { key: 'defaultChannel', type: 'string' },
+  LIVEROOM_STREAM_KEY: { key: 'streamKey', type: 'string' },
+  LIVEROOM_LOG_LEVEL: { key: 'logLevel', type: 'string' },
+  LIVEROOM_RTMP_PORT: { key: 'rtmp.port', type: 'number' },
+  LIVEROOM_RTMP_HOST: { key: 'rtmp.host', type: 'string' },
+  LIVEROOM_HTTP_PORT: { key: 'http.port', type: 'number' },
+  LIVEROOM_HTTP_HOST: { key: 'http.host', type: 'string' },
+  LIVEROOM_PUBLIC_URL: { key: 'http.publicUrl', type: 'string' },
+  LIVEROOM_CORS_ORIGIN: { key: 'http.corsOrigin', type: 'string' },
+  LIVEROOM_PART_TARGET: { key: 'hls.partTarget', type: 'number' },
+  LIVEROOM_SEGMENT_TARGET: { key: 'hls.segmentTarget', type: 'number' },
+  LIVEROOM_PROFILE: { key: 'transcoder.defaultProfile', type: 'string' },
+};
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown) {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
+    node = node[p] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv, into: Record<string, unknown>) {
+  for (const [name, { key, type }] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (type === 'number') {
+      const n = Number(raw);
+      if (!Number.isFinite(n)) throw configError(`${name}=${JSON.stringify(raw)} is not a number (sets '${key}')`);
+      setPath(into, key, n);
+    } else {
+      setPath(into, key, raw);
+    }
+  }
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  const key = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const prefix = key ? `${key}.` : '';
+    return `unknown setting ${issue.keys.map((k) => `'${prefix}${k}'`).join(', ')}`;
+  }
+  if (issue.code === 'custom') return issue.message;
+  return `'${key}': ${issue.message}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates an object against the schema; throws LR_CONFIG_INVALID naming the first bad key. */
+export function parseConfig(input: unknown): LiveroomConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw configError(`invalid configuration: ${describe(result.error.issues[0])}`);
+  return deepFreeze(result.data);
+}
+
+export interface LoadOptions {
+  /** A JSON config file; LIVEROOM_CONFIG names one when unset. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Applied last (tests, the CLI's flags). */
+  overrides?: LiveroomConfigInput;
+}
+
+/** File, then environment, then overrides; validated and frozen. */
+export function loadConfig(opts: LoadOptions = {}): LiveroomConfig {
+  const env = opts.env ?? process.env;
+  const merged: Record<string, unknown> = {};
+  const file = opts.file ?? env.LIVEROOM_CONFIG;
+  if (file) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.resolve(file), 'utf8');
+    } catch (err) {
+      throw configError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    try {
+      Object.assign(merged, JSON.parse(text));
+    } catch (err) {
+      throw configError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  fromEnv(env, merged);
+  mergeDeep(merged, (opts.overrides ?? {}) as Record<string, unknown>);
+  return parseConfig(merged);
+}
+
+function mergeDeep(target: Record<string, unknown>, source: Record<string, unknown>) {
+  for (const [k, v] of Object.entries(source)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      if (typeof target[k] !== 'object' || target[k] === null) target[k] = {};
+      mergeDeep(target[k] as Record<string, unknown>, v as Record<string, unknown>);
+    } else if (v !== undefined) {
+      target[k] = v;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The short list of events the modules exchange, with their payloads. The
+ * composition root (server/liveroom.ts) is the only place that wires them.
+ */
+
+/** A live FLV feed of the publisher, starting with headers and the last GOP. */
+export interface FlvFeed {
+  readonly stream: Readable;
+  /** Detaches from the publisher and ends the stream. */
+  close(): void;
+}
+
+export interface SourceInfo {
+  width: number;
+  height: number;
+  frameRate: number;
+  videoCodec: string;
+  audioCodec: string;
+  /** kbit/s announced by the publisher (onMetaData), 0 when unknown. */
+  videoKbps: number;
+  audioKbps: number;
+}
+
+export interface PublishStarted {
+  channel: string;
+  publishId: string;
+  startedAt: number;
+  remoteAddress: string;
+  /** Opens a new FLV feed of this publish (one per ffmpeg run). */
+  openFeed(): FlvFeed;
+  /** What the publisher announced; zeros until its metadata arrived. */
+  source(): SourceInfo;
+}
+
+export interface PublishEnded {
+  channel: string;
+  publishId: string;
+  reason: 'publisher-left' | 'kicked' | 'server-stopping';
+}
+
+export interface PublishRejected {
+  remoteAddress: string;
+  reason: 'unknown-key' | 'wrong-app' | 'already-live' | 'malformed';
+}
+
+/** One rendition's fragmented-MP4 byte stream from one ffmpeg run. */
+export interface RenditionOutput {
+  channel: string;
+  publishId: string;
+  rendition: string;
+  /** Bytes: ftyp+moov, then moof+mdat fragments. Ends when ffmpeg ends. */
+  stream: Readable;
+}
+
+export interface TranscoderExited {
+  channel: string;
+  publishId: string;
+  code: number | null;
+  signal: string | null;
+  willRestart: boolean;
+}
+
+export interface ChannelState {
+  channel: string;
+  live: boolean;
+  publishId: string | null;
+  since: number;
+}
+
+export type LiveroomEvents = {
+  'publish:started': (e: PublishStarted) => void;
+  'publish:ended': (e: PublishEnded) => void;
+  'publish:rejected': (e: PublishRejected) => void;
+  'rendition:output': (e: RenditionOutput) => void;
+  'transcoder:exited': (e: TranscoderExited) => void;
+  /** The packager has a playable playlist (live) or wrote ENDLIST (offline). */
+  'channel:state': (e: ChannelState) => void;
+};
