@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from '../server/logger';
 import { FragmentSplitter } from './fragment-splitter';
 import { MediaPlaylist, type MediaPlaylistOptions } from './media-playlist';
+import { SegmentClock } from './segment-clock';
 import { renderMultivariantPlaylist, renditionReport, renderMediaPlaylist, type VariantInfo } from './playlist-writer';
 
 export interface RenditionSummary {
@@ -31,10 +32,12 @@ export class ChannelPackager {
   private active: string[] = [];
   private publishId?: string;
   private live = false;
+  /** Segment boundaries of the current ffmpeg run, shared by its renditions. */
+  private clock?: { run: string; clock: SegmentClock };
 
   constructor(
     readonly channel: string,
-    private readonly playlistOptions: MediaPlaylistOptions,
+    private readonly playlistOptions: Omit<MediaPlaylistOptions, 'name'>,
     private readonly log: Logger,
     private readonly onLiveChange: (live: boolean, publishId: string | null) => void,
   ) {}
@@ -47,8 +50,8 @@ export class ChannelPackager {
     return this.publishId ?? null;
   }
 
-  /** Feeds one rendition's byte stream of one ffmpeg run. */
-  attach(publishId: string, name: string, stream: Readable, nominalBandwidth: number): void {
+  /** Feeds one rendition's byte stream of one ffmpeg run (`run` names the run; its renditions share a segment clock). */
+  attach(publishId: string, run: string, name: string, stream: Readable, nominalBandwidth: number): void {
     if (publishId !== this.publishId) {
       this.publishId = publishId;
       this.active = [];
@@ -56,19 +59,24 @@ export class ChannelPackager {
     if (!this.active.includes(name)) this.active.push(name);
     let r = this.renditions.get(name);
     if (!r) {
-      r = { name, playlist: new MediaPlaylist(this.playlistOptions), nominalBandwidth };
+      r = { name, playlist: new MediaPlaylist({ ...this.playlistOptions, name }), nominalBandwidth };
       this.renditions.set(name, r);
     }
     r.nominalBandwidth = nominalBandwidth;
     r.stream = stream;
     const rendition = r;
+    if (this.clock?.run !== run) {
+      const next = Math.max(0, ...[...this.renditions.values()].map((x) => (x.playlist.lastSegment?.msn ?? -1) + 1));
+      this.clock = { run, clock: new SegmentClock(this.playlistOptions.segmentTarget, next) };
+    }
+    const clock = this.clock.clock;
     const splitter = new FragmentSplitter({
       onInit: (bytes, info) => {
         if (!info.video) this.log.warn({ rendition: name }, 'rendition has no video track');
         rendition.playlist.startStream(bytes, info);
       },
       onFragment: (fragment) => {
-        rendition.playlist.addFragment(fragment);
+        rendition.playlist.addFragment(fragment, clock);
         if (!this.live && this.active.every((n) => this.renditions.get(n)?.playlist.hasContent && !this.renditions.get(n)?.playlist.ended)) {
           this.setLive(true);
         }

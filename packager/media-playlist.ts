@@ -1,5 +1,6 @@
 import type { InitInfo } from './mp4-boxes';
 import type { Fragment } from './fragment-splitter';
+import type { SegmentClock } from './segment-clock';
 
 export interface Part {
   /** Global, ever-increasing id within this playlist: the part's URI names it, so a preload hint stays valid across a segment cut. */
@@ -26,13 +27,13 @@ export interface Segment {
 }
 
 export interface MediaPlaylistOptions {
+  /** The rendition's name. */
+  name: string;
   partTarget: number;
   segmentTarget: number;
   windowSegments: number;
   /** A token in every media URI so URIs from an earlier server run are never confused with new ones by a cache. */
   epoch: string;
-  /** Injectable clock for tests. */
-  now?: () => number;
 }
 
 type Waiter = { ready: () => boolean; resolve: (ready: boolean) => void; timer: NodeJS.Timeout };
@@ -51,19 +52,14 @@ export class MediaPlaylist {
   /** Peak and average bitrate over the window, bits/s. */
   peakBitrate = 0;
 
-  private nextMsn = 0;
   private nextPartId = 0;
   private readonly inits = new Map<number, Buffer>();
   private readonly parts = new Map<number, { part: Part; segment: Segment }>();
   private readonly waiters = new Set<Waiter>();
   private pendingDiscontinuity = false;
-  private clockAnchor?: { media: number; wall: number };
   private frames = { count: 0, seconds: 0 };
-  private readonly now: () => number;
 
-  constructor(private readonly opts: MediaPlaylistOptions) {
-    this.now = opts.now ?? Date.now;
-  }
+  constructor(private readonly opts: MediaPlaylistOptions) {}
 
   get partTarget() {
     return this.opts.partTarget;
@@ -79,20 +75,23 @@ export class MediaPlaylist {
     const id = (this.init?.id ?? -1) + 1;
     this.init = { id, bytes, info };
     this.inits.set(id, bytes);
-    this.pendingDiscontinuity = this.nextMsn > 0;
-    this.clockAnchor = undefined;
+    this.pendingDiscontinuity = this.segments.length > 0;
     this.ended = false;
   }
 
-  addFragment(f: Fragment): void {
+  /** Adds one fragment as a part; `clock` says whether a segment opens on it (keyframes only). */
+  addFragment(f: Fragment, clock: SegmentClock): void {
     if (!this.init || this.ended) return;
-    const cur = this.current;
-    if (!cur) {
-      if (!f.independent) return; // a segment must open on a keyframe
-      this.openSegment(f);
-    } else if (f.independent && cur.duration >= this.opts.segmentTarget - 0.001) {
+    const msn = f.independent ? clock.boundaryAt(this.opts.name, f.start) : undefined;
+    // A second keyframe matching the boundary this segment opened on is not a new boundary.
+    if (msn !== undefined && (!this.current || msn > this.current.msn)) {
       this.closeSegment();
-      this.openSegment(f);
+      const last = this.segments[this.segments.length - 1];
+      // Within a stream MSNs run on by one; a new stream takes the clock's number (never going back).
+      const next = !last ? msn : this.pendingDiscontinuity ? Math.max(msn, last.msn + 1) : last.msn + 1;
+      this.openSegment(f, next, clock);
+    } else if (!this.current) {
+      return; // a segment opens only on a boundary keyframe
     }
     const seg = this.current!;
     const part: Part = { id: this.nextPartId++, duration: f.duration, independent: f.independent, bytes: f.bytes };
@@ -125,7 +124,7 @@ export class MediaPlaylist {
   }
 
   get mediaSequence(): number {
-    return this.segments[0]?.msn ?? this.current?.msn ?? this.nextMsn;
+    return this.segments[0]?.msn ?? this.current?.msn ?? 0;
   }
 
   /** The last segment with any content (the in-progress one if it has parts). */
@@ -158,7 +157,7 @@ export class MediaPlaylist {
 
   /** The MSN a blocking request may ask for at most (last + 2). */
   get maxRequestableMsn(): number {
-    return (this.lastSegment?.msn ?? this.nextMsn) + 2;
+    return (this.lastSegment?.msn ?? -1) + 2;
   }
 
   /** Resolves true once `ready()` holds, false after `timeoutMs` or when ended without it. */
@@ -196,16 +195,15 @@ export class MediaPlaylist {
     for (const w of [...this.waiters]) w.resolve(false);
   }
 
-  private openSegment(f: Fragment) {
-    if (!this.clockAnchor) this.clockAnchor = { media: f.start, wall: this.now() - f.duration * 1000 };
+  private openSegment(f: Fragment, msn: number, clock: SegmentClock) {
     this.current = {
-      msn: this.nextMsn++,
+      msn,
       parts: [],
       duration: 0,
       start: f.start,
       discontinuity: this.pendingDiscontinuity,
       initId: this.init!.id,
-      programDateTime: this.clockAnchor.wall + (f.start - this.clockAnchor.media) * 1000,
+      programDateTime: clock.wallClock(this.opts.name, f.start, f.duration),
       complete: false,
     };
     this.pendingDiscontinuity = false;
@@ -214,10 +212,7 @@ export class MediaPlaylist {
   private closeSegment() {
     const seg = this.current;
     this.current = undefined;
-    if (!seg || seg.parts.length === 0) {
-      if (seg) this.nextMsn = seg.msn; // an empty segment gives its number back
-      return;
-    }
+    if (!seg || seg.parts.length === 0) return;
     seg.complete = true;
     seg.bytes = Buffer.concat(seg.parts.map((p) => p.bytes));
     // Parts become views into the segment so the window holds each byte once.

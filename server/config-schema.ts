@@ -66,6 +66,58 @@ export const transcoderSchema = z
   })
   .strict();
 
+export const chatSchema = z
+  .object({
+    /** Messages a newcomer receives on joining (the most recent ones). */
+    historyCount: z.number().int().min(0).max(500).default(50),
+    /** Longest chat message, in characters. */
+    maxMessageLength: z.number().int().min(1).max(2000).default(300),
+    /** Longest bullet comment (danmaku), in characters; at most 'chat.maxMessageLength'. */
+    maxDanmakuLength: z.number().int().min(1).max(2000).default(60),
+    /** Per-connection message token bucket: burst size and refill rate. */
+    messageBurst: z.number().int().min(1).max(1000).default(5),
+    messagesPerSecond: z.number().min(0.01).max(1000).default(1),
+    /** Per-connection bucket for every packet (likes, renames, moderation); excess is dropped. */
+    packetBurst: z.number().int().min(1).max(10_000).default(40),
+    packetsPerSecond: z.number().min(0.1).max(10_000).default(20),
+    /** Per-connection like taps: burst and refill; excess taps are dropped silently. */
+    likeBurst: z.number().int().min(1).max(10_000).default(30),
+    likesPerSecond: z.number().min(0.1).max(10_000).default(10),
+    /** How often aggregated likes are broadcast (only when there were new ones). */
+    likeBroadcastMs: z.number().int().min(50).max(10_000).default(250),
+    /** How often viewer counts are broadcast (only when they changed). */
+    viewerCountMs: z.number().int().min(100).max(120_000).default(5000),
+    /** Slow-mode interval for channels whose moderators have not set one; 0 = off. */
+    slowModeSeconds: z.number().int().min(0).max(86_400).default(0),
+    /** Words and phrases refused in every channel (case-insensitive, whole words; a trailing * matches word endings). */
+    blockedWords: z.array(z.string().trim().min(1).max(64)).max(5000).default([]),
+    /** Largest Socket.IO packet accepted; bigger ones close that connection (engine.io maxHttpBufferSize). */
+    maxPacketBytes: z.number().int().min(1024).max(1_048_576).default(16_384),
+    /** New chat connections per address: burst and refill (NATs share addresses; benchmarks raise these). */
+    connectBurst: z.number().int().min(1).max(1_000_000).default(60),
+    connectsPerSecond: z.number().min(0.01).max(1_000_000).default(5),
+    /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
+    trustProxy: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((chat, ctx) => {
+    if (chat.maxDanmakuLength > chat.maxMessageLength) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxDanmakuLength'],
+        message: `'chat.maxDanmakuLength' (${chat.maxDanmakuLength}) must not exceed 'chat.maxMessageLength' (${chat.maxMessageLength})`,
+      });
+    }
+    // A message of maxMessageLength 4-byte characters must fit in one packet, with room for the envelope.
+    if (chat.maxPacketBytes < chat.maxMessageLength * 4 + 512) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxPacketBytes'],
+        message: `'chat.maxPacketBytes' (${chat.maxPacketBytes}) must be at least 4 × 'chat.maxMessageLength' + 512 (${chat.maxMessageLength * 4 + 512})`,
+      });
+    }
+  });
+
 export const configSchema = z
   .object({
     /** Where SQLite, the admin token and recordings live. */
@@ -79,6 +131,7 @@ export const configSchema = z
     http: httpSchema.default(httpSchema.parse({})),
     hls: hlsSchema.default(hlsSchema.parse({})),
     transcoder: transcoderSchema.default(transcoderSchema.parse({})),
+    chat: chatSchema.default(chatSchema.parse({})),
   })
   .strict();
 
@@ -87,5 +140,6 @@ export type RtmpConfig = LiveroomConfig['rtmp'];
 export type HttpConfig = LiveroomConfig['http'];
 export type HlsConfig = LiveroomConfig['hls'];
 export type TranscoderConfig = LiveroomConfig['transcoder'];
+export type ChatConfig = LiveroomConfig['chat'];
 /** What a caller may pass: every key optional, nested objects partial. */
 export type LiveroomConfigInput = z.input<typeof configSchema>;

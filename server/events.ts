@@ -50,6 +50,10 @@ export interface RenditionOutput {
   channel: string;
   publishId: string;
   rendition: string;
+  /** Names the ffmpeg run: the renditions of one run share timestamps and segment boundaries. */
+  run: string;
+  /** Configured bits/s, for BANDWIDTH until a segment has been measured. */
+  nominalBandwidth: number;
   /** Bytes: ftyp+moov, then moof+mdat fragments. Ends when ffmpeg ends. */
   stream: Readable;
 }

@@ -1,0 +1,38 @@
+import { Router } from 'express';
+import type { ChannelStatus } from './channel-status';
+import { notFound } from './errors';
+
+/** Public channel API: status as JSON, and as Server-Sent Events for the player page. */
+export function channelRoutes(status: ChannelStatus): Router {
+  const router = Router();
+
+  router.get('/:channel', (req, res) => {
+    const view = status.view(req.params.channel);
+    if (!view) throw notFound('LR_CHANNEL_NOT_FOUND', `no channel named '${req.params.channel}'`);
+    res.set('Cache-Control', 'no-cache').json(view);
+  });
+
+  router.get('/:channel/events', (req, res) => {
+    const name = req.params.channel;
+    const view = status.view(name);
+    if (!view) throw notFound('LR_CHANNEL_NOT_FOUND', `no channel named '${name}'`);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    const send = (v: unknown) => res.write(`event: state\ndata: ${JSON.stringify(v)}\n\n`);
+    res.write('retry: 2000\n\n');
+    send(view);
+    const unsubscribe = status.subscribe(name, send);
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,103 @@
+import { Router, type Response } from 'express';
+import type { HlsConfig } from './config-schema';
+import { badRequest, LiveroomError, notFound, unavailable } from './errors';
+import { asyncRoute, sendError } from './http-errors';
+import type { Packager } from '../packager/packager';
+import type { MediaPlaylist } from '../packager/media-playlist';
+
+const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+function intParam(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) {
+    throw badRequest('LR_HLS_BAD_QUERY', `${name} must be a non-negative integer`);
+  }
+  return Number(value);
+}
+
+function send(res: Response, type: string, cache: string, body: string | Buffer) {
+  res.set({ 'Content-Type': type, 'Cache-Control': cache });
+  res.send(body);
+}
+
+/**
+ * Our LL-HLS origin over HTTP: multivariant and media playlists with blocking
+ * reload (_HLS_msn/_HLS_part), delta updates (_HLS_skip), and the init, part
+ * and segment bytes. Parts and segments are immutable once served.
+ */
+export function hlsRoutes(packager: Packager, hls: HlsConfig): Router {
+  const router = Router();
+  const waitMs = (pl: MediaPlaylist) => hls.blockingTimeoutTargets * pl.targetDuration * 1000;
+
+  const rendition = (channel: string, name: string) => {
+    const pl = packager.channel(channel)?.playlist(name);
+    if (!pl || !pl.init) throw notFound('LR_HLS_NOT_FOUND', `no rendition '${name}' on channel '${channel}'`);
+    return pl;
+  };
+
+  router.get('/:channel/master.m3u8', (req, res) => {
+    const text = packager.channel(req.params.channel)?.renderMultivariant();
+    if (!text) return sendError(res, notFound('LR_NOT_LIVE', `channel '${req.params.channel}' has not gone live yet`));
+    send(res, PLAYLIST_TYPE, 'no-cache', text);
+  });
+
+  router.get(
+    '/:channel/:rendition/index.m3u8',
+    asyncRoute(async (req, res) => {
+      const msn = intParam(req.query._HLS_msn, '_HLS_msn');
+      const part = intParam(req.query._HLS_part, '_HLS_part');
+      const skip = req.query._HLS_skip;
+      if (part !== undefined && msn === undefined) throw badRequest('LR_HLS_PART_WITHOUT_MSN', '_HLS_part requires _HLS_msn');
+      if (skip !== undefined && skip !== 'YES' && skip !== 'v2') throw badRequest('LR_HLS_BAD_QUERY', '_HLS_skip must be YES or v2');
+      const { channel, rendition: name } = req.params as Record<string, string>;
+      const cp = packager.channel(channel);
+      const pl = rendition(channel, name);
+      if (msn !== undefined) {
+        if (msn > pl.maxRequestableMsn) {
+          throw badRequest('LR_HLS_MSN_TOO_FAR', `_HLS_msn=${msn} is more than two segments past the last one (${pl.maxRequestableMsn - 2})`);
+        }
+        const ready = await pl.waitFor(() => pl.reached(msn, part), waitMs(pl));
+        if (!ready && !pl.ended) throw unavailable('LR_HLS_TIMEOUT', `segment ${msn}${part !== undefined ? ` part ${part}` : ''} did not arrive in time`);
+      }
+      const text = cp!.renderMedia(name, skip !== undefined)!;
+      // A blocking response describes the playlist at that msn/part: an edge may keep it.
+      const cache = msn !== undefined ? `public, max-age=${6 * pl.targetDuration}` : pl.ended ? 'public, max-age=2' : 'public, max-age=1';
+      send(res, PLAYLIST_TYPE, cache, text);
+    }),
+  );
+
+  router.get(
+    '/:channel/:rendition/:file',
+    asyncRoute(async (req, res) => {
+      const { channel, rendition: name, file } = req.params as Record<string, string>;
+      const m = /^(init|seg|part)-([0-9a-f]+)-(\d{1,9})\.(mp4|m4s)$/.exec(file);
+      if (!m) throw notFound('LR_HLS_NOT_FOUND', `no such file ${file}`);
+      const [, kind, epoch, numText] = m;
+      const n = Number(numText);
+      const pl = rendition(channel, name);
+      if (epoch !== packager.epoch) throw notFound('LR_HLS_GONE', 'this media belongs to an earlier server run; reload the playlist');
+      let bytes: Buffer | undefined;
+      if (kind === 'init') bytes = pl.getInit(n);
+      else if (kind === 'seg') bytes = pl.getSegment(n)?.bytes;
+      else {
+        bytes = pl.getPart(n)?.bytes;
+        const next = pl.nextPartIdHint;
+        // The preload hint: hold the request until the part is complete.
+        if (!bytes && next !== undefined && n >= next && n <= next + 2) {
+          const ok = await pl.waitFor(() => pl.getPart(n) !== undefined, waitMs(pl));
+          bytes = pl.getPart(n)?.bytes;
+          if (!ok && !bytes && !pl.ended) throw unavailable('LR_HLS_TIMEOUT', `part ${n} did not arrive in time`);
+        }
+      }
+      if (!bytes) throw notFound('LR_HLS_NOT_FOUND', `${file} is not (or no longer) available`);
+      send(res, 'video/mp4', IMMUTABLE, bytes);
+    }),
+  );
+
+  router.use((err: unknown, _req: unknown, res: Response, next: (e: unknown) => void) => {
+    if (err instanceof LiveroomError) return sendError(res, err);
+    next(err);
+  });
+  return router;
+}

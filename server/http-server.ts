@@ -1,0 +1,49 @@
+import http from 'node:http';
+import express, { type Express } from 'express';
+import type { HttpConfig } from './config-schema';
+import { LiveroomError } from './errors';
+import type { Logger } from './logger';
+
+/** The Express app on a node http.Server, with a listen that reports a port clash as one clear error. */
+export class HttpServer {
+  readonly app: Express = express();
+  readonly server: http.Server;
+
+  constructor(private readonly config: HttpConfig, private readonly log: Logger) {
+    this.app.disable('x-powered-by');
+    this.app.set('etag', false);
+    this.server = http.createServer(this.app);
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  get port(): number {
+    const addr = this.server.address();
+    return typeof addr === 'object' && addr ? addr.port : 0;
+  }
+
+  async start(): Promise<void> {
+    const { port, host } = this.config;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new LiveroomError('LR_PORT_IN_USE', `HTTP port ${port} is already in use: stop the other process or set LIVEROOM_HTTP_PORT (http.port)`)
+            : new LiveroomError('LR_LISTEN_FAILED', `HTTP cannot listen on ${host}:${port}: ${err.message}`),
+        );
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.server.on('error', (err) => this.log.error({ err: err.message }, 'HTTP server error'));
+    this.log.info({ port: this.port }, 'HTTP listening');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+}

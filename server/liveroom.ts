@@ -1,0 +1,155 @@
+import type { LiveroomConfig } from './config-schema';
+import type { LiveroomEvents } from './events';
+import type { Logger } from './logger';
+import { TypedEmitter } from './typed-emitter';
+import { ChannelStatus } from './channel-status';
+import { HttpServer } from './http-server';
+import { hlsRoutes } from './hls-routes';
+import { channelRoutes } from './channel-routes';
+import { playerRoutes } from './player-routes';
+import { cors } from './cors';
+import { errorHandler, notFoundHandler } from './http-errors';
+import { openDatabase, type Db } from '../storage/database';
+import { ChannelStore } from '../storage/channel-store';
+import { IngestServer } from '../ingest/ingest-server';
+import { Transcoder } from '../transcoder/transcoder';
+import { builtinProfile } from '../transcoder/profiles';
+import { Packager } from '../packager/packager';
+import { LiveroomError } from './errors';
+
+export interface StartedInfo {
+  rtmpUrl: string;
+  streamKey: string | undefined;
+  playerUrl: string;
+  httpPort: number;
+  rtmpPort: number;
+}
+
+/**
+ * The composition root: builds every part from its config slice, wires the
+ * typed events between them, and starts and stops them in order.
+ */
+export class Liveroom {
+  readonly bus = new TypedEmitter<LiveroomEvents>();
+  private db?: Db;
+  channels?: ChannelStore;
+  ingest?: IngestServer;
+  transcoder?: Transcoder;
+  packager?: Packager;
+  http?: HttpServer;
+  status?: ChannelStatus;
+  private endings = new Map<string, Promise<void>>();
+
+  constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
+
+  async start(): Promise<StartedInfo> {
+    const { config, log, bus } = this;
+    try {
+      this.db = openDatabase(config.dataDir);
+    } catch (err) {
+      throw new LiveroomError('LR_DATA_DIR', `cannot open the database in ${config.dataDir}: ${(err as Error).message}`);
+    }
+    const channels = (this.channels = new ChannelStore(this.db));
+    const streamKey = this.ensureDefaultChannel(channels);
+
+    const packager = (this.packager = new Packager(config.hls, log.child({ module: 'packager' }), (channel, live) => {
+      bus.emit('channel:state', { channel, live, publishId: packager.channel(channel)?.currentPublishId ?? null, since: Date.now() });
+    }));
+    const status = (this.status = new ChannelStatus(
+      (name) => channels.get(name),
+      (name) => packager.channel(name)?.summaries() ?? [],
+    ));
+    const transcoder = (this.transcoder = new Transcoder({
+      config: config.transcoder,
+      hls: config.hls,
+      profileFor: (channel) => {
+        const name = channels.get(channel)?.profile ?? config.transcoder.defaultProfile;
+        return builtinProfile(name) ?? builtinProfile('default')!;
+      },
+      bus,
+      log: log.child({ module: 'transcoder' }),
+    }));
+    transcoder.start();
+    const ingest = (this.ingest = new IngestServer({
+      config: config.rtmp,
+      channelForKey: (key) => channels.channelForKey(key),
+      bus,
+      log: log.child({ module: 'ingest' }),
+    }));
+
+    bus.on('publish:started', (e) => {
+      // A new publish waits for the previous one on this channel to be fully flushed.
+      const previous = this.endings.get(e.channel) ?? Promise.resolve();
+      void previous.then(() => transcoder.begin(e)).catch((err) => log.error({ channel: e.channel, err: err.message }, 'transcoder failed to start'));
+    });
+    bus.on('publish:ended', (e) => {
+      const ending = transcoder
+        .end(e.channel)
+        .then(() => packager.end(e.channel))
+        .finally(() => {
+          if (this.endings.get(e.channel) === ending) this.endings.delete(e.channel);
+        });
+      this.endings.set(e.channel, ending);
+    });
+    bus.on('rendition:output', (e) => packager.attach(e.channel, e.publishId, e.run, e.rendition, e.stream, e.nominalBandwidth));
+    bus.on('transcoder:exited', (e) => {
+      if (!e.willRestart) ingest.kick(e.channel);
+    });
+    bus.on('channel:state', (e) => status.set(e.channel, e.live));
+
+    const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' })));
+    const app = http.app;
+    app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
+    app.use('/hls', hlsRoutes(packager, config.hls));
+    app.use('/api/channels', channelRoutes(status));
+    app.use(playerRoutes(config.defaultChannel, (name) => channels.get(name) !== undefined));
+    app.use(notFoundHandler);
+    app.use(errorHandler(log));
+
+    await http.start();
+    try {
+      await ingest.start();
+    } catch (err) {
+      await http.stop();
+      throw err;
+    }
+    return this.describe(streamKey);
+  }
+
+  async stop(): Promise<void> {
+    await this.ingest?.stop();
+    await this.transcoder?.stop();
+    await Promise.all(this.endings.values());
+    this.packager?.stop();
+    await this.http?.stop();
+    this.bus.removeAllListeners();
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private ensureDefaultChannel(channels: ChannelStore): string | undefined {
+    const name = this.config.defaultChannel;
+    if (!channels.get(name)) channels.create(name);
+    if (this.config.streamKey) channels.setKeyByLabel(name, 'default', this.config.streamKey);
+    else if (!channels.keyByLabel(name, 'default') && channels.listKeys(name).every((k) => k.revokedAt !== null)) channels.addKey(name, 'default');
+    return channels.keyByLabel(name, 'default');
+  }
+
+  private describe(streamKey: string | undefined): StartedInfo {
+    const httpPort = this.http!.port;
+    const rtmpPort = this.ingest!.port;
+    const base = this.config.http.publicUrl?.replace(/\/$/, '') ?? `http://${displayHost(this.config.http.host)}:${httpPort}`;
+    const rtmpHost = new URL(base).hostname;
+    return {
+      rtmpUrl: `rtmp://${rtmpHost}:${rtmpPort}/${this.config.rtmp.app}`,
+      streamKey,
+      playerUrl: `${base}/watch/${this.config.defaultChannel}`,
+      httpPort,
+      rtmpPort,
+    };
+  }
+}
+
+function displayHost(host: string) {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+}

@@ -1,0 +1,151 @@
+import type { SourceInfo } from '../server/events';
+import type { Profile, RenditionSpec } from './profiles';
+
+/** A rendition sized for this source. */
+export interface PlannedRendition {
+  spec: RenditionSpec;
+  width: number;
+  height: number;
+  /** Output frame rate cap applied, 0 for none. */
+  fps: number;
+}
+
+export interface LadderPlan {
+  renditions: PlannedRendition[];
+  /** Why a rendition was left out (e.g. it would upscale). */
+  notes: string[];
+}
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+/** Fits a profile's ladder to the source: no upscaling, even sizes, frame rate caps only below the source rate. */
+export function planLadder(profile: Profile, source: SourceInfo): LadderPlan {
+  const notes: string[] = [];
+  const renditions: PlannedRendition[] = [];
+  for (const spec of profile.renditions) {
+    if (spec.copy) {
+      renditions.push({ spec, width: source.width, height: source.height, fps: 0 });
+      continue;
+    }
+    const height = spec.height ?? source.height;
+    if (source.height > 0 && height > source.height) {
+      notes.push(`rendition '${spec.name}' skipped: ${height}p would upscale the ${source.height}p source`);
+      continue;
+    }
+    const width = source.width > 0 && source.height > 0 ? even((height * source.width) / source.height) : 0;
+    const fps = spec.maxFps && (!source.frameRate || source.frameRate > spec.maxFps) ? spec.maxFps : 0;
+    renditions.push({ spec, width, height: even(height), fps });
+  }
+  if (renditions.length === 0 && profile.renditions.length > 0) {
+    // Every encode would upscale a tiny source: keep the smallest at source size rather than nothing.
+    const spec = profile.renditions[profile.renditions.length - 1];
+    renditions.push({ spec, width: even(source.width), height: even(source.height), fps: 0 });
+    notes.push(`rendition '${spec.name}' kept at the source size ${source.width}x${source.height}`);
+  }
+  return { renditions, notes };
+}
+
+export interface FfmpegPlan {
+  ladder: PlannedRendition[];
+  source: SourceInfo;
+  /** One output URL per rendition, in ladder order (e.g. unix:/tmp/x/0.sock). */
+  outputs: string[];
+  /** LL-HLS part target, seconds: each fMP4 fragment must fit in it. */
+  partTarget: number;
+  encoder: 'libx264';
+}
+
+/** ffmpeg's command line in parts, in the order fluent-ffmpeg assembles them. */
+export interface FfmpegCommand {
+  inputOptions: string[];
+  filterComplex?: string;
+  outputs: { url: string; options: string[] }[];
+}
+
+/** Lowest source frame rate we plan fragments for: one frame of it is the slack below the part target. */
+const MIN_PLANNED_FPS = 24;
+
+export function buildFfmpegCommand(plan: FfmpegPlan): FfmpegCommand {
+  const inputOptions = [
+    '-f', 'flv', //                       node-media-server hands us FLV tags on stdin
+    // No '-fflags nobuffer': it drops the packets read while probing, so the decoder would start
+    // past the first keyframe and the copied and encoded renditions would begin on different frames.
+    '-flags', 'low_delay', //             decoder: output frames as soon as possible
+    '-analyzeduration', '500000', //      0.5 s of probing is enough for H.264/AAC with headers up front
+    '-probesize', '500000',
+  ];
+
+  const encoded = plan.ladder.map((r, i) => ({ r, i })).filter(({ r }) => !r.spec.copy);
+  let filterComplex: string | undefined;
+  if (encoded.length > 0) {
+    // One decode, split once, one scale per encoded rendition: every rendition sees the same frames.
+    const split = encoded.length > 1 ? `[0:v]split=${encoded.length}${encoded.map(({ i }) => `[s${i}]`).join('')};` : '';
+    const chains = encoded.map(({ r, i }) => {
+      const src = encoded.length > 1 ? `[s${i}]` : '[0:v]';
+      const filters = [`scale=${r.width || -2}:${r.height}`];
+      if (r.fps) filters.push(`fps=${r.fps}`);
+      return `${src}${filters.join(',')}[v${i}]`;
+    });
+    filterComplex = split + chains.join(';');
+  }
+
+  // Fragment duration: one frame of slack below the part target, so no fragment exceeds it.
+  const fragUs = Math.max(50_000, Math.round((plan.partTarget - 1 / MIN_PLANNED_FPS) * 1_000_000));
+  const audio = audioOptions(plan.source);
+
+  const outputs = plan.ladder.map((r, i) => {
+    const video = r.spec.copy ? ['-map', '0:v:0', '-c:v', 'copy'] : x264Video(r, i);
+    return {
+      url: plan.outputs[i],
+      options: [
+        ...video,
+        ...audio(r.spec),
+        '-f', 'mp4',
+        // Fragmented MP4 a part at a time: empty moov up front (the init segment), a fragment
+        // at every keyframe (segments open on keyframes) and at most every fragUs.
+        '-movflags', 'frag_keyframe+empty_moov+default_base_moof',
+        '-frag_duration', String(fragUs),
+        '-video_track_timescale', '90000', // the usual 90 kHz clock: exact for 24/25/30/50/60 fps
+        '-max_muxing_queue_size', '1024', //  a slow audio start must not stall the video
+        '-flush_packets', '1', //             hand every fragment over at once
+        '-muxdelay', '0',
+      ],
+    };
+  });
+  return { inputOptions, filterComplex, outputs };
+}
+
+function x264Video(r: PlannedRendition, i: number): string[] {
+  const s = r.spec;
+  const kbps = s.videoKbps ?? 1500;
+  return [
+    '-map', `[v${i}]`,
+    '-c:v', 'libx264',
+    '-preset', s.preset ?? 'veryfast',
+    '-tune', 'zerolatency', //            no B-frames or lookahead: frames leave the encoder at once
+    '-profile:v', 'main',
+    '-pix_fmt', 'yuv420p', //             what every browser decodes
+    '-b:v', `${kbps}k`,
+    '-maxrate', `${s.maxrateKbps ?? Math.round(kbps * 1.07)}k`,
+    '-bufsize', `${s.bufsizeKbps ?? kbps * 2}k`,
+    '-force_key_frames', 'source', //     keyframes exactly where the source has them: renditions stay aligned
+    '-g', '600', //                       and no others, unless the source goes 20 s without one
+    '-sc_threshold', '0', //              no scene-cut keyframes (they would break alignment)
+  ];
+}
+
+function audioOptions(source: SourceInfo): (spec: RenditionSpec) => string[] {
+  if (source.audioCodec === '' && source.videoCodec !== '') return () => ['-an'];
+  if (source.audioCodec === 'aac') return () => ['-map', '0:a:0?', '-c:a', 'copy'];
+  return (spec) => ['-map', '0:a:0?', '-c:a', 'aac', '-b:a', `${spec.audioKbps ?? 128}k`, '-ac', '2'];
+}
+
+/** The full argument list, exactly as fluent-ffmpeg passes it (golden tests, logs). */
+export function flattenCommand(cmd: FfmpegCommand): string[] {
+  return [
+    ...cmd.inputOptions,
+    '-i', 'pipe:0',
+    ...(cmd.filterComplex ? ['-filter_complex', cmd.filterComplex] : []),
+    ...cmd.outputs.flatMap((o) => [...o.options, o.url]),
+  ];
+}

@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import ffmpeg from 'fluent-ffmpeg';
+import type { FlvFeed } from '../server/events';
+import type { Logger } from '../server/logger';
+import type { FfmpegCommand } from './ffmpeg-args';
+
+export interface RunExit {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface RunOptions {
+  ffmpegPath: string;
+  command: FfmpegCommand;
+  feed: FlvFeed;
+  log: Logger;
+  killTimeoutMs: number;
+  /** Called once per rendition when ffmpeg connects its output socket. */
+  onOutput(index: number, stream: Readable): void;
+  /** Progress as ffmpeg reports it (`speed=1.01x`). */
+  onProgress?(p: { fps: number; speed: number; kbps: number }): void;
+}
+
+/**
+ * One ffmpeg process: FLV in on stdin, one fragmented-MP4 stream per rendition
+ * out over local sockets (fluent-ffmpeg cannot open extra stdio pipes). Stops
+ * gracefully by ending stdin, then escalates to SIGTERM and SIGKILL.
+ */
+export class TranscoderRun {
+  readonly exited: Promise<RunExit>;
+  private proc?: ffmpeg.FfmpegCommand;
+  private readonly servers: net.Server[] = [];
+  private readonly outputs = new Set<net.Socket>();
+  private dir?: string;
+  private done = false;
+  private resolveExit!: (e: RunExit) => void;
+
+  constructor(private readonly opts: RunOptions) {
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+  }
+
+  /** Opens the output sockets, then spawns ffmpeg. Resolves once spawned. */
+  async start(): Promise<void> {
+    const { command, log } = this.opts;
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-'));
+    const urls: string[] = [];
+    for (let i = 0; i < command.outputs.length; i++) {
+      const sockPath = path.join(this.dir, `${i}.sock`);
+      const server = net.createServer((socket) => {
+        this.outputs.add(socket);
+        socket.once('close', () => this.outputs.delete(socket));
+        socket.on('error', () => {});
+        this.opts.onOutput(i, socket);
+      });
+      server.maxConnections = 1;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(sockPath, () => resolve());
+      });
+      this.servers.push(server);
+      urls.push(`unix:${sockPath}`);
+    }
+
+    const cmd = ffmpeg({ stdoutLines: 0 })
+      .setFfmpegPath(this.opts.ffmpegPath)
+      .input(this.opts.feed.stream)
+      .inputOptions(['-hide_banner', '-loglevel', 'warning', '-stats', '-nostdin', ...command.inputOptions]);
+    if (command.filterComplex) cmd.complexFilter(command.filterComplex);
+    command.outputs.forEach((o, i) => cmd.output(urls[i]).outputOptions(o.options));
+    this.proc = cmd;
+
+    this.opts.feed.stream.on('error', () => {});
+    cmd.on('start', (line: string) => log.info({ cmd: line.replace(/unix:\S+/g, 'unix:…') }, 'ffmpeg started'));
+    cmd.on('stderr', (line: string) => {
+      const m = /fps=\s*([\d.]+).*bitrate=\s*([\d.]+)kbits\/s.*speed=\s*([\d.]+)x/.exec(line);
+      if (m) this.opts.onProgress?.({ fps: Number(m[1]), kbps: Number(m[2]), speed: Number(m[3]) });
+      else if (!/^(frame=|size=)/.test(line.trim()) && line.trim()) log.warn({ ffmpeg: line.trim() }, 'ffmpeg');
+    });
+    cmd.on('end', () => this.finish({ code: 0, signal: null }));
+    cmd.on('error', (err: Error) => {
+      const m = /ffmpeg (?:exited with code (\d+)|was killed with signal (\w+))/.exec(err.message);
+      this.finish({ code: m?.[1] ? Number(m[1]) : null, signal: m?.[2] ?? null });
+      if (!this.stopping) log.warn({ err: err.message.split('\n')[0] }, 'ffmpeg failed');
+    });
+    cmd.run();
+  }
+
+  private stopping = false;
+
+  /** Ends the run: stdin closed (ffmpeg flushes its last fragments), then SIGTERM, then SIGKILL. */
+  async stop(): Promise<RunExit> {
+    this.stopping = true;
+    this.opts.feed.close();
+    const { killTimeoutMs } = this.opts;
+    const timeout = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
+    if ((await Promise.race([this.exited, timeout(killTimeoutMs)])) === 'timeout') {
+      this.signal('SIGTERM');
+      if ((await Promise.race([this.exited, timeout(killTimeoutMs)])) === 'timeout') this.signal('SIGKILL');
+    }
+    return this.exited;
+  }
+
+  get pid(): number | undefined {
+    return (this.proc as unknown as { ffmpegProc?: { pid?: number } })?.ffmpegProc?.pid;
+  }
+
+  private signal(sig: NodeJS.Signals) {
+    this.opts.log.warn({ signal: sig }, 'ffmpeg did not stop in time');
+    try {
+      this.proc?.kill(sig);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private finish(exit: RunExit) {
+    if (this.done) return;
+    this.done = true;
+    this.opts.feed.close();
+    for (const s of this.servers) s.close();
+    // Let the sockets drain what ffmpeg wrote before exiting; they end by themselves.
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    this.resolveExit(exit);
+  }
+}
