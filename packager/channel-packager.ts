@@ -134,7 +134,8 @@ export class ChannelPackager {
 
   renderMultivariant(): string | undefined {
     const variants: VariantInfo[] = this.summaries();
-    return variants.length ? renderMultivariantPlaylist(variants) : undefined;
+    // Only the whole ladder: a player that saw one rendition would never learn of the others.
+    return variants.length > 0 && variants.length === this.active.length ? renderMultivariantPlaylist(variants) : undefined;
   }
 
   /** Releases blocked requests and detaches streams (server stopping). */
