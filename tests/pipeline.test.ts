@@ -189,6 +189,20 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
     }
   });
 
+  it('restarts ffmpeg when it dies while the publisher is live, with a discontinuity', async () => {
+    const [job] = h.room.transcoder!.live();
+    expect(job.pid).toBeGreaterThan(0);
+    const before = (await media('source')).pl!;
+    process.kill(job.pid!, 'SIGKILL');
+    const after = await until(async () => {
+      const r = await media('source');
+      return r.pl && r.pl.segments.some((s) => s.discontinuity && s.msn > before.segments[before.segments.length - 1].msn) && r.pl;
+    }, 30_000, 'a new ffmpeg run');
+    expect(after.endlist).toBe(false);
+    expect(h.room.transcoder!.live()[0].restarts).toBe(1);
+    expect(h.room.transcoder!.live()[0].pid).not.toBe(job.pid);
+  });
+
   it('ends the playlists at once when the publisher leaves, and stops ffmpeg', async () => {
     const before = (await media('source')).pl!;
     await pub!.stop();
