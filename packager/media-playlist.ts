@@ -82,6 +82,7 @@ export class MediaPlaylist {
   /** Adds one fragment as a part; `clock` says whether a segment opens on it (keyframes only). */
   addFragment(f: Fragment, clock: SegmentClock): void {
     if (!this.init || this.ended) return;
+    clock.observe(this.opts.name, f.start, f.duration);
     const msn = f.independent ? clock.boundaryAt(this.opts.name, f.start) : undefined;
     // A second keyframe matching the boundary this segment opened on is not a new boundary.
     if (msn !== undefined && (!this.current || msn > this.current.msn)) {
@@ -203,7 +204,7 @@ export class MediaPlaylist {
       start: f.start,
       discontinuity: this.pendingDiscontinuity,
       initId: this.init!.id,
-      programDateTime: clock.wallClock(this.opts.name, f.start, f.duration),
+      programDateTime: clock.wallClock(this.opts.name, f.start),
       complete: false,
     };
     this.pendingDiscontinuity = false;

@@ -11,6 +11,8 @@ interface Boundary {
   msn: number;
   /** When it was declared, ms (arrival wall clock). */
   wall: number;
+  /** Its EXT-X-PROGRAM-DATE-TIME, fixed when declared so every rendition writes the same. */
+  pdt: number;
 }
 
 /**
@@ -29,7 +31,8 @@ export class SegmentClock {
   private readonly offsets = new Map<string, number>();
   /** Renditions still without an offset: their latest keyframe. */
   private readonly unplaced = new Map<string, { t: number; wall: number }>();
-  private anchor?: { media: number; wall: number };
+  /** Wall clock of media time 0 on the clock's timeline, ms. */
+  private origin?: number;
 
   constructor(
     private readonly segmentTarget: number,
@@ -66,15 +69,26 @@ export class SegmentClock {
     return undefined;
   }
 
-  /** Wall clock (ms) of media time `t` of rendition `name` (EXT-X-PROGRAM-DATE-TIME), anchored on the first fragment. */
-  wallClock(name: string, t: number, fragmentDuration: number): number {
+  /**
+   * Notes a fragment's arrival. Its end was captured at least this long ago, so
+   * the least-delayed fragment so far gives the best wall clock for media time 0
+   * (the first fragments arrive in a burst, late, while ffmpeg probes the input).
+   */
+  observe(name: string, t: number, duration: number): void {
+    const end = t + (this.offsets.get(name) ?? 0) + duration;
+    const origin = this.now() - end * 1000;
+    if (this.origin === undefined || origin < this.origin) this.origin = origin;
+  }
+
+  /** Wall clock (ms) of media time `t` of rendition `name` (EXT-X-PROGRAM-DATE-TIME). */
+  wallClock(name: string, t: number): number {
     const time = t + (this.offsets.get(name) ?? 0);
-    if (!this.anchor) this.anchor = { media: time, wall: this.now() - fragmentDuration * 1000 };
-    return this.anchor.wall + (time - this.anchor.media) * 1000;
+    const b = this.boundaries.find((x) => Math.abs(x.time - time) < SAME_KEYFRAME);
+    return b ? b.pdt : (this.origin ?? this.now()) + time * 1000;
   }
 
   private add(time: number, msn: number, wall: number) {
-    this.boundaries.push({ time, msn, wall });
+    this.boundaries.push({ time, msn, wall, pdt: (this.origin ?? wall) + time * 1000 });
     if (this.boundaries.length > 64) this.boundaries.shift();
     // A rendition that arrived first at this same keyframe learns its offset now.
     const window = (this.segmentTarget * 1000) / 3;

@@ -60,7 +60,7 @@ export class LatencyReadout {
     const glass = date ? (Date.now() - date.getTime()) / 1000 : NaN;
     // A negative or huge value means the viewer's clock disagrees with the server's.
     if (glass >= 0 && glass < 600) {
-      this.glassText.textContent = `${glass.toFixed(1)} s glass-to-glass`;
+      this.glassText.textContent = `${glass.toFixed(1)} s since ingest`;
       el.dataset.glass = glass.toFixed(3);
     } else {
       this.glassText.textContent = '';

@@ -66,8 +66,11 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
     }
     // The stream key never appears in anything public.
     expect(master.text).not.toContain(STREAM_KEY);
-    const status = JSON.parse((await getText(`${h.base}/api/channels/live`)).text);
-    expect(status.live).toBe(true);
+    const status = await until(async () => {
+      const v = JSON.parse((await getText(`${h.base}/api/channels/live`)).text);
+      return v.live && v;
+    }, 10_000, 'the channel to be live');
+    expect(status.renditions.map((r: { name: string }) => r.name)).toEqual(['source', '360p']);
     expect(JSON.stringify(status)).not.toContain(STREAM_KEY);
   });
 

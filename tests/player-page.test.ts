@@ -251,7 +251,7 @@ describe('player page', () => {
 
     // Latency readout, refreshed a few times a second.
     await page.waitForFunction(`/^LIVE · \\d+\\.\\d s$/.test(document.getElementById('latency-edge').textContent)`);
-    await page.waitForFunction(`/glass-to-glass/.test(document.getElementById('latency-glass').textContent)`);
+    await page.waitForFunction(`/since ingest/.test(document.getElementById('latency-glass').textContent)`);
 
     // Quality menu: Auto plus every level, highest first; a pick sets the hls.js level.
     const labels = await page.locator('#quality option').allTextContents();
