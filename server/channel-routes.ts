@@ -2,8 +2,12 @@ import { Router } from 'express';
 import type { ChannelStatus } from './channel-status';
 import { notFound } from './errors';
 
-/** Public channel API: status as JSON, and as Server-Sent Events for the player page. */
-export function channelRoutes(status: ChannelStatus): Router {
+/**
+ * Public channel API: status as JSON, and as Server-Sent Events for the player
+ * page. Each open event stream is a player; `onPlayer` counts it as a viewer
+ * and returns the release for when it closes.
+ */
+export function channelRoutes(status: ChannelStatus, onPlayer: (channel: string) => () => void = () => () => {}): Router {
   const router = Router();
 
   router.get('/:channel', (req, res) => {
@@ -27,10 +31,12 @@ export function channelRoutes(status: ChannelStatus): Router {
     res.write('retry: 2000\n\n');
     send(view);
     const unsubscribe = status.subscribe(name, send);
+    const releasePlayer = onPlayer(name);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.on('close', () => {
       clearInterval(ping);
       unsubscribe();
+      releasePlayer();
     });
   });
 

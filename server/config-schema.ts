@@ -63,6 +63,10 @@ export const transcoderSchema = z
     maxRestartsPerMinute: z.number().int().min(0).max(60).default(5),
     /** Grace between SIGTERM and SIGKILL when stopping ffmpeg. */
     killTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
+    /** Render node for VAAPI and QSV encoders (probed at start; unused without such hardware). */
+    hwDevice: z.string().min(1).default('/dev/dri/renderD128'),
+    /** Longest a one-second encoder test encode may take at start before the encoder counts as not working. */
+    probeTimeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
   })
   .strict();
 
@@ -96,7 +100,7 @@ export const chatSchema = z
     /** New chat connections per address: burst and refill (NATs share addresses; benchmarks raise these). */
     connectBurst: z.number().int().min(1).max(1_000_000).default(60),
     connectsPerSecond: z.number().min(0.01).max(1_000_000).default(5),
-    /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
+    /** Behind one reverse proxy you run: take the client address from the last X-Forwarded-For entry (the one it appended). */
     trustProxy: z.boolean().default(false),
   })
   .strict()

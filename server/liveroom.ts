@@ -14,8 +14,15 @@ import { ChannelStore } from '../storage/channel-store';
 import { IngestServer } from '../ingest/ingest-server';
 import { Transcoder } from '../transcoder/transcoder';
 import { builtinProfile } from '../transcoder/profiles';
+import { ProfileStore } from '../transcoder/profile-store';
+import { chooseEncoder, EncoderProbe } from '../transcoder/encoder-probe';
+import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
+import { adminRoutes } from './admin-routes';
 import { Packager } from '../packager/packager';
 import { LiveroomError } from './errors';
+import { ensureAdminToken, tokenMatches } from './admin-token';
+import { ChatServer } from '../chat/chat-server';
+import { ModeratorTokens } from '../chat/moderator-tokens';
 
 export interface StartedInfo {
   rtmpUrl: string;
@@ -38,6 +45,11 @@ export class Liveroom {
   packager?: Packager;
   http?: HttpServer;
   status?: ChannelStatus;
+  profiles?: ProfileStore;
+  encoders?: EncoderProbe;
+  chat?: ChatServer;
+  moderatorTokens?: ModeratorTokens;
+  adminToken?: string;
   private endings = new Map<string, Promise<void>>();
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
@@ -49,8 +61,15 @@ export class Liveroom {
     } catch (err) {
       throw new LiveroomError('LR_DATA_DIR', `cannot open the database in ${config.dataDir}: ${(err as Error).message}`);
     }
-    const channels = (this.channels = new ChannelStore(this.db));
+    const db = this.db;
+    const channels = (this.channels = new ChannelStore(db));
+    const adminToken = (this.adminToken = ensureAdminToken(config.dataDir).token);
     const streamKey = this.ensureDefaultChannel(channels);
+    const profiles = (this.profiles = new ProfileStore(db, channels));
+    if (!profiles.get(config.transcoder.defaultProfile)) {
+      const names = profiles.list().map((e) => e.profile.name).join(', ');
+      throw new LiveroomError('LR_CONFIG_INVALID', `invalid configuration: 'transcoder.defaultProfile' names no profile '${config.transcoder.defaultProfile}' (there are: ${names})`);
+    }
 
     const packager = (this.packager = new Packager(config.hls, log.child({ module: 'packager' }), (channel, live) => {
       bus.emit('channel:state', { channel, live, publishId: packager.channel(channel)?.currentPublishId ?? null, since: Date.now() });
@@ -64,12 +83,21 @@ export class Liveroom {
       hls: config.hls,
       profileFor: (channel) => {
         const name = channels.get(channel)?.profile ?? config.transcoder.defaultProfile;
-        return builtinProfile(name) ?? builtinProfile('default')!;
+        return profiles.resolve(name) ?? builtinProfile('default')!;
       },
+      encoderFor: async (choice) => chooseEncoder(choice, await encoders.report()),
       bus,
       log: log.child({ module: 'transcoder' }),
     }));
     transcoder.start();
+    // Which H.264 encoders really work here; a publish that needs an encoder waits for the answer.
+    const encoders = (this.encoders = new EncoderProbe({
+      ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
+      device: config.transcoder.hwDevice,
+      timeoutMs: config.transcoder.probeTimeoutMs,
+      log: log.child({ module: 'encoders' }),
+    }));
+    encoders.start();
     const ingest = (this.ingest = new IngestServer({
       config: config.rtmp,
       channelForKey: (key) => channels.channelForKey(key),
@@ -91,7 +119,7 @@ export class Liveroom {
         });
       this.endings.set(e.channel, ending);
     });
-    bus.on('rendition:output', (e) => packager.attach(e.channel, e.publishId, e.run, e.rendition, e.stream, e.nominalBandwidth));
+    bus.on('rendition:output', (e) => packager.attach(e.channel, e.publishId, e.run, e.rendition, e.stream, e.nominalBandwidth, e.ladder));
     bus.on('transcoder:exited', (e) => {
       if (!e.willRestart) ingest.kick(e.channel);
     });
@@ -101,15 +129,40 @@ export class Liveroom {
     const app = http.app;
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
     app.use('/hls', hlsRoutes(packager, config.hls));
-    app.use('/api/channels', channelRoutes(status));
+    const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(db, { isAdminToken: (t) => tokenMatches(t, adminToken) }));
+    const chat = (this.chat = new ChatServer({
+      config: config.chat,
+      db,
+      logger: log,
+      channelExists: (name) => channels.get(name) !== undefined,
+      moderatorTokens,
+    }));
+    app.use('/api/channels', channelRoutes(status, (channel) => chat.addPlayer(channel)));
     app.use(playerRoutes(config.defaultChannel, (name) => channels.get(name) !== undefined));
+    app.use(
+      '/api/admin',
+      adminRoutes({
+        token: adminToken,
+        channels,
+        profiles,
+        defaultProfile: config.transcoder.defaultProfile,
+        view: (name) => status.view(name),
+        viewers: (name) => status.subscribers(name),
+        transcodes: () => transcoder.live(),
+        publishing: (name) => ingest.isLive(name),
+        encoders: () => encoders.report(),
+        restart: (name) => transcoder.restart(name),
+      }),
+    );
     app.use(notFoundHandler);
     app.use(errorHandler(log));
 
+    chat.start(http.server);
     await http.start();
     try {
       await ingest.start();
     } catch (err) {
+      await chat.stop();
       await http.stop();
       throw err;
     }
@@ -119,8 +172,10 @@ export class Liveroom {
   async stop(): Promise<void> {
     await this.ingest?.stop();
     await this.transcoder?.stop();
+    this.encoders?.stop();
     await Promise.all(this.endings.values());
     this.packager?.stop();
+    await this.chat?.stop();
     await this.http?.stop();
     this.bus.removeAllListeners();
     this.db?.close();

@@ -19,4 +19,86 @@ export const MIGRATIONS: string[] = [
      name        TEXT PRIMARY KEY,
      value       TEXT NOT NULL
    );`,
+  // chat/: messages, viewers' public ids, moderation, likes, moderator tokens.
+  `CREATE TABLE chat_messages (
+     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+     id           TEXT NOT NULL UNIQUE,
+     channel      TEXT NOT NULL,
+     ts           INTEGER NOT NULL,
+     kind         TEXT NOT NULL CHECK (kind IN ('chat', 'danmaku')),
+     text         TEXT NOT NULL,
+     mode         TEXT,
+     color        TEXT,
+     author_id    TEXT NOT NULL,
+     author_name  TEXT NOT NULL,
+     author_role  TEXT NOT NULL
+   );
+   CREATE INDEX chat_messages_channel ON chat_messages(channel, seq);
+   CREATE INDEX chat_messages_author ON chat_messages(channel, author_id, ts);
+   CREATE TABLE chat_users (
+     id           TEXT PRIMARY KEY,
+     name         TEXT NOT NULL,
+     address      TEXT NOT NULL,
+     first_seen   INTEGER NOT NULL,
+     last_seen    INTEGER NOT NULL
+   );
+   CREATE TABLE chat_sanctions (
+     id           INTEGER PRIMARY KEY AUTOINCREMENT,
+     channel      TEXT NOT NULL,
+     kind         TEXT NOT NULL CHECK (kind IN ('timeout', 'ban')),
+     user_id      TEXT NOT NULL,
+     address      TEXT,
+     reason       TEXT,
+     until        INTEGER,
+     created_at   INTEGER NOT NULL,
+     created_by   TEXT NOT NULL,
+     lifted_at    INTEGER,
+     lifted_by    TEXT
+   );
+   CREATE INDEX chat_sanctions_user ON chat_sanctions(channel, user_id);
+   CREATE INDEX chat_sanctions_address ON chat_sanctions(channel, address);
+   CREATE TABLE chat_moderation_log (
+     id             INTEGER PRIMARY KEY AUTOINCREMENT,
+     channel        TEXT NOT NULL,
+     ts             INTEGER NOT NULL,
+     action         TEXT NOT NULL,
+     actor_id       TEXT NOT NULL,
+     actor_name     TEXT NOT NULL,
+     actor_role     TEXT NOT NULL,
+     target_user_id TEXT,
+     target_message_id TEXT,
+     detail         TEXT NOT NULL
+   );
+   CREATE INDEX chat_moderation_log_channel ON chat_moderation_log(channel, ts);
+   CREATE TABLE chat_channel_settings (
+     channel           TEXT PRIMARY KEY,
+     slow_mode_seconds INTEGER NOT NULL
+   );
+   CREATE TABLE chat_blocked_words (
+     channel      TEXT NOT NULL,
+     word         TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     PRIMARY KEY (channel, word)
+   );
+   CREATE TABLE chat_likes (
+     channel      TEXT PRIMARY KEY,
+     total        INTEGER NOT NULL
+   );
+   CREATE TABLE chat_moderator_tokens (
+     id           TEXT PRIMARY KEY,
+     channel      TEXT NOT NULL,
+     label        TEXT NOT NULL,
+     token_hash   TEXT NOT NULL UNIQUE,
+     created_at   INTEGER NOT NULL,
+     revoked_at   INTEGER,
+     last_used_at INTEGER
+   );
+   CREATE INDEX chat_moderator_tokens_channel ON chat_moderator_tokens(channel);`,
+  // transcoder/: operator-defined transcode profiles (built-ins live in code); channels.profile names one.
+  `CREATE TABLE transcode_profiles (
+     name        TEXT PRIMARY KEY,
+     body        TEXT NOT NULL,
+     created_at  INTEGER NOT NULL,
+     updated_at  INTEGER NOT NULL
+   );`,
 ];

@@ -1,0 +1,119 @@
+import type { ChatConfig } from '../server/config-schema';
+import type { Logger } from '../server/logger';
+import type { ChatRole } from './chat-events';
+import { normalizeAddress } from './client-address';
+import { chatError, connectError, userIdFor, waitSeconds, type ChatSocket, type MakeNotice } from './chat-io';
+import type { Moderation } from './moderation';
+import type { RoleResolver } from './moderator-tokens';
+import { firstIssue, handshakeSchema } from './payload-schemas';
+import { KeyedRateLimiter, TokenBucket, type Clock } from './rate-limiter';
+
+export interface AdmissionDeps {
+  config: ChatConfig;
+  channelExists(name: string): boolean;
+  moderatorTokens: RoleResolver;
+  moderation: Moderation;
+  clock: Clock;
+  log: Logger;
+  makeNotice: MakeNotice;
+  isStopping(): boolean;
+  /** Where the handshake token of a privileged connection is kept (re-checked on each moderation request). */
+  tokens: WeakMap<ChatSocket, string>;
+}
+
+/**
+ * The io.use middleware: per-address connection rate limit, handshake
+ * validation, channel check, role from the token, bans; then a per-packet
+ * token bucket on the admitted socket. `sweep()` forgets idle addresses.
+ */
+export class Admission {
+  private readonly connects: KeyedRateLimiter;
+
+  constructor(private readonly deps: AdmissionDeps) {
+    this.connects = new KeyedRateLimiter(deps.config.connectBurst, deps.config.connectsPerSecond, deps.clock);
+  }
+
+  readonly middleware = (socket: ChatSocket, next: (err?: Error) => void): void => {
+    try {
+      next(this.admit(socket));
+    } catch (err) {
+      this.deps.log.error({ err }, 'chat handshake failed');
+      next(connectError('LR_CHAT_INTERNAL', 'The chat had a problem; try again.'));
+    }
+  };
+
+  sweep(): void {
+    this.connects.sweep();
+  }
+
+  private address(socket: ChatSocket): string {
+    if (this.deps.config.trustProxy) {
+      const xff = socket.handshake.headers['x-forwarded-for'];
+      // The entry our proxy appended is the last one; anything left of it came from the client and proves nothing.
+      const last = (Array.isArray(xff) ? xff.join(',') : xff)?.split(',').pop()?.trim();
+      if (last) return normalizeAddress(last);
+    }
+    return normalizeAddress(socket.handshake.address);
+  }
+
+  /** The refusal, if any; on success `socket.data` is filled in. */
+  private admit(socket: ChatSocket): Error | undefined {
+    const { deps } = this;
+    if (deps.isStopping()) return connectError('LR_CHAT_UNAVAILABLE', 'The chat is restarting; try again in a moment.');
+    const address = this.address(socket);
+    if (!this.connects.take(address)) {
+      const wait = waitSeconds(this.connects.waitMs(address));
+      return connectError('LR_CHAT_TOO_MANY_CONNECTIONS', `Too many connections from your address; try again in ${wait} s.`);
+    }
+    const parsed = handshakeSchema.safeParse(socket.handshake.auth);
+    if (!parsed.success) return connectError('LR_CHAT_BAD_HANDSHAKE', `Cannot join the chat: ${firstIssue(parsed.error)}.`);
+    const { channel, identity, name, token, overlay } = parsed.data;
+    if (!deps.channelExists(channel)) return connectError('LR_CHAT_NO_CHANNEL', `There is no channel '${channel}'.`);
+    let role: ChatRole = 'viewer';
+    if (token !== undefined) {
+      const proven = deps.moderatorTokens.roleFor(channel, token);
+      if (!proven) {
+        return connectError('LR_CHAT_BAD_TOKEN', 'That moderator token is not valid for this channel (revoked?); join without it or ask for a new one.');
+      }
+      role = proven;
+      deps.tokens.set(socket, token);
+    }
+    const userId = userIdFor(identity);
+    // Moderators and the streamer are not held by bans: their token is the authority (revoke it instead).
+    if (role === 'viewer' && deps.moderation.isBanned(channel, userId, address)) return connectError('LR_CHAT_BANNED', 'You are banned from this chat.');
+    socket.data = { channel, userId, name, role, address, overlay: overlay ?? false };
+    this.limitPackets(socket);
+    return undefined;
+  }
+
+  /** Every packet takes a token; without one it is dropped, answered if it has an ack, and a flood closes the connection. */
+  private limitPackets(socket: ChatSocket): void {
+    const { config, clock, log, makeNotice } = this.deps;
+    const bucket = new TokenBucket(config.packetBurst, config.packetsPerSecond, clock);
+    let dropped = 0;
+    let lastNotice = -Infinity;
+    socket.use((packet, next) => {
+      if (bucket.take()) {
+        dropped = 0;
+        return next();
+      }
+      const wait = bucket.waitMs();
+      const ack = packet[packet.length - 1];
+      if (typeof ack === 'function') {
+        try {
+          ack({ ok: false, error: chatError('LR_CHAT_RATE_LIMITED', `You are going too fast; wait ${waitSeconds(wait)} s.`, wait) });
+        } catch {
+          /* a client's ack cannot hurt us */
+        }
+      } else if (clock() - lastNotice > 5000) {
+        lastNotice = clock();
+        socket.emit('notice', makeNotice(socket.data.channel, 'rate-limited', 'You are going too fast; some of your actions were ignored.', { level: 'warning' }));
+      }
+      if (++dropped > config.packetBurst * 10) {
+        log.warn({ channel: socket.data.channel, address: socket.data.address }, 'chat client flooding; disconnected');
+        socket.disconnect(true);
+      }
+      // next() is not called: the packet is dropped.
+    });
+  }
+}

@@ -1,0 +1,159 @@
+import type { ChatConfig } from '../server/config-schema';
+import type { Logger } from '../server/logger';
+import type { ChatAuthor, ChatErrorCode, ClientToServerEvents } from './chat-events';
+import { chatError, roomOf, waitSeconds, type ChatSocket } from './chat-io';
+import type { LikeAggregator } from './like-aggregator';
+import type { MessageStore } from './message-store';
+import { runModeration, type ModerationContext } from './moderation-actions';
+import type { Moderation } from './moderation';
+import type { RoleResolver } from './moderator-tokens';
+import { charLength, cleanText, firstIssue, likeTapsSchema, moderationSchema, nameSchema, sendSchema } from './payload-schemas';
+import { TokenBucket, type Clock } from './rate-limiter';
+import type { ViewerCounter } from './viewer-counter';
+
+export interface ConnectionDeps {
+  config: ChatConfig;
+  messages: MessageStore;
+  moderation: Moderation;
+  likes: LikeAggregator;
+  viewers: ViewerCounter;
+  moderatorTokens: RoleResolver;
+  tokens: WeakMap<ChatSocket, string>;
+  clock: Clock;
+  log: Logger;
+  /** Undefined once the server is stopping. */
+  moderationContext(): ModerationContext | undefined;
+}
+
+type Reply = (res: unknown) => void;
+
+const author = (socket: ChatSocket): ChatAuthor => ({ id: socket.data.userId, name: socket.data.name, role: socket.data.role });
+
+/**
+ * Registers a client event handler that cannot hurt the server: the ack (if
+ * any) is split off the arguments, which stay `unknown` until a schema parses
+ * them; a thrown error or rejected promise is logged and answered with
+ * LR_CHAT_INTERNAL.
+ */
+function on<E extends keyof ClientToServerEvents>(socket: ChatSocket, log: Logger, event: E, fn: (args: unknown[], reply?: Reply) => unknown): void {
+  const listener = (...args: unknown[]) => {
+    const last = args[args.length - 1];
+    const ack = typeof last === 'function' ? (args.pop() as Reply) : undefined;
+    const reply: Reply | undefined =
+      ack &&
+      ((res) => {
+        try {
+          ack(res);
+        } catch {
+          /* ignore */
+        }
+      });
+    const failed = (err: unknown) => {
+      log.error({ err, event, channel: socket.data.channel }, 'chat handler failed');
+      reply?.({ ok: false, error: chatError('LR_CHAT_INTERNAL', 'The chat had a problem; try again.') });
+    };
+    try {
+      const result = fn(args, reply);
+      if (result instanceof Promise) result.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+  };
+  socket.on(event, listener as never);
+}
+
+/** One admitted connection: joins its channel's room, gets the welcome, and may send, like, rename and moderate. */
+export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void {
+  const { config, messages, moderation, likes, viewers, clock, log } = deps;
+  const { channel, userId, address, overlay } = socket.data;
+  const room = roomOf(channel);
+  // Malformed packets and protocol errors surface here before socket.io closes the connection.
+  socket.on('error', (err) => log.debug({ err: err.message, channel }, 'chat client error'));
+  void socket.join(room);
+  moderation.touchUser({ id: userId, name: socket.data.name, address }, clock());
+  const release = overlay ? () => {} : viewers.addChat(channel, userId);
+  socket.on('disconnect', () => release());
+
+  socket.emit('welcome', {
+    channel,
+    you: author(socket),
+    history: messages.recent(channel, config.historyCount),
+    settings: { channel, slowModeSeconds: moderation.slowModeSeconds(channel) },
+    likes: likes.total(channel),
+    viewers: viewers.count(channel),
+    limits: { maxMessageLength: config.maxMessageLength, maxDanmakuLength: config.maxDanmakuLength },
+    readOnly: overlay,
+  });
+
+  const messageBucket = new TokenBucket(config.messageBurst, config.messagesPerSecond, clock);
+  const likeBucket = new TokenBucket(config.likeBurst, config.likesPerSecond, clock);
+
+  on(socket, log, 'send', (args, reply) => {
+    if (!reply) return; // the protocol asks for an ack; without one there is nobody to answer
+    const error = (code: ChatErrorCode, message: string, retryAfterMs?: number) => reply({ ok: false, error: chatError(code, message, retryAfterMs) });
+    if (socket.data.overlay) return error('LR_CHAT_READ_ONLY', 'This is a read-only chat view.');
+    const parsed = sendSchema.safeParse(args[0]);
+    if (!parsed.success) return error('LR_CHAT_INVALID', `Message not sent: ${firstIssue(parsed.error)}.`);
+    const { kind, mode, color } = parsed.data;
+    const text = cleanText(parsed.data.text);
+    if (!text) return error('LR_CHAT_EMPTY', 'Type something first.');
+    const limit = kind === 'danmaku' ? config.maxDanmakuLength : config.maxMessageLength;
+    const length = charLength(text);
+    if (length > limit) {
+      return error('LR_CHAT_TOO_LONG', `${kind === 'danmaku' ? 'Bullet comments' : 'Messages'} are limited to ${limit} characters; yours has ${length}.`);
+    }
+    if (!messageBucket.take()) {
+      const wait = messageBucket.waitMs();
+      return error('LR_CHAT_RATE_LIMITED', `You are sending messages too fast; wait ${waitSeconds(wait)} s.`, wait);
+    }
+    const now = clock();
+    if (socket.data.role === 'viewer') {
+      const until = moderation.timeoutUntil(channel, userId, now);
+      if (until !== undefined) return error('LR_CHAT_TIMED_OUT', `You are timed out for ${waitSeconds(until - now)} s more.`, until - now);
+      const slow = moderation.slowModeSeconds(channel);
+      const last = slow > 0 ? messages.lastMessageTs(channel, userId) : undefined;
+      if (last !== undefined && now - last < slow * 1000) {
+        const wait = last + slow * 1000 - now;
+        return error('LR_CHAT_SLOW_MODE', `Slow mode is on: wait ${waitSeconds(wait)} s before your next message.`, wait);
+      }
+    }
+    if (moderation.findBlockedWord(channel, text) !== undefined) {
+      return error('LR_CHAT_BLOCKED_WORD', 'Your message contains a word this channel does not allow; it was not sent.');
+    }
+    // Written (synchronously) before the ack and the broadcast: nobody sees a message the database does not have.
+    const message = messages.insert({ channel, ts: now, text, author: author(socket), kind, mode, color });
+    reply({ ok: true, message });
+    socket.to(room).emit('message', message);
+  });
+
+  on(socket, log, 'like', (args) => {
+    const taps = likeTapsSchema.safeParse(args[0]);
+    if (!taps.success || socket.data.overlay) return;
+    if (likeBucket.take(taps.data)) likes.add(channel, taps.data);
+  });
+
+  on(socket, log, 'rename', (args, reply) => {
+    const parsed = nameSchema.safeParse(args[0]);
+    if (!parsed.success) return reply?.({ ok: false, error: chatError('LR_CHAT_INVALID', `Name not changed: ${firstIssue(parsed.error)}.`) });
+    socket.data.name = parsed.data;
+    moderation.touchUser({ id: userId, name: parsed.data, address }, clock());
+    reply?.({ ok: true, you: author(socket) });
+  });
+
+  on(socket, log, 'moderate', async (args, reply) => {
+    const token = deps.tokens.get(socket);
+    const role = token === undefined ? undefined : deps.moderatorTokens.roleFor(channel, token);
+    if (!role) {
+      if (token !== undefined) socket.data.role = 'viewer'; // the token was revoked since this connection began
+      return reply?.({ ok: false, error: chatError('LR_CHAT_FORBIDDEN', 'Only moderators and the streamer can do that.') });
+    }
+    const parsed = moderationSchema.safeParse(args[0]);
+    if (!parsed.success) return reply?.({ ok: false, error: chatError('LR_CHAT_INVALID', `Not done: ${firstIssue(parsed.error)}.`) });
+    const ctx = deps.moderationContext();
+    if (!ctx) return reply?.({ ok: false, error: chatError('LR_CHAT_UNAVAILABLE', 'The chat is restarting; try again in a moment.') });
+    const actor = author(socket);
+    const ack = await runModeration(ctx, channel, actor, parsed.data, (n) => socket.emit('notice', n));
+    if (ack.ok) log.info({ channel, action: parsed.data.action, actor: actor.name, role: actor.role }, 'chat moderation');
+    reply?.(ack);
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * Test kit for chat/*.test.ts: a real HTTP server on 127.0.0.1:0 with a
+ * ChatServer started on it, a fresh SQLite database, and real socket.io-client
+ * connections. Not used by the running server.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { io as ioClient, type Socket as ClientSocket, type SocketOptions, type ManagerOptions } from 'socket.io-client';
+import { chatSchema } from '../server/config-schema';
+import { openDatabase, type Db } from '../storage/database';
+import type { ChatError, ClientToServerEvents, HandshakeAuth, ServerToClientEvents, Welcome } from './chat-events';
+import { ChatServer } from './chat-server';
+import { ModeratorTokens } from './moderator-tokens';
+
+export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
+export type ChatConfigInput = Parameters<typeof chatSchema.parse>[0] & Record<string, unknown>;
+
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+
+export const newIdentity = () => crypto.randomBytes(16).toString('base64url');
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves with the next `event` payload matching `accept`; rejects after `timeoutMs`. */
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: TestClient,
+  event: E,
+  accept: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
+  timeoutMs = 3000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const listener = ((payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      if (!accept(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, listener as never);
+      resolve(payload);
+    }) as ServerToClientEvents[E];
+    const timer = setTimeout(() => {
+      socket.off(event, listener as never);
+      reject(new Error(`no '${String(event)}' event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on(event, listener as never);
+  });
+}
+
+/** Collects every `event` payload from now on. */
+export function collect<E extends keyof ServerToClientEvents>(socket: TestClient, event: E): Parameters<ServerToClientEvents[E]>[0][] {
+  const seen: Parameters<ServerToClientEvents[E]>[0][] = [];
+  socket.on(event, ((p: Parameters<ServerToClientEvents[E]>[0]) => seen.push(p)) as never);
+  return seen;
+}
+
+/** Emits with an acknowledgement and resolves with the ack (rejects when none comes within 3 s). */
+export function request<E extends 'send' | 'rename' | 'moderate'>(
+  socket: TestClient,
+  event: E,
+  payload: unknown,
+): Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]> {
+  return (socket.timeout(3000) as unknown as { emitWithAck(e: string, p: unknown): Promise<never> }).emitWithAck(event, payload);
+}
+
+export interface ChatKit {
+  url: string;
+  server: http.Server;
+  chat: ChatServer;
+  db: Db;
+  tokens: ModeratorTokens;
+  /** The server's clock; `advance` moves it (rate limits, slow mode, timeouts). */
+  clock: { now: number; advance(ms: number): void };
+  /** A connected client that has received its welcome. */
+  join(auth?: Partial<HandshakeAuth>, opts?: Partial<ManagerOptions & SocketOptions>): Promise<{ socket: TestClient; welcome: Welcome }>;
+  /** The connect_error data of a refused connection. */
+  refused(auth: unknown, opts?: Partial<ManagerOptions & SocketOptions>): Promise<ChatError>;
+  /** A client that is not connected yet (autoConnect off). */
+  client(auth: unknown, opts?: Partial<ManagerOptions & SocketOptions>): TestClient;
+  close(): Promise<void>;
+}
+
+export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-chat-'));
+  const db = openDatabase(dir);
+  const channels = new Set(['live', 'other']);
+  const tokens = new ModeratorTokens(db, { isAdminToken: (t) => t === ADMIN_TOKEN });
+  const server = http.createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not chat');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      clock.now += ms;
+    },
+  };
+  const chat = new ChatServer({
+    config: chatSchema.parse(config),
+    db,
+    logger: pino({ level: 'silent' }),
+    channelExists: (c) => channels.has(c),
+    moderatorTokens: tokens,
+    clock: () => clock.now,
+  });
+  chat.start(server);
+  const clients: TestClient[] = [];
+
+  const client = (auth: unknown, opts: Partial<ManagerOptions & SocketOptions> = {}): TestClient => {
+    const socket: TestClient = ioClient(url, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      autoConnect: false,
+      auth: auth as Record<string, unknown>,
+      ...opts,
+    });
+    clients.push(socket);
+    return socket;
+  };
+
+  const kit: ChatKit = {
+    url,
+    server,
+    chat,
+    db,
+    tokens,
+    clock,
+    client,
+    async join(auth = {}, opts = {}) {
+      const socket = client({ channel: 'live', identity: newIdentity(), name: 'viewer', ...auth }, opts);
+      const welcome = new Promise<Welcome>((resolve, reject) => {
+        socket.once('welcome', resolve);
+        socket.once('connect_error', (err) => reject(new Error(`refused: ${err.message}`)));
+      });
+      socket.connect();
+      return { socket, welcome: await welcome };
+    },
+    async refused(auth, opts = {}) {
+      const socket = client(auth, opts);
+      const result = new Promise<ChatError>((resolve, reject) => {
+        socket.once('connect_error', (err) => resolve((err as Error & { data: ChatError }).data));
+        socket.once('welcome', () => reject(new Error('connection was accepted')));
+      });
+      socket.connect();
+      return result;
+    },
+    async close() {
+      for (const c of clients) c.disconnect();
+      await chat.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return kit;
+}

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../storage/database';
+import { hashToken, ModeratorTokens } from './moderator-tokens';
+
+describe('ModeratorTokens', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-modtok-'));
+  const db = openDatabase(dir);
+  const tokens = new ModeratorTokens(db, { isAdminToken: (t) => t === 'the-admin-token' });
+  afterAll(() => {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates a token shown once, stores only its hash, and proves the moderator role in its channel only', () => {
+    const { token, info } = tokens.create('live', 'Mia');
+    expect(token).toMatch(/^lrm_[A-Za-z0-9_-]{43}$/);
+    expect(info).toMatchObject({ channel: 'live', label: 'Mia', revokedAt: null });
+    const stored = db.prepare('SELECT * FROM chat_moderator_tokens').all();
+    expect(JSON.stringify(stored)).not.toContain(token.slice(4));
+    expect(stored).toEqual([expect.objectContaining({ token_hash: hashToken(token) })]);
+    expect(tokens.roleFor('live', token)).toBe('moderator');
+    expect(tokens.roleFor('other', token)).toBeUndefined();
+    expect(tokens.roleFor('live', token + 'x')).toBeUndefined();
+    expect(tokens.list('live')[0].lastUsedAt).not.toBeNull();
+  });
+
+  it('the admin token proves the streamer role in every channel', () => {
+    expect(tokens.roleFor('live', 'the-admin-token')).toBe('streamer');
+    expect(tokens.roleFor('anything', 'the-admin-token')).toBe('streamer');
+    expect(tokens.roleFor('live', 'not-the-admin-token')).toBeUndefined();
+  });
+
+  it('lists per channel and revokes', () => {
+    const { token, info } = tokens.create('other', 'Otto');
+    expect(tokens.list('other').map((t) => t.label)).toEqual(['Otto']);
+    expect(tokens.list().map((t) => t.channel)).toEqual(['live', 'other']);
+    expect(tokens.revoke(info.id)).toBe(true);
+    expect(tokens.revoke(info.id)).toBe(false);
+    expect(tokens.roleFor('other', token)).toBeUndefined();
+    expect(tokens.list('other')[0].revokedAt).not.toBeNull();
+  });
+});
