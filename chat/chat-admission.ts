@@ -67,7 +67,7 @@ export class Admission {
     }
     const parsed = handshakeSchema.safeParse(socket.handshake.auth);
     if (!parsed.success) return connectError('LR_CHAT_BAD_HANDSHAKE', `Cannot join the chat: ${firstIssue(parsed.error)}.`);
-    const { channel, identity, name, token, overlay } = parsed.data;
+    const { channel, identity, name, token, overlay, batch } = parsed.data;
     if (!deps.channelExists(channel)) return connectError('LR_CHAT_NO_CHANNEL', `There is no channel '${channel}'.`);
     let role: ChatRole = 'viewer';
     if (token !== undefined) {
@@ -81,7 +81,7 @@ export class Admission {
     const userId = userIdFor(identity);
     // Moderators and the streamer are not held by bans: their token is the authority (revoke it instead).
     if (role === 'viewer' && deps.moderation.isBanned(channel, userId, address)) return connectError('LR_CHAT_BANNED', 'You are banned from this chat.');
-    socket.data = { channel, userId, name, role, address, overlay: overlay ?? false };
+    socket.data = { channel, userId, name, role, address, overlay: overlay ?? false, batch: batch ?? false };
     this.limitPackets(socket);
     return undefined;
   }

@@ -1,8 +1,9 @@
 import type { ChatConfig } from '../server/config-schema';
 import type { Logger } from '../server/logger';
 import type { ChatAuthor, ChatErrorCode, ClientToServerEvents } from './chat-events';
-import { chatError, roomOf, waitSeconds, type ChatSocket } from './chat-io';
+import { batchRoomOf, chatError, roomOf, singleRoomOf, waitSeconds, type ChatSocket } from './chat-io';
 import type { LikeAggregator } from './like-aggregator';
+import type { MessageBatcher } from './message-batcher';
 import type { MessageStore } from './message-store';
 import { runModeration, type ModerationContext } from './moderation-actions';
 import type { Moderation } from './moderation';
@@ -17,6 +18,7 @@ export interface ConnectionDeps {
   moderation: Moderation;
   likes: LikeAggregator;
   viewers: ViewerCounter;
+  batcher: MessageBatcher;
   moderatorTokens: RoleResolver;
   tokens: WeakMap<ChatSocket, string>;
   clock: Clock;
@@ -67,9 +69,10 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
   const { config, messages, moderation, likes, viewers, clock, log } = deps;
   const { channel, userId, address, overlay } = socket.data;
   const room = roomOf(channel);
+  const singleRoom = singleRoomOf(channel);
   // Malformed packets and protocol errors surface here before socket.io closes the connection.
   socket.on('error', (err) => log.debug({ err: err.message, channel }, 'chat client error'));
-  void socket.join(room);
+  void socket.join([room, socket.data.batch ? batchRoomOf(channel) : singleRoom]);
   moderation.touchUser({ id: userId, name: socket.data.name, address }, clock());
   const release = overlay ? () => {} : viewers.addChat(channel, userId);
   socket.on('disconnect', () => release());
@@ -123,7 +126,8 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
     // Written (synchronously) before the ack and the broadcast: nobody sees a message the database does not have.
     const message = messages.insert({ channel, ts: now, text, author: author(socket), kind, mode, color });
     reply({ ok: true, message });
-    socket.to(room).emit('message', message);
+    socket.to(singleRoom).emit('message', message);
+    deps.batcher.add(channel, message);
   });
 
   on(socket, log, 'like', (args) => {

@@ -198,6 +198,12 @@ export interface HandshakeAuth {
   token?: string;
   /** A read-only connection (OBS chat overlay): not counted as a viewer, cannot send. */
   overlay?: boolean;
+  /**
+   * Receive the room's messages in batches (`messages`, at most one every
+   * chat.messageBatchMs, ~100 ms) instead of one `message` event each: far fewer
+   * packets in a busy room. Batches include your own messages (same id as in the ack).
+   */
+  batch?: boolean;
 }
 
 export interface ClientToServerEvents {
@@ -210,8 +216,10 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   welcome: (w: Welcome) => void;
-  /** Messages from others; your own comes back in the `send` ack. */
+  /** Messages from others; your own comes back in the `send` ack. Not sent to `batch` connections. */
   message: (m: ChatMessage) => void;
+  /** `batch` connections only: the room's new messages, oldest first, yours included. */
+  messages: (batch: ChatMessage[]) => void;
   'message:deleted': (d: MessageDeleted) => void;
   notice: (n: SystemNotice) => void;
   settings: (s: RoomSettings) => void;
@@ -221,8 +229,14 @@ export interface ServerToClientEvents {
   viewers: (v: ViewerCount) => void;
 }
 
-/** Between server nodes (the Redis adapter, issue 4 item 9); none yet. */
-export interface InterServerEvents {}
+/**
+ * Between server nodes (several nodes behind Redis, io.serverSideEmit). Room
+ * broadcasts, deletions and disconnects need none: the adapter carries them.
+ */
+export interface InterServerEvents {
+  /** Every viewer-count interval: the sender's local viewers per channel (channels left out count 0); ttlMs 0 = it is leaving. */
+  'viewers:report': (report: { node: string; counts: Record<string, number>; ttlMs: number }) => void;
+}
 
 /** Per-connection state, visible across nodes through the adapter: no secrets in here. */
 export interface SocketData {
@@ -233,4 +247,6 @@ export interface SocketData {
   role: ChatRole;
   address: string;
   overlay: boolean;
+  /** Gets `messages` batches rather than `message` events. */
+  batch: boolean;
 }

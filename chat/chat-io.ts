@@ -17,6 +17,13 @@ export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Inte
 
 /** The Socket.IO room of a channel. */
 export const roomOf = (channel: string) => `channel:${channel}`;
+/**
+ * Each connection is also in one of these, by how it gets messages: one
+ * `message` each, or `messages` batches. (Separate rooms rather than
+ * `except(batchRoom)`: socket.io would build the set of a whole room for every message.)
+ */
+export const singleRoomOf = (channel: string) => `channel-single:${channel}`;
+export const batchRoomOf = (channel: string) => `channel-batch:${channel}`;
 
 /** The public author id of a browser identity: a digest, so the identity itself (the secret) never leaves the server. */
 export function userIdFor(identity: string): string {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type http from 'node:http';
 import { Server } from 'socket.io';
 import type { ChatConfig } from '../server/config-schema';
@@ -6,14 +7,16 @@ import type { Db } from '../storage/database';
 import { CHAT_PATH } from './chat-events';
 import { Admission } from './chat-admission';
 import { handleConnection, type ConnectionDeps } from './chat-connection';
-import { noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
+import { batchRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
 import { LikeAggregator, LikeStore } from './like-aggregator';
+import { MessageBatcher } from './message-batcher';
 import { MessageStore } from './message-store';
 import type { ModerationContext } from './moderation-actions';
 import { Moderation } from './moderation';
 import type { RoleResolver } from './moderator-tokens';
 import type { Clock } from './rate-limiter';
-import { ViewerCounter } from './viewer-counter';
+import { RedisLink } from './redis-link';
+import { ViewerCounter, type NodeViewerReport } from './viewer-counter';
 
 export { userIdFor } from './chat-io';
 
@@ -40,12 +43,33 @@ export interface ChatServerDeps {
  * `stop()` disconnects every client, stops the timers and detaches from the
  * HTTP server, which keeps serving everything else. The HTTP server itself
  * and the database belong to the caller.
+ *
+ * A message reaches the room one `message` packet each, or, for connections
+ * that asked (auth.batch), in `messages` packets of at most one per
+ * chat.messageBatchMs (MessageBatcher): a busy room costs per packet.
+ *
+ * Several nodes (`chat.redisUrl` / LIVEROOM_REDIS_URL): the Socket.IO adapter
+ * goes through Redis (see redis-link.ts), so every `io.to(room)` broadcast —
+ * messages, deletions, notices, settings, likes — reaches the viewers of all
+ * nodes, and `fetchSockets()` / `disconnect()` in moderation reach sockets on
+ * any node (a ban on one node disconnects the user everywhere). What lives in
+ * memory crosses nodes explicitly: viewer counts (each node reports its own
+ * with serverSideEmit; each node adds the others' and tells its own viewers)
+ * and pending likes (flushed every interval as an atomic increment of the
+ * shared total, then broadcast). Durable state — messages and history,
+ * sanctions, slow mode, blocked words, like totals, moderator tokens — is in
+ * SQLite, and the nodes share it: they run with the same data folder (one
+ * host, or storage with working POSIX locks, never NFS), which liveroom needs
+ * anyway since channels, stream keys and the admin token live there too.
+ * Moderation reads the database on every check, so a ban or timeout set on one
+ * node holds on all of them, also for reconnects.
  */
 export class ChatServer {
   readonly messages: MessageStore;
   readonly moderation: Moderation;
   private readonly likes: LikeAggregator;
   private readonly viewers: ViewerCounter;
+  private readonly batcher: MessageBatcher;
   private readonly admission: Admission;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -56,8 +80,13 @@ export class ChatServer {
   private httpServer: http.Server | undefined;
   private httpListeners: { event: string; before: Function[] }[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
+  private starting = false;
   private stopping = false;
   private connectionDeps: ConnectionDeps | undefined;
+  /** Set while running on several nodes (chat.redisUrl). */
+  private redis: RedisLink | undefined;
+  /** This node's name in inter-node reports. */
+  private readonly node = crypto.randomBytes(6).toString('hex');
 
   constructor(private readonly deps: ChatServerDeps) {
     const { config, db } = deps;
@@ -75,7 +104,20 @@ export class ChatServer {
     });
     this.viewers = new ViewerCounter({
       intervalMs: config.viewerCountMs,
-      broadcast: (count) => this.io?.to(roomOf(count.channel)).emit('viewers', count),
+      // Each node counts everyone (its own viewers + the others' reports) and tells only its own viewers.
+      broadcast: (count) => this.io?.local.to(roomOf(count.channel)).emit('viewers', count),
+      onError,
+      report: config.redisUrl
+        ? (counts) => this.io?.serverSideEmit('viewers:report', { node: this.node, counts, ttlMs: this.reportTtlMs })
+        : undefined,
+    });
+    this.batcher = new MessageBatcher({
+      intervalMs: config.messageBatchMs,
+      // A message deleted while it waited (a quick moderator) is not delivered after its deletion.
+      flush: (channel, batch) => {
+        const live = batch.filter((m) => this.messages.exists(m.id));
+        if (live.length) this.io?.to(batchRoomOf(channel)).emit('messages', live);
+      },
       onError,
     });
     this.admission = new Admission({
@@ -101,9 +143,27 @@ export class ChatServer {
     return this.viewers.count(channel);
   }
 
-  /** Attaches to the HTTP server; returns this, so `const chat = new ChatServer(deps).start(server)` works. */
-  start(httpServer: http.Server): this {
-    if (this.io) throw new Error('ChatServer already started');
+  /** A report holds for three of our intervals: one lost report does not drop a node's viewers. */
+  private get reportTtlMs(): number {
+    return this.deps.config.viewerCountMs * 3 + 1000;
+  }
+
+  /**
+   * Connects to Redis when `chat.redisUrl` is set (rejecting with
+   * LR_REDIS_UNAVAILABLE, one line naming LIVEROOM_REDIS_URL, when it cannot),
+   * then attaches to the HTTP server; resolves with this, so
+   * `const chat = await new ChatServer(deps).start(server)` works.
+   */
+  async start(httpServer: http.Server): Promise<this> {
+    if (this.io || this.starting) throw new Error('ChatServer already started');
+    this.starting = true;
+    try {
+      const { redisUrl } = this.deps.config;
+      // Connected before the server exists: no client may join a node whose adapter is not there yet.
+      this.redis = redisUrl ? await RedisLink.connect({ url: redisUrl, log: this.log }) : undefined;
+    } finally {
+      this.starting = false;
+    }
     this.stopping = false;
     this.httpServer = httpServer;
     // engine.io takes over the server's request/upgrade listeners; remember them to give them back on stop().
@@ -113,8 +173,15 @@ export class ChatServer {
       serveClient: false, // the player bundles socket.io-client
       maxHttpBufferSize: this.deps.config.maxPacketBytes,
       connectTimeout: 10_000,
+      ...(this.redis && { adapter: this.redis.adapter }),
     });
     this.io = io;
+    if (this.redis) {
+      io.on('viewers:report', (report) => {
+        if (!isViewerReport(report) || report.node === this.node) return;
+        this.viewers.remoteReport(report);
+      });
+    }
     io.use(this.admission.middleware);
     io.on('connection', (socket) => {
       try {
@@ -127,7 +194,7 @@ export class ChatServer {
     this.likes.start();
     this.viewers.start();
     this.sweepTimer = setInterval(() => this.admission.sweep(), 10_000);
-    this.log.info({ path: CHAT_PATH }, 'chat started');
+    this.log.info({ path: CHAT_PATH, nodes: this.redis ? 'several (Redis)' : 'one' }, 'chat started');
     return this;
   }
 
@@ -140,12 +207,18 @@ export class ChatServer {
     this.sweepTimer = undefined;
     this.likes.stop(); // writes pending likes
     this.viewers.stop();
+    this.batcher.stop();
+    // The other nodes stop counting our viewers now rather than when our last report expires.
+    if (this.redis) io.serverSideEmit('viewers:report', { node: this.node, counts: {}, ttlMs: 0 });
     this.detachFromHttp();
     // Not io.close(): that would also close the HTTP server, which belongs to the composition root.
     io.local.disconnectSockets(true);
     await Promise.allSettled([io.of('/').adapter.close()]);
     io.engine.close();
     io.removeAllListeners();
+    // After the adapter: its reader loop is stopped; what was published still gets a moment to reach Redis.
+    await this.redis?.close();
+    this.redis = undefined;
     this.log.info('chat stopped');
   }
 
@@ -169,6 +242,7 @@ export class ChatServer {
       moderation: this.moderation,
       likes: this.likes,
       viewers: this.viewers,
+      batcher: this.batcher,
       moderatorTokens: this.deps.moderatorTokens,
       tokens: this.tokens,
       clock: this.clock,
@@ -184,4 +258,16 @@ export class ChatServer {
         },
     });
   }
+}
+
+function isViewerReport(r: unknown): r is NodeViewerReport {
+  if (typeof r !== 'object' || r === null) return false;
+  const { node, counts, ttlMs } = r as Record<string, unknown>;
+  return (
+    typeof node === 'string' &&
+    typeof ttlMs === 'number' &&
+    typeof counts === 'object' &&
+    counts !== null &&
+    Object.values(counts).every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
+  );
 }

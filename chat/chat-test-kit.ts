@@ -105,7 +105,7 @@ export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> 
     moderatorTokens: tokens,
     clock: () => clock.now,
   });
-  chat.start(server);
+  await chat.start(server);
   const clients: TestClient[] = [];
 
   const client = (auth: unknown, opts: Partial<ManagerOptions & SocketOptions> = {}): TestClient => {

@@ -59,6 +59,7 @@ export class MessageStore {
       ),
       recent: db.prepare('SELECT * FROM (SELECT * FROM chat_messages WHERE channel = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
       get: db.prepare('SELECT * FROM chat_messages WHERE id = ?'),
+      exists: db.prepare('SELECT 1 FROM chat_messages WHERE id = ?').pluck(),
       remove: db.prepare('DELETE FROM chat_messages WHERE id = ?'),
       lastTs: db.prepare('SELECT MAX(ts) AS ts FROM chat_messages WHERE channel = ? AND author_id = ?'),
     };
@@ -90,6 +91,11 @@ export class MessageStore {
   get(id: string): ChatMessage | undefined {
     const row = this.stmts.get.get(id) as MessageRow | undefined;
     return row && toMessage(row);
+  }
+
+  /** Whether the message is there (not deleted). */
+  exists(id: string): boolean {
+    return this.stmts.exists.get(id) !== undefined;
   }
 
   /** True when there was such a message. */

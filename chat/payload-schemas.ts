@@ -52,6 +52,7 @@ export const handshakeSchema = z.object({
   name: nameSchema,
   token: z.string().min(1).max(256).optional(),
   overlay: z.boolean().optional(),
+  batch: z.boolean().optional(),
 });
 export type Handshake = z.infer<typeof handshakeSchema>;
 

@@ -8,14 +8,29 @@ interface ChannelTally {
   announced: number;
 }
 
+/** One node's local viewers per channel, as it reported them (several nodes behind Redis). */
+export interface NodeViewerReport {
+  node: string;
+  /** Channel → that node's local count; a channel left out counts 0. */
+  counts: Record<string, number>;
+  /** The report holds this long (a few of the sender's intervals); 0 = the node is leaving. */
+  ttlMs: number;
+}
+
 /**
  * Viewers per channel: distinct chat users plus players watching without chat
  * (registered by the HTTP layer, e.g. one per SSE connection of a chat-less
  * embed). Every `intervalMs` each channel whose count changed gets a `viewers`
  * broadcast. Read-only overlay connections (OBS) are not registered.
+ *
+ * With several nodes, each tick hands this node's counts to `report` (sent to
+ * the others), and the reports of the other nodes (`remoteReport`) are added
+ * to the local counts until they expire: a node that dies stops counting
+ * after its report's ttl. A browser with tabs on two nodes counts twice.
  */
 export class ViewerCounter {
   private readonly tallies = new Map<string, ChannelTally>();
+  private readonly remote = new Map<string, { counts: Record<string, number>; expiresAt: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -23,6 +38,9 @@ export class ViewerCounter {
       intervalMs: number;
       broadcast(count: ViewerCount): void;
       onError(err: unknown): void;
+      /** Several nodes: this node's counts, every tick. */
+      report?(counts: Record<string, number>): void;
+      clock?: () => number;
     },
   ) {}
 
@@ -71,15 +89,58 @@ export class ViewerCounter {
     };
   }
 
+  /** This node's viewers plus those the other nodes reported. */
   count(channel: string): number {
+    return this.localCount(channel) + this.remoteCount(channel);
+  }
+
+  localCount(channel: string): number {
     const t = this.tallies.get(channel);
     return t ? t.chat.size + t.players : 0;
   }
 
-  /** Broadcasts changed counts; forgets channels nobody watches any more. */
+  /** This node's non-zero counts per channel (what `report` receives). */
+  localCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const channel of this.tallies.keys()) {
+      const n = this.localCount(channel);
+      if (n > 0) out[channel] = n;
+    }
+    return out;
+  }
+
+  /** Another node's counts (replacing its previous report). */
+  remoteReport(r: NodeViewerReport): void {
+    if (r.ttlMs <= 0) this.remote.delete(r.node);
+    else this.remote.set(r.node, { counts: r.counts, expiresAt: this.now() + r.ttlMs });
+  }
+
+  private remoteCount(channel: string): number {
+    if (this.remote.size === 0) return 0;
+    const now = this.now();
+    let sum = 0;
+    for (const [node, r] of this.remote) {
+      if (r.expiresAt <= now) this.remote.delete(node);
+      else sum += r.counts[channel] ?? 0;
+    }
+    return sum;
+  }
+
+  private now(): number {
+    return (this.deps.clock ?? Date.now)();
+  }
+
+  /** Reports this node's counts (several nodes), broadcasts changed counts, forgets channels nobody here watches any more. */
   tick(): void {
+    if (this.deps.report) {
+      try {
+        this.deps.report(this.localCounts());
+      } catch (err) {
+        this.deps.onError(err);
+      }
+    }
     for (const [channel, t] of this.tallies) {
-      const count = t.chat.size + t.players;
+      const count = t.chat.size + t.players + this.remoteCount(channel);
       if (count !== t.announced) {
         t.announced = count;
         try {
@@ -88,7 +149,8 @@ export class ViewerCounter {
           this.deps.onError(err);
         }
       }
-      if (count === 0) this.tallies.delete(channel);
+      // Nobody here: nobody to tell, whatever the other nodes count.
+      if (t.chat.size + t.players === 0) this.tallies.delete(channel);
     }
   }
 }

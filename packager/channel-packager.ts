@@ -51,11 +51,12 @@ export class ChannelPackager {
   }
 
   /** Feeds one rendition's byte stream of one ffmpeg run (`run` names the run; its renditions share a segment clock). */
-  attach(publishId: string, run: string, name: string, stream: Readable, nominalBandwidth: number): void {
+  attach(publishId: string, run: string, name: string, stream: Readable, nominalBandwidth: number, ladder?: string[]): void {
     if (publishId !== this.publishId) {
       this.publishId = publishId;
       this.active = [];
     }
+    if (ladder && this.clock?.run !== run) this.replaceLadder(ladder);
     if (!this.active.includes(name)) this.active.push(name);
     let r = this.renditions.get(name);
     if (!r) {
@@ -92,6 +93,20 @@ export class ChannelPackager {
       }
     });
     stream.on('error', (err) => this.log.warn({ rendition: name, err: err.message }, 'rendition stream error'));
+  }
+
+  /**
+   * A new ffmpeg run of the same publish with a known ladder (a profile restart):
+   * renditions it drops end (ENDLIST), and when the ladder changed the channel
+   * goes offline until the new ladder is playing, so players reload the
+   * multivariant playlist and learn the new renditions.
+   */
+  private replaceLadder(ladder: string[]) {
+    const changed = this.active.length > 0 && (ladder.length !== this.active.length || ladder.some((n) => !this.active.includes(n)));
+    for (const n of this.active) if (!ladder.includes(n)) this.renditions.get(n)?.playlist.end();
+    this.active = [...ladder];
+    // Live again once every rendition of the new ladder has content (onFragment).
+    if (changed) this.setLive(false);
   }
 
   /** The broadcast is over: every playlist gets ENDLIST. */

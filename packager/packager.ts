@@ -20,7 +20,7 @@ export class Packager {
     return this.channels.get(name);
   }
 
-  attach(channel: string, publishId: string, run: string, rendition: string, stream: Readable, nominalBandwidth: number): void {
+  attach(channel: string, publishId: string, run: string, rendition: string, stream: Readable, nominalBandwidth: number, ladder?: string[]): void {
     let cp = this.channels.get(channel);
     if (!cp) {
       cp = new ChannelPackager(
@@ -31,7 +31,7 @@ export class Packager {
       );
       this.channels.set(channel, cp);
     }
-    cp.attach(publishId, run, rendition, stream, nominalBandwidth);
+    cp.attach(publishId, run, rendition, stream, nominalBandwidth, ladder);
   }
 
   end(channel: string): void {

@@ -76,11 +76,21 @@ export class ChannelFeed {
   private source: EventSource | null = null;
   private reopenTimer: ReturnType<typeof setTimeout> | null = null;
 
+  private readonly reopenDelayMs: number;
+  private readonly url: string;
+
+  /**
+   * `countedByChat`: the page also joins the channel's chat, which counts it as
+   * a viewer; the stream then asks the server not to count it a second time.
+   */
   constructor(
-    private readonly channel: string,
+    channel: string,
     private readonly onInfo: (info: ChannelInfo) => void,
-    private readonly reopenDelayMs = 5000,
-  ) {}
+    opts: { reopenDelayMs?: number; countedByChat?: boolean } = {},
+  ) {
+    this.reopenDelayMs = opts.reopenDelayMs ?? 5000;
+    this.url = channelEventsUrl(channel) + (opts.countedByChat ? '?chat=1' : '');
+  }
 
   start(): void {
     if (this.source || this.reopenTimer) return;
@@ -95,7 +105,7 @@ export class ChannelFeed {
   }
 
   private open(): void {
-    const source = new EventSource(channelEventsUrl(this.channel));
+    const source = new EventSource(this.url);
     this.source = source;
     source.addEventListener('state', (ev) => {
       let info: ChannelInfo | null = null;

@@ -2,6 +2,7 @@ import type Hls from 'hls.js';
 import { ChannelApiError, ChannelFeed, fetchChannel, type ChannelInfo } from './channel-api';
 import { masterPlaylistUrl } from './channel-name';
 import { ChannelStatus } from './channel-status';
+import { ChatRoom, type ChatRoomStatus } from './chat-room';
 import { byId } from './element-lookup';
 import { HlsPlayer, type HlsPlayerHooks } from './hls-player';
 import { LatencyReadout } from './latency-readout';
@@ -17,6 +18,8 @@ export interface LiveroomHandle {
   readonly hls: Hls | null;
   readonly video: HTMLVideoElement;
   readonly state: PageState;
+  /** The chat connection: state and who we are in it. */
+  readonly chat: ChatRoomStatus;
 }
 
 /** After the channel goes offline, keep playing the buffered tail at most this long. */
@@ -46,6 +49,7 @@ export class WatchPage {
   private readonly latency: LatencyReadout;
   private readonly player: HlsPlayer;
   private readonly feed: ChannelFeed;
+  private readonly chat: ChatRoom;
 
   constructor(private readonly channel: string) {
     const frame = byId('video-frame', HTMLElement);
@@ -76,10 +80,16 @@ export class WatchPage {
       { hls: () => this.player.instance, video: this.video, playing: () => this.state === 'playing' },
     );
     this.player = new HlsPlayer(this.video, this.playerHooks());
-    this.feed = new ChannelFeed(channel, (info) => {
-      this.feedAnswered = true;
-      this.apply(info);
-    });
+    // This page's viewer is counted by its chat connection, not by the state stream.
+    this.feed = new ChannelFeed(
+      channel,
+      (info) => {
+        this.feedAnswered = true;
+        this.apply(info);
+      },
+      { countedByChat: true },
+    );
+    this.chat = new ChatRoom(channel);
 
     const page = this;
     this.handle = {
@@ -90,6 +100,9 @@ export class WatchPage {
       },
       get state() {
         return page.state;
+      },
+      get chat() {
+        return page.chat.status;
       },
     };
   }
@@ -103,6 +116,7 @@ export class WatchPage {
     this.latency.start();
     this.listeners.on(byId('notice-retry', HTMLButtonElement), 'click', () => this.player.retryNow());
     this.feed.start();
+    this.chat.start();
     this.fetchAbort = new AbortController();
     fetchChannel(this.channel, this.fetchAbort.signal).then(
       (info) => {
@@ -118,6 +132,7 @@ export class WatchPage {
     this.fetchAbort = null;
     this.cancelDrain();
     this.feed.stop();
+    this.chat.stop();
     this.player.stop();
     this.latency.stop();
     this.quality.stop();

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Bundles the browser player: player/watch.ts -> dist/player/watch.js (ES2020,
-// minified, with a source map) and copies player/*.html and player/*.css next
-// to it. The server serves dist/player at /player/ (watch.html for the pages).
+// Bundles the browser player: each entry (player/watch.ts: the watch page;
+// player/chat-overlay.ts: the OBS chat overlay) -> dist/player/<name>.js
+// (ES2020, minified, with a source map) and copies player/*.html and
+// player/*.css next to them. The server serves dist/player at /player/
+// (watch.html and chat-overlay.html for the pages).
 // Exits non-zero on any error. Run from anywhere: paths are relative to the repo.
 import { build } from 'esbuild';
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
@@ -11,6 +13,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = path.join(root, 'player');
 const outDir = path.join(root, 'dist', 'player');
+/** Each page's script; its html (same name) must exist in player/. */
+const ENTRIES = [
+  { script: 'watch.ts', html: 'watch.html' },
+  { script: 'chat-overlay.ts', html: 'chat-overlay.html' },
+];
 
 async function main() {
   await rm(outDir, { recursive: true, force: true });
@@ -18,8 +25,9 @@ async function main() {
 
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [path.join(srcDir, 'watch.ts')],
-    outfile: path.join(outDir, 'watch.js'),
+    entryPoints: ENTRIES.map((e) => path.join(srcDir, e.script)),
+    outdir: outDir,
+    entryNames: '[name]',
     tsconfig: path.join(srcDir, 'tsconfig.json'),
     bundle: true,
     format: 'esm',
@@ -34,11 +42,16 @@ async function main() {
   if (result.errors.length > 0) throw new Error(`esbuild reported ${result.errors.length} error(s)`);
 
   const assets = (await readdir(srcDir)).filter((f) => f.endsWith('.html') || f.endsWith('.css'));
-  if (!assets.includes('watch.html')) throw new Error('player/watch.html is missing');
+  for (const { html } of ENTRIES) if (!assets.includes(html)) throw new Error(`player/${html} is missing`);
   await Promise.all(assets.map((f) => copyFile(path.join(srcDir, f), path.join(outDir, f))));
 
-  const js = await stat(path.join(outDir, 'watch.js'));
-  console.log(`player: dist/player/watch.js (${Math.round(js.size / 1024)} KiB) + ${assets.join(', ')}`);
+  const sizes = await Promise.all(
+    ENTRIES.map(async ({ script }) => {
+      const js = script.replace(/\.ts$/, '.js');
+      return `dist/player/${js} (${Math.round((await stat(path.join(outDir, js))).size / 1024)} KiB)`;
+    }),
+  );
+  console.log(`player: ${sizes.join(', ')} + ${assets.join(', ')}`);
 }
 
 main().catch((err) => {

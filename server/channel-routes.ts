@@ -5,7 +5,8 @@ import { notFound } from './errors';
 /**
  * Public channel API: status as JSON, and as Server-Sent Events for the player
  * page. Each open event stream is a player; `onPlayer` counts it as a viewer
- * and returns the release for when it closes.
+ * and returns the release for when it closes. A stream opened with `?chat=1`
+ * belongs to a page that is also in the chat, which counts it there instead.
  */
 export function channelRoutes(status: ChannelStatus, onPlayer: (channel: string) => () => void = () => () => {}): Router {
   const router = Router();
@@ -31,7 +32,8 @@ export function channelRoutes(status: ChannelStatus, onPlayer: (channel: string)
     res.write('retry: 2000\n\n');
     send(view);
     const unsubscribe = status.subscribe(name, send);
-    const releasePlayer = onPlayer(name);
+    // `?chat=1`: the page is also in the chat, which counts it already.
+    const releasePlayer = req.query.chat === '1' ? () => {} : onPlayer(name);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.on('close', () => {
       clearInterval(ping);

@@ -19,6 +19,8 @@ export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' }
   LIVEROOM_PART_TARGET: { key: 'hls.partTarget', type: 'number' },
   LIVEROOM_SEGMENT_TARGET: { key: 'hls.segmentTarget', type: 'number' },
   LIVEROOM_PROFILE: { key: 'transcoder.defaultProfile', type: 'string' },
+  LIVEROOM_HW_DEVICE: { key: 'transcoder.hwDevice', type: 'string' },
+  LIVEROOM_REDIS_URL: { key: 'chat.redisUrl', type: 'string' },
 };
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown) {

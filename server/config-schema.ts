@@ -89,6 +89,8 @@ export const chatSchema = z
     likesPerSecond: z.number().min(0.1).max(10_000).default(10),
     /** How often aggregated likes are broadcast (only when there were new ones). */
     likeBroadcastMs: z.number().int().min(50).max(10_000).default(250),
+    /** Connections that ask for batches (auth.batch) get the room's messages at most this often, in one packet. */
+    messageBatchMs: z.number().int().min(10).max(2000).default(100),
     /** How often viewer counts are broadcast (only when they changed). */
     viewerCountMs: z.number().int().min(100).max(120_000).default(5000),
     /** Slow-mode interval for channels whose moderators have not set one; 0 = off. */
@@ -102,6 +104,16 @@ export const chatSchema = z
     connectsPerSecond: z.number().min(0.01).max(1_000_000).default(5),
     /** Behind one reverse proxy you run: take the client address from the last X-Forwarded-For entry (the one it appended). */
     trustProxy: z.boolean().default(false),
+    /**
+     * Several server nodes: redis://[user:password@]host:port[/db] (or rediss://). The chat then runs through
+     * the Socket.IO Redis streams adapter, sharing rooms, counts and moderation. The nodes share one data folder.
+     * Unset: one node, no Redis.
+     */
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, 'a redis:// or rediss:// URL')
+      .refine((u) => URL.canParse(u), 'a redis:// or rediss:// URL')
+      .optional(),
   })
   .strict()
   .superRefine((chat, ctx) => {

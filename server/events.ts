@@ -54,6 +54,8 @@ export interface RenditionOutput {
   run: string;
   /** Configured bits/s, for BANDWIDTH until a segment has been measured. */
   nominalBandwidth: number;
+  /** Every rendition of this run, in ladder order (a restart with another profile may change it). */
+  ladder?: string[];
   /** Bytes: ftyp+moov, then moof+mdat fragments. Ends when ffmpeg ends. */
   stream: Readable;
 }

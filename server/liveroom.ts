@@ -157,7 +157,7 @@ export class Liveroom {
     app.use(notFoundHandler);
     app.use(errorHandler(log));
 
-    chat.start(http.server);
+    await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
     await http.start();
     try {
       await ingest.start();

@@ -1,34 +1,62 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import { LiveroomError } from './errors';
 
 /** Where `npm run build` puts the bundled player (the same whether this file runs from dist/ or from source). */
 const ROOT = path.resolve(__dirname, __dirname.split(path.sep).includes('dist') ? '../..' : '..');
 export const PLAYER_DIR = path.join(ROOT, 'dist', 'player');
 
-/** The watch page at /watch/<channel> and / (default channel), and its assets under /player/. */
+/**
+ * For the pages: scripts and styles from this origin only, so that even text
+ * that slipped into the DOM as markup could not run or load anything
+ * (the chat renders viewers' text with textContent; this is the second line).
+ * blob: is what hls.js uses for MediaSource and its worker.
+ */
+const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/**
+ * The watch page at /watch/<channel> and / (default channel), the OBS chat
+ * overlay at /chat/<channel>, and their assets under /player/.
+ */
 export function playerRoutes(defaultChannel: string, channelExists: (name: string) => boolean): Router {
   const router = Router();
-  const htmlPath = path.join(PLAYER_DIR, 'watch.html');
-  let html: string | undefined;
-  const page = () => {
+  const cache = new Map<string, string>();
+  const page = (file: string) => {
+    let html = cache.get(file);
     if (html === undefined) {
+      const htmlPath = path.join(PLAYER_DIR, file);
       if (!fs.existsSync(htmlPath)) throw new LiveroomError('LR_PLAYER_NOT_BUILT', 'the player is not built: run `npm run build`', 500);
       html = fs.readFileSync(htmlPath, 'utf8');
+      cache.set(file, html);
     }
     return html;
   };
+  const send = (res: Response, html: string) => res.set('Content-Security-Policy', PAGE_CSP).type('html').send(html);
+  const unknown = (res: Response, channel: string) => res.status(404).type('text').send(`No channel named '${channel}'.`);
+
   router.use('/player', express.static(PLAYER_DIR, { maxAge: '5m', index: false }));
   router.get('/', (_req, res) => {
-    res.type('html').send(page().replace('name="liveroom-default-channel" content="live"', `name="liveroom-default-channel" content="${defaultChannel}"`));
+    send(res, page('watch.html').replace('name="liveroom-default-channel" content="live"', `name="liveroom-default-channel" content="${defaultChannel}"`));
   });
   router.get('/watch/:channel', (req, res) => {
-    if (!channelExists(req.params.channel)) {
-      res.status(404).type('text').send(`No channel named '${req.params.channel}'.`);
-      return;
-    }
-    res.type('html').send(page());
+    if (!channelExists(req.params.channel)) return void unknown(res, req.params.channel);
+    send(res, page('watch.html'));
+  });
+  router.get('/chat/:channel', (req, res) => {
+    if (!channelExists(req.params.channel)) return void unknown(res, req.params.channel);
+    send(res, page('chat-overlay.html'));
   });
   return router;
 }

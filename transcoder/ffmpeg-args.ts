@@ -1,5 +1,6 @@
 import type { SourceInfo } from '../server/events';
-import type { Profile, RenditionSpec } from './profiles';
+import { ENCODER_ARGS, LIBX264, type EncoderSetup } from './encoder-args';
+import type { KeyframePolicy, Profile, RenditionSpec } from './profiles';
 
 /** A rendition sized for this source. */
 export interface PlannedRendition {
@@ -32,7 +33,12 @@ export function planLadder(profile: Profile, source: SourceInfo): LadderPlan {
       notes.push(`rendition '${spec.name}' skipped: ${height}p would upscale the ${source.height}p source`);
       continue;
     }
-    const width = source.width > 0 && source.height > 0 ? even((height * source.width) / source.height) : 0;
+    if (spec.width && source.width > 0 && spec.width > source.width) {
+      notes.push(`rendition '${spec.name}' skipped: ${spec.width}x${height} would upscale the ${source.width}x${source.height} source`);
+      continue;
+    }
+    // An explicit size is kept as given; otherwise the width follows the source's aspect ratio.
+    const width = spec.width ?? (source.width > 0 && source.height > 0 ? even((height * source.width) / source.height) : 0);
     const fps = spec.maxFps && (!source.frameRate || source.frameRate > spec.maxFps) ? spec.maxFps : 0;
     renditions.push({ spec, width, height: even(height), fps });
   }
@@ -52,7 +58,10 @@ export interface FfmpegPlan {
   outputs: string[];
   /** LL-HLS part target, seconds: each fMP4 fragment must fit in it. */
   partTarget: number;
-  encoder: 'libx264';
+  /** The H.264 encoder for encoded renditions, as the probe proved it (libx264 when omitted). */
+  encoder?: EncoderSetup;
+  /** The profile's keyframe policy (default 'source'). */
+  keyframes?: KeyframePolicy;
 }
 
 /** ffmpeg's command line in parts, in the order fluent-ffmpeg assembles them. */
@@ -66,6 +75,9 @@ export interface FfmpegCommand {
 const MIN_PLANNED_FPS = 24;
 
 export function buildFfmpegCommand(plan: FfmpegPlan): FfmpegCommand {
+  const setup = plan.encoder ?? LIBX264;
+  const enc = ENCODER_ARGS[setup.encoder];
+  const encoded = plan.ladder.map((r, i) => ({ r, i })).filter(({ r }) => !r.spec.copy);
   const inputOptions = [
     '-f', 'flv', //                       node-media-server hands us FLV tags on stdin
     // No '-fflags nobuffer': it drops the packets read while probing, so the decoder would start
@@ -73,17 +85,18 @@ export function buildFfmpegCommand(plan: FfmpegPlan): FfmpegCommand {
     '-flags', 'low_delay', //             decoder: output frames as soon as possible
     '-analyzeduration', '500000', //      0.5 s of probing is enough for H.264/AAC with headers up front
     '-probesize', '500000',
+    ...(encoded.length > 0 ? enc.input(setup) : []), // the hardware device, when an encoder needs one
   ];
 
-  const encoded = plan.ladder.map((r, i) => ({ r, i })).filter(({ r }) => !r.spec.copy);
   let filterComplex: string | undefined;
   if (encoded.length > 0) {
-    // One decode, split once, one scale per encoded rendition: every rendition sees the same frames.
-    const split = encoded.length > 1 ? `[0:v]split=${encoded.length}${encoded.map(({ i }) => `[s${i}]`).join('')};` : '';
+    // One decode, (one upload,) split once, one scale per encoded rendition: every rendition sees the same frames.
+    const upload = enc.upload(setup);
+    const many = encoded.length > 1;
+    const split = many ? `[0:v]${[...upload, `split=${encoded.length}`].join(',')}${encoded.map(({ i }) => `[s${i}]`).join('')};` : '';
     const chains = encoded.map(({ r, i }) => {
-      const src = encoded.length > 1 ? `[s${i}]` : '[0:v]';
-      const filters = [`scale=${r.width || -2}:${r.height}`];
-      if (r.fps) filters.push(`fps=${r.fps}`);
+      const src = many ? `[s${i}]` : '[0:v]';
+      const filters = [...(many ? [] : upload), ...enc.scale(setup, r)];
       return `${src}${filters.join(',')}[v${i}]`;
     });
     filterComplex = split + chains.join(';');
@@ -94,7 +107,7 @@ export function buildFfmpegCommand(plan: FfmpegPlan): FfmpegCommand {
   const audio = audioOptions(plan.source);
 
   const outputs = plan.ladder.map((r, i) => {
-    const video = r.spec.copy ? ['-map', '0:v:0', '-c:v', 'copy'] : x264Video(r, i);
+    const video = r.spec.copy ? ['-map', '0:v:0', '-c:v', 'copy'] : enc.video(setup, r, `[v${i}]`, plan.keyframes ?? 'source');
     return {
       url: plan.outputs[i],
       options: [
@@ -113,25 +126,6 @@ export function buildFfmpegCommand(plan: FfmpegPlan): FfmpegCommand {
     };
   });
   return { inputOptions, filterComplex, outputs };
-}
-
-function x264Video(r: PlannedRendition, i: number): string[] {
-  const s = r.spec;
-  const kbps = s.videoKbps ?? 1500;
-  return [
-    '-map', `[v${i}]`,
-    '-c:v', 'libx264',
-    '-preset', s.preset ?? 'veryfast',
-    '-tune', 'zerolatency', //            no B-frames or lookahead: frames leave the encoder at once
-    '-profile:v', 'main',
-    '-pix_fmt', 'yuv420p', //             what every browser decodes
-    '-b:v', `${kbps}k`,
-    '-maxrate', `${s.maxrateKbps ?? Math.round(kbps * 1.07)}k`,
-    '-bufsize', `${s.bufsizeKbps ?? kbps * 2}k`,
-    '-force_key_frames', 'source', //     keyframes exactly where the source has them: renditions stay aligned
-    '-g', '600', //                       and no others, unless the source goes 20 s without one
-    '-sc_threshold', '0', //              no scene-cut keyframes (they would break alignment)
-  ];
 }
 
 function audioOptions(source: SourceInfo): (spec: RenditionSpec) => string[] {

@@ -23,6 +23,8 @@ export interface RunOptions {
   onOutput(index: number, stream: Readable): void;
   /** Progress as ffmpeg reports it (`speed=1.01x`). */
   onProgress?(p: { fps: number; speed: number; kbps: number }): void;
+  /** Bytes of FLV fed to ffmpeg (input bitrate). */
+  onInput?(bytes: number): void;
 }
 
 /**
@@ -74,7 +76,12 @@ export class TranscoderRun {
     this.proc = cmd;
 
     this.opts.feed.stream.on('error', () => {});
-    cmd.on('start', (line: string) => log.info({ cmd: line.replace(/unix:\S+/g, 'unix:…') }, 'ffmpeg started'));
+    cmd.on('start', (line: string) => {
+      log.info({ cmd: line.replace(/unix:\S+/g, 'unix:…') }, 'ffmpeg started');
+      // Counted from here: fluent-ffmpeg pipes the feed in this same tick, so no byte is missed by ffmpeg.
+      const onInput = this.opts.onInput;
+      if (onInput) this.opts.feed.stream.on('data', (chunk: Buffer) => onInput(chunk.length));
+    });
     cmd.on('stderr', (line: string) => {
       const m = /fps=\s*([\d.]+).*bitrate=\s*([\d.]+)kbits\/s.*speed=\s*([\d.]+)x/.exec(line);
       if (m) this.opts.onProgress?.({ fps: Number(m[1]), kbps: Number(m[2]), speed: Number(m[3]) });

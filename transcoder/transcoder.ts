@@ -2,15 +2,19 @@ import type { HlsConfig, TranscoderConfig } from '../server/config-schema';
 import type { LiveroomEvents, PublishStarted, SourceInfo } from '../server/events';
 import type { Logger } from '../server/logger';
 import type { TypedEmitter } from '../server/typed-emitter';
+import { LIBX264, type EncoderSetup } from './encoder-args';
 import { buildFfmpegCommand, flattenCommand, planLadder, type PlannedRendition } from './ffmpeg-args';
 import { resolveFfmpegPath } from './ffmpeg-path';
-import type { Profile } from './profiles';
+import type { EncoderChoice, Profile } from './profiles';
+import { RateMeter } from './rate-meter';
 import { TranscoderRun } from './transcoder-run';
 
 export interface TranscoderDeps {
   config: TranscoderConfig;
   hls: Pick<HlsConfig, 'partTarget'>;
   profileFor(channel: string): Profile;
+  /** The encoder a profile's choice runs with here (the probe's answer); libx264 when absent. */
+  encoderFor?(choice: EncoderChoice): Promise<{ setup: EncoderSetup; reason: string }>;
   bus: TypedEmitter<LiveroomEvents>;
   log: Logger;
 }
@@ -21,8 +25,15 @@ export interface LiveTranscode {
   profile: string;
   renditions: PlannedRendition[];
   source: SourceInfo;
+  /** The H.264 encoder of the encoded renditions ('none' when every rendition is a copy), and why. */
+  encoder: string;
+  encoderReason: string;
+  /** Why renditions of the profile were left out (e.g. they would upscale). */
+  notes: string[];
   restarts: number;
   progress: { fps: number; speed: number; kbps: number } | null;
+  /** The publisher's feed into ffmpeg, measured over the last seconds. */
+  inputKbps: number;
   pid?: number;
 }
 
@@ -30,7 +41,14 @@ interface Job {
   publish: PublishStarted;
   run?: TranscoderRun;
   stopping: boolean;
+  /** A profile restart is replacing the run: its exit is not a crash. */
+  replacing: boolean;
   restartTimes: number[];
+  /** ffmpeg runs so far in this publish (names each run for the packager). */
+  runs: number;
+  setup: EncoderSetup;
+  keyframes: Profile['keyframes'];
+  input: RateMeter;
   status: LiveTranscode;
 }
 
@@ -57,7 +75,7 @@ export class Transcoder {
   }
 
   live(): LiveTranscode[] {
-    return [...this.jobs.values()].map((j) => ({ ...j.status, pid: j.run?.pid }));
+    return [...this.jobs.values()].map((j) => ({ ...j.status, inputKbps: Math.round(j.input.kbps()), pid: j.run?.pid }));
   }
 
   async begin(publish: PublishStarted): Promise<void> {
@@ -65,17 +83,69 @@ export class Transcoder {
     const job: Job = {
       publish,
       stopping: false,
+      replacing: false,
       restartTimes: [],
-      status: { channel: publish.channel, publishId: publish.publishId, profile: profile.name, renditions: [], source: publish.source(), restarts: 0, progress: null },
+      runs: 0,
+      setup: LIBX264,
+      keyframes: 'source',
+      input: new RateMeter(5000),
+      status: {
+        channel: publish.channel, publishId: publish.publishId, profile: profile.name, renditions: [], source: publish.source(),
+        encoder: 'none', encoderReason: '', notes: [], restarts: 0, progress: null, inputKbps: 0,
+      },
     };
     this.jobs.set(publish.channel, job);
     const source = await waitForSource(publish, 3000);
     if (job.stopping) return;
-    const { renditions, notes } = planLadder(profile, source);
     const log = this.deps.log.child({ channel: publish.channel });
-    for (const n of notes) log.info(n);
-    job.status = { ...job.status, renditions, source };
+    await this.plan(job, profile, source, log);
+    if (job.stopping) return;
     await this.spawn(job, log);
+  }
+
+  /**
+   * Applies the channel's current profile now: a new ffmpeg run replaces the
+   * old one while the publisher stays (players see a short discontinuity).
+   * False when the channel is not live.
+   */
+  async restart(channel: string): Promise<boolean> {
+    const job = this.jobs.get(channel);
+    if (!job || job.stopping || !job.run) return false;
+    if (job.replacing) return true; // a restart in progress reads the profile after it stops the run
+    const log = this.deps.log.child({ channel });
+    job.replacing = true;
+    try {
+      await job.run?.stop();
+    } finally {
+      job.replacing = false;
+    }
+    if (job.stopping || this.jobs.get(channel) !== job) return false;
+    const profile = this.deps.profileFor(channel);
+    await this.plan(job, profile, job.status.source, log);
+    if (job.stopping) return false;
+    job.status.progress = null;
+    log.info({ profile: profile.name }, 'transcoder restarted with the channel profile');
+    await this.spawn(job, log);
+    return true;
+  }
+
+  private async plan(job: Job, profile: Profile, source: SourceInfo, log: Logger): Promise<void> {
+    const { renditions, notes } = planLadder(profile, source);
+    for (const n of notes) log.info(n);
+    const encodes = renditions.some((r) => !r.spec.copy);
+    const chosen = encodes ? await (this.deps.encoderFor?.(profile.encoder) ?? Promise.resolve({ setup: LIBX264, reason: 'libx264' })) : undefined;
+    if (chosen) log.info({ encoder: chosen.setup.encoder, profile: profile.name }, `encoding with ${chosen.setup.encoder}: ${chosen.reason}`);
+    job.setup = chosen?.setup ?? LIBX264;
+    job.keyframes = profile.keyframes ?? 'source';
+    job.status = {
+      ...job.status,
+      profile: profile.name,
+      renditions,
+      source,
+      notes,
+      encoder: chosen?.setup.encoder ?? 'none',
+      encoderReason: chosen?.reason ?? 'every rendition is a copy: nothing to encode',
+    };
   }
 
   /** Ends the channel's ffmpeg and waits until it has exited and flushed. */
@@ -104,10 +174,12 @@ export class Transcoder {
       source: status.source,
       outputs: status.renditions.map((_, i) => `out${i}`),
       partTarget: this.deps.hls.partTarget,
-      encoder: 'libx264',
+      encoder: job.setup,
+      keyframes: job.keyframes,
     });
     log.debug({ args: flattenCommand(command) }, 'ffmpeg arguments');
-    const runId = `${publish.publishId}-${status.restarts}`;
+    const runId = `${publish.publishId}-${job.runs++}`;
+    const ladder = status.renditions.map((r) => r.spec.name);
     const run = new TranscoderRun({
       ffmpegPath: this.ffmpegPath,
       command,
@@ -123,15 +195,17 @@ export class Transcoder {
           rendition: r.spec.name,
           run: runId,
           nominalBandwidth: Math.max(kbps, 100) * 1000,
+          ladder,
           stream,
         });
       },
       onProgress: (p) => (status.progress = p),
+      onInput: (bytes) => job.input.add(bytes),
     });
     job.run = run;
     await run.start();
     run.exited.then((exit) => {
-      if (job.stopping || this.jobs.get(publish.channel) !== job) return;
+      if (job.stopping || job.replacing || job.run !== run || this.jobs.get(publish.channel) !== job) return;
       const now = Date.now();
       job.restartTimes = job.restartTimes.filter((t) => now - t < 60_000);
       const willRestart = job.restartTimes.length < this.deps.config.maxRestartsPerMinute;
@@ -141,7 +215,7 @@ export class Transcoder {
       job.restartTimes.push(now);
       status.restarts++;
       setTimeout(() => {
-        if (!job.stopping) void this.spawn(job, log);
+        if (!job.stopping && job.run === run) void this.spawn(job, log);
       }, 250);
     });
   }

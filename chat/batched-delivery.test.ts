@@ -1,0 +1,89 @@
+import type { ChatMessage, SendAck } from './chat-events';
+import { MessageBatcher } from './message-batcher';
+import { ADMIN_TOKEN, collect, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';
+
+const sent = (ack: SendAck): ChatMessage => {
+  if (!ack.ok) throw new Error(`send refused: ${ack.error.code} ${ack.error.message}`);
+  return ack.message;
+};
+
+describe('MessageBatcher', () => {
+  const msg = (id: string) => ({ id }) as ChatMessage;
+
+  it('sends the first message after a quiet spell at once, then at most one batch per interval', () => {
+    jest.useFakeTimers();
+    try {
+      const flushed: string[][] = [];
+      const b = new MessageBatcher({ intervalMs: 100, flush: (_c, ms) => flushed.push(ms.map((m) => m.id)), onError: (e) => { throw e; }, now: () => Date.now() });
+      b.add('live', msg('a'));
+      expect(flushed).toEqual([['a']]);
+      b.add('live', msg('b'));
+      b.add('other', msg('x')); // channels are independent
+      jest.advanceTimersByTime(50);
+      b.add('live', msg('c'));
+      expect(flushed).toEqual([['a'], ['x']]);
+      jest.advanceTimersByTime(50);
+      expect(flushed).toEqual([['a'], ['x'], ['b', 'c']]);
+      jest.advanceTimersByTime(250); // quiet: forgotten, the next one goes at once again
+      b.add('live', msg('d'));
+      expect(flushed.at(-1)).toEqual(['d']);
+      b.add('live', msg('e'));
+      b.stop(); // pending messages are not sent after stop
+      jest.advanceTimersByTime(500);
+      expect(flushed.at(-1)).toEqual(['d']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('batched delivery (auth.batch) over real Socket.IO', () => {
+  let kit: ChatKit;
+  afterEach(async () => {
+    await kit?.close();
+  });
+
+  it('gives batch connections the room’s messages as `messages` batches, and others one `message` each', async () => {
+    kit = await startChat({ messageBatchMs: 150 });
+    const { socket: alice } = await kit.join({ name: 'Alice' });
+    const { socket: batcher } = await kit.join({ name: 'Batcher', batch: true });
+    const { socket: single } = await kit.join({ name: 'Single' });
+    const batches = collect(batcher, 'messages');
+    const singles = collect(batcher, 'message');
+    const singleGot = collect(single, 'message');
+
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(sent(await request(alice, 'send', { text: `m${i}` })).id);
+      kit.clock.advance(1000); // the message rate limit uses the kit's clock
+    }
+    // The batch connection's own messages come in the batches too.
+    ids.push(sent(await request(batcher, 'send', { text: 'mine' })).id);
+    await nextEvent(batcher, 'messages', (b) => b.some((m) => m.text === 'mine'), 2000);
+    expect(singles).toEqual([]);
+    expect(batches.flat().map((m) => m.id)).toEqual(ids);
+    // The first went out at once, the rest were grouped: fewer packets than messages.
+    expect(batches[0].map((m) => m.text)).toEqual(['m0']);
+    expect(batches.length).toBeLessThan(ids.length);
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    // The single connection got each message once, as before.
+    await sleep(50);
+    expect(singleGot.map((m) => m.id)).toEqual(ids);
+  });
+
+  it('does not deliver a message in a batch after it was deleted', async () => {
+    kit = await startChat({ messageBatchMs: 300 });
+    const { socket: alice } = await kit.join({ name: 'Alice' });
+    const { socket: mod } = await kit.join({ name: 'Mod', token: ADMIN_TOKEN });
+    const { socket: batcher } = await kit.join({ batch: true });
+    const batches = collect(batcher, 'messages');
+    const first = sent(await request(alice, 'send', { text: 'first' })); // goes at once
+    kit.clock.advance(1000);
+    const spam = sent(await request(alice, 'send', { text: 'spam' })); // waits for the next batch
+    kit.clock.advance(1000);
+    const kept = sent(await request(alice, 'send', { text: 'kept' }));
+    expect(await request(mod, 'moderate', { action: 'delete', messageId: spam.id })).toEqual({ ok: true });
+    await nextEvent(batcher, 'messages', (b) => b.some((m) => m.id === kept.id), 2000);
+    expect(batches.flat().map((m) => m.id)).toEqual([first.id, kept.id]);
+  });
+});

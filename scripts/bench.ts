@@ -1,0 +1,111 @@
+/**
+ * `npm run bench [-- <name>...] [--key=value...]`: runs the benchmarks, prints a
+ * table per bench and writes bench-results/<name>.json.
+ *
+ *   node dist/scripts/bench.js                 # every bench
+ *   node dist/scripts/bench.js latency --settle=3 --joins=3 --warmup=5 --measure=8 --first-frame-runs=5
+ *
+ * To add a bench (chat fan-out, transcoder throughput…), add an entry to BENCHES.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { formatLatencyResult, runLatencyBench } from './bench-latency';
+import { chatBenchFlags, formatChatResult, runChatBench } from './bench-chat';
+
+export interface BenchContext {
+  root: string;
+  /** --key=value flags from the command line. */
+  flags: Record<string, string>;
+  log: (line: string) => void;
+}
+
+export interface BenchDefinition {
+  name: string;
+  description: string;
+  run(ctx: BenchContext): Promise<unknown>;
+  format(result: unknown): string;
+}
+
+function numberFlag(flags: Record<string, string>, key: string, fallback: number): number {
+  if (flags[key] === undefined) return fallback;
+  const n = Number(flags[key]);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} must be a non-negative number, got "${flags[key]}"`);
+  return n;
+}
+
+const BENCHES: BenchDefinition[] = [
+  {
+    name: 'latency',
+    description: 'glass-to-glass latency (stamped frames read back in Chromium) and time to first frame',
+    run: (ctx) =>
+      runLatencyBench({
+        root: ctx.root,
+        settleSeconds: numberFlag(ctx.flags, 'settle', 3),
+        joins: Math.max(1, Math.round(numberFlag(ctx.flags, 'joins', 3))),
+        warmupSeconds: numberFlag(ctx.flags, 'warmup', 5),
+        measureSeconds: numberFlag(ctx.flags, 'measure', 8),
+        firstFrameRuns: Math.max(1, Math.round(numberFlag(ctx.flags, 'first-frame-runs', 5))),
+        log: ctx.log,
+      }),
+    format: (result) => formatLatencyResult(result as Parameters<typeof formatLatencyResult>[0]),
+  },
+  {
+    name: 'chat',
+    description: 'chat fan-out: N socket.io clients in one room, M msg/s in; delivery latency p50/p99 and losses at increasing N (--steps=500,1000,2500,5000 --single-steps=500,1000 --rate=100 --senders=5 --workers=2 --warmup=2 --measure=10 --drain=5)',
+    run: (ctx) => runChatBench({ root: ctx.root, log: ctx.log, ...chatBenchFlags(ctx.flags) }),
+    format: (result) => formatChatResult(result as Parameters<typeof formatChatResult>[0]),
+  },
+  // { name: 'transcoder', … }
+];
+
+async function main(argv: string[]): Promise<number> {
+  const flags: Record<string, string> = {};
+  const names: string[] = [];
+  for (const arg of argv) {
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(arg);
+    if (m) flags[m[1]] = m[2] ?? 'true';
+    else names.push(arg);
+  }
+  if (flags.help) {
+    process.stdout.write(`usage: node dist/scripts/bench.js [${BENCHES.map((b) => b.name).join('|')}]... [--key=value]\n`);
+    for (const b of BENCHES) process.stdout.write(`  ${b.name.padEnd(12)}${b.description}\n`);
+    return 0;
+  }
+  const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown bench ${unknown.join(', ')} (have: ${BENCHES.map((b) => b.name).join(', ')})\n`);
+    return 2;
+  }
+  const chosen = names.length ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES;
+  const root = path.resolve(__dirname, '..', '..');
+  const outDir = path.join(root, 'bench-results');
+  let failed = 0;
+  for (const bench of chosen) {
+    const log = (line: string): void => {
+      process.stderr.write(`[${bench.name}] ${line}\n`);
+    };
+    try {
+      const result = await bench.run({ root, flags, log });
+      fs.mkdirSync(outDir, { recursive: true });
+      const file = path.join(outDir, `${bench.name}.json`);
+      fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(`\n${bench.format(result)}\n\nresults: ${path.relative(process.cwd(), file) || file}\n`);
+    } catch (err) {
+      failed++;
+      process.stderr.write(`[${bench.name}] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

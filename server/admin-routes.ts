@@ -1,0 +1,210 @@
+import express, { Router, type Request } from 'express';
+import type { ChannelStore, StreamKeyInfo } from '../storage/channel-store';
+import type { EncoderReport } from '../transcoder/encoder-probe';
+import { NAME_PATTERN } from '../transcoder/profile-schema';
+import type { ProfileEntry, ProfileStore } from '../transcoder/profile-store';
+import type { LiveTranscode } from '../transcoder/transcoder';
+import { requireAdminToken } from './admin-token';
+import type { ChannelView } from './channel-status';
+import { badRequest, LiveroomError, notFound } from './errors';
+
+export interface AdminDeps {
+  token: string;
+  channels: ChannelStore;
+  profiles: ProfileStore;
+  /** 'transcoder.defaultProfile': what channels without an assigned profile use. */
+  defaultProfile: string;
+  /** Public status (live, renditions as the packager measures them). */
+  view(channel: string): ChannelView | undefined;
+  viewers(channel: string): number;
+  /** The transcoder's live jobs. */
+  transcodes(): LiveTranscode[];
+  /** A publisher is connected to the channel. */
+  publishing(channel: string): boolean;
+  encoders(): Promise<EncoderReport>;
+  /** Restarts the channel's transcoder with its current profile; false when not live. */
+  restart(channel: string): Promise<boolean>;
+}
+
+const LABEL = /^[\w .:-]{1,64}$/;
+const conflict = (code: string, message: string) => new LiveroomError(code, message, 409);
+
+const profileJson = (e: ProfileEntry) => ({ ...e.profile, keyframes: e.profile.keyframes ?? 'source', builtin: e.builtin, channels: e.channels, createdAt: e.createdAt, updatedAt: e.updatedAt });
+
+/**
+ * The admin REST API under /api/admin, behind the admin token: channels, stream
+ * keys, transcode profiles and their assignment, live status, encoders.
+ */
+export function adminRoutes(deps: AdminDeps): Router {
+  const { channels, profiles } = deps;
+  const router = Router();
+  router.use(requireAdminToken(deps.token));
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router.use(express.json({ limit: '64kb' }));
+
+  const body = (req: Request): Record<string, unknown> => {
+    const b: unknown = req.body;
+    if (b === undefined) return {};
+    if (!b || typeof b !== 'object' || Array.isArray(b)) throw badRequest('LR_BAD_REQUEST', 'the request body must be a JSON object');
+    return b as Record<string, unknown>;
+  };
+  const channel = (name: string) => {
+    const ch = channels.get(name);
+    if (!ch) throw notFound('LR_CHANNEL_NOT_FOUND', `no channel named '${name}'`);
+    return ch;
+  };
+  const keyById = (id: string): StreamKeyInfo => {
+    const key = channels.listKeys().find((k) => k.id === id);
+    if (!key) throw notFound('LR_KEY_NOT_FOUND', `no stream key with id '${id}'`);
+    return key;
+  };
+  const channelJson = (name: string) => {
+    const ch = channel(name);
+    const keys = channels.listKeys(name);
+    return {
+      ...ch,
+      effectiveProfile: ch.profile ?? deps.defaultProfile,
+      live: deps.view(name)?.live ?? false,
+      activeKeys: keys.filter((k) => k.revokedAt === null).length,
+    };
+  };
+
+  // Channels
+  router.get('/channels', (_req, res) => {
+    res.json({ channels: channels.list().map((c) => channelJson(c.name)) });
+  });
+  router.post('/channels', (req, res) => {
+    const b = body(req);
+    const name = b.name;
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+      throw badRequest('LR_CHANNEL_INVALID', "'name' must be lowercase letters, digits, _ and -, starting with a letter or digit, up to 32");
+    }
+    if (b.title !== undefined && (typeof b.title !== 'string' || b.title.length > 120)) throw badRequest('LR_CHANNEL_INVALID', "'title' must be a string of at most 120 characters");
+    if (channels.get(name)) throw conflict('LR_CHANNEL_EXISTS', `channel '${name}' already exists`);
+    if (b.profile !== undefined && b.profile !== null && (typeof b.profile !== 'string' || !profiles.get(b.profile))) {
+      throw notFound('LR_PROFILE_NOT_FOUND', `no profile named '${String(b.profile)}'`);
+    }
+    channels.create(name, (b.title as string | undefined) ?? name);
+    if (typeof b.profile === 'string') profiles.assign(name, b.profile);
+    res.status(201).json(channelJson(name));
+  });
+  router.get('/channels/:name', (req, res) => {
+    res.json(channelJson(req.params.name));
+  });
+  router.put('/channels/:name/profile', (req, res) => {
+    const name = req.params.name;
+    channel(name);
+    const profile = body(req).profile;
+    if (profile !== null && typeof profile !== 'string') throw badRequest('LR_BAD_REQUEST', "'profile' must be a profile name, or null for the server default");
+    profiles.assign(name, profile);
+    const live = deps.publishing(name);
+    res.json({
+      ...channelJson(name),
+      appliesTo: live ? 'the next publish (restart the channel to apply it now)' : 'the next publish',
+    });
+  });
+  router.post('/channels/:name/restart', async (req, res) => {
+    const name = req.params.name;
+    const ch = channel(name);
+    if (!(await deps.restart(name))) {
+      throw conflict('LR_CHANNEL_NOT_LIVE', `channel '${name}' is not live: its profile applies when it next goes live`);
+    }
+    res.json({ channel: name, restarted: true, profile: ch.profile ?? deps.defaultProfile });
+  });
+
+  // Stream keys
+  router.get('/keys', (req, res) => {
+    const ch = typeof req.query.channel === 'string' ? req.query.channel : undefined;
+    if (ch) channel(ch);
+    res.json({ keys: channels.listKeys(ch) });
+  });
+  router.post('/channels/:name/keys', (req, res) => {
+    const name = req.params.name;
+    channel(name);
+    const label = body(req).label ?? `key-${channels.listKeys(name).length + 1}`;
+    if (typeof label !== 'string' || !LABEL.test(label)) throw badRequest('LR_KEY_INVALID', "'label' must be 1 to 64 letters, digits, spaces, _ . : or -");
+    const { key, info } = channels.addKey(name, label);
+    res.status(201).json({ ...info, key });
+  });
+  router.post('/keys/:id/rotate', (req, res) => {
+    const old = keyById(req.params.id);
+    if (old.revokedAt !== null) throw conflict('LR_KEY_REVOKED', `stream key '${old.id}' is revoked already: create a new one`);
+    const { key, info } = channels.addKey(old.channel, old.label);
+    channels.revokeKey(old.id);
+    res.status(201).json({ ...info, key, replaces: old.id });
+  });
+  router.delete('/keys/:id', (req, res) => {
+    const key = keyById(req.params.id);
+    if (key.revokedAt !== null) throw conflict('LR_KEY_REVOKED', `stream key '${key.id}' is revoked already`);
+    channels.revokeKey(key.id);
+    res.json(keyById(key.id));
+  });
+
+  // Profiles
+  router.get('/profiles', (_req, res) => {
+    res.json({ defaultProfile: deps.defaultProfile, profiles: profiles.list().map(profileJson) });
+  });
+  router.get('/profiles/:name', (req, res) => {
+    const entry = profiles.get(req.params.name);
+    if (!entry) throw notFound('LR_PROFILE_NOT_FOUND', `no profile named '${req.params.name}'`);
+    res.json(profileJson(entry));
+  });
+  router.post('/profiles', (req, res) => {
+    res.status(201).json(profileJson(profiles.create(body(req))));
+  });
+  router.put('/profiles/:name', (req, res) => {
+    res.json(profileJson(profiles.replace(req.params.name, body(req))));
+  });
+  router.delete('/profiles/:name', (req, res) => {
+    profiles.delete(req.params.name, deps.defaultProfile);
+    res.json({ deleted: req.params.name });
+  });
+
+  // Live status and encoders
+  router.get('/status', (req, res) => {
+    const only = typeof req.query.channel === 'string' ? req.query.channel : undefined;
+    if (only) channel(only);
+    const jobs = new Map(deps.transcodes().map((j) => [j.channel, j]));
+    const list = channels.list().filter((c) => !only || c.name === only);
+    res.json({
+      channels: list.map((c) => {
+        const view = deps.view(c.name);
+        const job = jobs.get(c.name);
+        return {
+          name: c.name,
+          live: view?.live ?? false,
+          publishing: deps.publishing(c.name),
+          since: view?.since ?? 0,
+          profile: job?.profile ?? c.profile ?? deps.defaultProfile,
+          viewers: deps.viewers(c.name),
+          input: job
+            ? {
+                width: job.source.width, height: job.source.height, frameRate: job.source.frameRate,
+                videoCodec: job.source.videoCodec, audioCodec: job.source.audioCodec,
+                kbps: job.inputKbps, announcedKbps: job.source.videoKbps + job.source.audioKbps,
+              }
+            : null,
+          encoder: job
+            ? { name: job.encoder, reason: job.encoderReason, speed: job.progress?.speed ?? null, fps: job.progress?.fps ?? null, outputKbps: job.progress?.kbps ?? null, restarts: job.restarts }
+            : null,
+          renditions: (view?.renditions ?? []).map((r) => ({ ...r, copy: job?.renditions.find((p) => p.spec.name === r.name)?.spec.copy ?? false })),
+          notes: job?.notes ?? [],
+        };
+      }),
+    });
+  });
+  router.get('/encoders', async (_req, res) => {
+    const report = await deps.encoders();
+    // The encoders' private option lists are for the argument builders, not for people.
+    res.json({ ...report, encoders: report.encoders.map((e) => ({ ...e, setup: e.setup && { ...e.setup, options: undefined } })) });
+  });
+
+  // Unknown admin paths answer 404 JSON here, behind the token (nothing leaks to the unauthenticated).
+  router.use((req, res) => {
+    res.status(404).json({ error: { code: 'LR_NOT_FOUND', message: `nothing at ${req.method} /api/admin${req.path}` } });
+  });
+  return router;
+}

@@ -1,0 +1,114 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'scripts', 'cli.js');
+export const BIN = path.join(ROOT, 'bin', 'liveroom.js');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles (tsconfig.build.json) when dist/ is older than the sources: the tests run the real built CLI and server. */
+export function ensureBuilt(): void {
+  const dirs = ['server', 'transcoder', 'storage', 'ingest', 'packager', 'scripts', 'chat'].map((d) => path.join(ROOT, d)).filter((d) => fs.existsSync(d));
+  const newest = Math.max(...dirs.map(newestSource));
+  const built = [CLI, path.join(ROOT, 'dist', 'server', 'main.js')].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
+  if (Math.min(...built) >= newest) return;
+  const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (!fs.existsSync(CLI)) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) process.stderr.write(`tsc reported errors (dist was still written):\n${r.stdout}\n`);
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+export interface ServerProcess {
+  proc: ChildProcess;
+  env: NodeJS.ProcessEnv;
+  base: string;
+  rtmp: string;
+  dataDir: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** `liveroom start` as a real process, on free ports and a fresh data folder, configured by LIVEROOM_* variables. */
+export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-cli-'));
+  const [httpPort, rtmpPort] = [await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LIVEROOM_DATA_DIR: dataDir,
+    LIVEROOM_HTTP_PORT: String(httpPort),
+    LIVEROOM_HTTP_HOST: '127.0.0.1',
+    LIVEROOM_RTMP_PORT: String(rtmpPort),
+    LIVEROOM_RTMP_HOST: '127.0.0.1',
+    LIVEROOM_LOG_LEVEL: 'warn',
+    LIVEROOM_CONFIG: '',
+    LIVEROOM_SERVER: '',
+    LIVEROOM_ADMIN_TOKEN: '',
+    ...extraEnv,
+  };
+  const proc = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const base = `http://127.0.0.1:${httpPort}`;
+  const until = Date.now() + 20_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`the server exited at start:\n${out}`);
+    const ok = await fetch(`${base}/api/channels/live`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > until) throw new Error(`the server did not answer in 20 s:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    proc,
+    env,
+    base,
+    rtmp: `rtmp://127.0.0.1:${rtmpPort}/live`,
+    dataDir,
+    log: () => out,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a real process. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout!.on('data', (d) => (stdout += d));
+    proc.stderr!.on('data', (d) => (stderr += d));
+    proc.stdin!.end(stdin ?? '');
+    proc.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
