@@ -157,13 +157,13 @@ export class Liveroom {
     app.use(notFoundHandler);
     app.use(errorHandler(log));
 
-    await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
-    await http.start();
     try {
+      await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
+      await http.start();
       await ingest.start();
     } catch (err) {
-      await chat.stop();
-      await http.stop();
+      // Whatever started is released: a failed start leaves no timer, socket or file handle behind.
+      await this.stop().catch(() => {});
       throw err;
     }
     return this.describe(streamKey);
