@@ -40,6 +40,8 @@ export const LL_HLS_CONFIG: Partial<HlsConfig> = {
 };
 
 const RETRY_MAX_DELAY_MS = 8000;
+/** Behind the live sync point by more than this (seconds), with it buffered: jump. */
+const EDGE_JUMP_MIN_S = 0.35;
 /** Non-network fatal errors get this many reloads before we give up. */
 const OTHER_ERROR_RETRIES = 3;
 const MEDIA_ERROR_WINDOW_MS = 10_000;
@@ -59,6 +61,7 @@ export class HlsPlayer {
   private mediaErrors = 0;
   private lastMediaErrorAt = 0;
   private readonly videoListeners = new ListenerBag();
+  private lastEdgeJump = 0;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -116,6 +119,27 @@ export class HlsPlayer {
     this.load();
   }
 
+  /**
+   * hls.js starts at the keyframe that opens a segment and speeds up only while
+   * more than a second is buffered, so a viewer can settle most of a segment
+   * behind its target latency. When the live sync point is already buffered,
+   * jump to it (at most every few seconds: a jump is a visible skip).
+   */
+  private keepNearLiveEdge(hls: Hls): void {
+    const v = this.video;
+    const target = hls.liveSyncPosition;
+    const now = performance.now();
+    if (target === null || v.paused || v.readyState < 3 || now - this.lastEdgeJump < 5000) return;
+    if (target - v.currentTime < EDGE_JUMP_MIN_S) return;
+    for (let i = 0; i < v.buffered.length; i++) {
+      if (v.buffered.start(i) <= target && target <= v.buffered.end(i) - 0.1) {
+        this.lastEdgeJump = now;
+        v.currentTime = target;
+        return;
+      }
+    }
+  }
+
   private load(): void {
     const src = this.src;
     if (src === null) return;
@@ -127,6 +151,7 @@ export class HlsPlayer {
       this.hls = hls;
       hls.on(Hls.Events.ERROR, (_event, data) => this.onError(hls, data));
       hls.on(Hls.Events.MANIFEST_PARSED, () => this.play());
+      hls.on(Hls.Events.FRAG_BUFFERED, () => this.keepNearLiveEdge(hls));
       hls.attachMedia(this.video);
       hls.loadSource(src);
       this.hooks.onHls(hls);

@@ -27,7 +27,7 @@
  * `npm run bench -- chat [--steps=…] [--single-steps=…] [--rate=100] …`;
  * results go to bench-results/chat.json.
  */
-import { fork, execFileSync, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,10 +35,12 @@ import path from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, SendAck, ServerToClientEvents } from '../chat/chat-events';
 import { chatSchema } from '../server/config-schema';
-import type { FromWorker, ToWorker, WorkerReport } from './bench/chat-load-worker';
+import { LoadWorker } from './bench/chat-load-handle';
+import type { WorkerReport } from './bench/chat-load-worker';
 import { HISTOGRAM_MS } from './bench/chat-load-worker';
 import { LiveroomProcess, sleep } from './bench/liveroom-process';
 import { machineBusy } from './bench/proc-cpu';
+import { cpuSum, cpuTimes, ensureOpenFiles, rssMb } from './bench/process-resources';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -71,8 +73,8 @@ export interface ChatBenchOptions {
 }
 
 export const DEFAULT_CHAT_BENCH: Omit<ChatBenchOptions, 'root' | 'log'> = {
-  steps: [500, 1000, 2500, 5000],
-  singleSteps: [500, 1000],
+  steps: [500, 1000, 2500, 3500, 5000],
+  singleSteps: [500, 1000, 2500],
   rate: 100,
   senders: 5,
   workers: 2,
@@ -155,40 +157,6 @@ export interface ChatBenchResult {
   durationSeconds: number;
 }
 
-/** Soft and hard RLIMIT_NOFILE of this process (Linux), or null. */
-function openFilesLimit(pid: number | 'self' = 'self'): { soft: number; hard: number } | null {
-  try {
-    const line = fs.readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-    const [soft, hard] = (line ?? '').split(/\s{2,}/).slice(1, 3).map((v) => (v === 'unlimited' ? Infinity : Number(v)));
-    return Number.isFinite(soft) || soft === Infinity ? { soft, hard } : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Makes sure this process (and so what it spawns) may open `need` files: raises the soft
- * limit up to the hard one with prlimit(1) when needed; throws with what to do otherwise.
- */
-function ensureOpenFiles(need: number, log: (l: string) => void): number | null {
-  const limit = openFilesLimit();
-  if (!limit) return null;
-  if (limit.soft >= need) return limit.soft;
-  if (limit.hard >= need) {
-    try {
-      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${limit.hard}:${limit.hard}`], { stdio: 'ignore' });
-      const raised = openFilesLimit();
-      if (raised && raised.soft >= need) {
-        log(`raised the open-files limit from ${limit.soft} to ${raised.soft}`);
-        return raised.soft;
-      }
-    } catch {
-      /* fall through */
-    }
-  }
-  throw new Error(`the bench needs about ${need} open files per process; the limit is ${limit.soft} (hard ${limit.hard}): run \`ulimit -n ${need}\` first, or lower --steps`);
-}
-
 function percentiles(histogram: ArrayLike<number>): Percentiles & { samples: number } {
   let samples = 0;
   for (let i = 0; i < histogram.length; i++) samples += histogram[i];
@@ -220,70 +188,6 @@ function sortedPercentiles(values: number[]): Percentiles {
 
 /** After what the receivers need (step, seq, send time): the rest of a typical chat line, ~45 characters in all. */
 const FILLER = 'what a play, gg everyone';
-
-class LoadWorker {
-  private readonly waiting: Array<(m: FromWorker) => void> = [];
-  private exited = false;
-
-  constructor(readonly proc: ChildProcess) {
-    proc.on('message', (m: FromWorker) => this.waiting.shift()?.(m));
-    proc.once('exit', () => {
-      this.exited = true;
-    });
-  }
-
-  /** Sends a command and resolves with the next message back. */
-  request(m: ToWorker, timeoutMs: number): Promise<FromWorker> {
-    if (this.exited) return Promise.reject(new Error('load generator exited'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`load generator did not answer '${m.type}' within ${timeoutMs} ms`)), timeoutMs);
-      this.waiting.push((reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      });
-      this.proc.send(m);
-    });
-  }
-
-  tell(m: ToWorker): void {
-    if (!this.exited) this.proc.send(m);
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const gone = new Promise<void>((r) => this.proc.once('exit', () => r()));
-    this.tell({ type: 'exit' });
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(timer);
-  }
-}
-
-/** User and system CPU seconds of a process so far (Linux /proc; USER_HZ 100). */
-function cpuTimes(pid: number | undefined): { user: number; system: number } {
-  if (pid === undefined) return { user: 0, system: 0 };
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) / 100, system: Number(f[12]) / 100 };
-  } catch {
-    return { user: 0, system: 0 };
-  }
-}
-
-function cpuSum(pids: Array<number | undefined>): { user: number; system: number } {
-  return pids.map(cpuTimes).reduce((a, b) => ({ user: a.user + b.user, system: a.system + b.system }), { user: 0, system: 0 });
-}
-
-function rssMb(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
-}
 
 export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatBenchOptions, 'root' | 'log'>): Promise<ChatBenchResult> {
   const opts: ChatBenchOptions = { ...DEFAULT_CHAT_BENCH, ...input };

@@ -51,7 +51,7 @@ const BENCHES: BenchDefinition[] = [
   },
   {
     name: 'chat',
-    description: 'chat fan-out: N socket.io clients in one room, M msg/s in; delivery latency p50/p99 and losses at increasing N (--steps=500,1000,2500,5000 --single-steps=500,1000 --rate=100 --senders=5 --workers=2 --warmup=2 --measure=10 --drain=5)',
+    description: 'chat fan-out: N socket.io clients in one room, M msg/s in; delivery latency p50/p99 and losses at increasing N (--steps=500,1000,2500,3500,5000 --single-steps=500,1000,2500 --rate=100 --senders=5 --workers=2 --warmup=2 --measure=10 --drain=5 --batch-ms=100)',
     run: (ctx) => runChatBench({ root: ctx.root, log: ctx.log, ...chatBenchFlags(ctx.flags) }),
     format: (result) => formatChatResult(result as Parameters<typeof formatChatResult>[0]),
   },
