@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatLatencyResult, runLatencyBench } from './bench-latency';
 import { chatBenchFlags, formatChatResult, runChatBench } from './bench-chat';
+import { formatTranscodeResult, runTranscodeBench } from './bench-transcode';
 
 export interface BenchContext {
   root: string;
@@ -55,7 +56,18 @@ const BENCHES: BenchDefinition[] = [
     run: (ctx) => runChatBench({ root: ctx.root, log: ctx.log, ...chatBenchFlags(ctx.flags) }),
     format: (result) => formatChatResult(result as Parameters<typeof formatChatResult>[0]),
   },
-  // { name: 'transcoder', … }
+  {
+    name: 'transcode',
+    description: 'CPU seconds per minute of our transcoder per built-in profile vs the same ffmpeg command run bare, and encoder speed (--seconds=30 --warmup=5)',
+    run: (ctx) =>
+      runTranscodeBench({
+        root: ctx.root,
+        seconds: numberFlag(ctx.flags, 'seconds', 30),
+        warmupSeconds: numberFlag(ctx.flags, 'warmup', 5),
+        log: ctx.log,
+      }),
+    format: (result) => formatTranscodeResult(result as Parameters<typeof formatTranscodeResult>[0]),
+  },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -17,6 +17,7 @@ import { createClient } from 'redis';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import type { ChatError, ClientToServerEvents, HandshakeAuth, ServerToClientEvents, Welcome } from '../chat/chat-events';
 import { collect, newIdentity, nextEvent, request, sleep } from '../chat/chat-test-kit';
+import { freePort } from './helpers/cli-harness';
 
 jest.setTimeout(60_000);
 
@@ -25,14 +26,6 @@ type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 const ROOT = path.resolve(__dirname, '..');
 const MAIN = path.join(ROOT, 'dist', 'server', 'main.js');
 const REDIS_SERVER = fs.existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Proc {
   proc: ChildProcess;

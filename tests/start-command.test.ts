@@ -4,18 +4,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './helpers/cli-harness';
 
 jest.setTimeout(60_000);
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'liveroom.js');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function run(env: Record<string, string>) {
   const proc = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, LIVEROOM_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
