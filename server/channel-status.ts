@@ -44,9 +44,4 @@ export class ChannelStatus {
       if (set!.size === 0) this.listeners.delete(name);
     };
   }
-
-  /** Open subscriptions (players watching the page) for a channel. */
-  subscribers(name: string): number {
-    return this.listeners.get(name)?.size ?? 0;
-  }
 }

@@ -54,7 +54,17 @@ export class Liveroom {
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
+  /** Builds, wires and starts every part; on any failure, releases whatever was taken and rethrows. */
   async start(): Promise<StartedInfo> {
+    try {
+      return await this.startParts();
+    } catch (err) {
+      await this.stop().catch(() => {});
+      throw err;
+    }
+  }
+
+  private async startParts(): Promise<StartedInfo> {
     const { config, log, bus } = this;
     try {
       this.db = openDatabase(config.dataDir);
@@ -147,7 +157,7 @@ export class Liveroom {
         profiles,
         defaultProfile: config.transcoder.defaultProfile,
         view: (name) => status.view(name),
-        viewers: (name) => status.subscribers(name),
+        viewers: (name) => chat.viewerCount(name),
         transcodes: () => transcoder.live(),
         publishing: (name) => ingest.isLive(name),
         encoders: () => encoders.report(),
@@ -157,15 +167,9 @@ export class Liveroom {
     app.use(notFoundHandler);
     app.use(errorHandler(log));
 
-    try {
-      await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
-      await http.start();
-      await ingest.start();
-    } catch (err) {
-      // Whatever started is released: a failed start leaves no timer, socket or file handle behind.
-      await this.stop().catch(() => {});
-      throw err;
-    }
+    await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
+    await http.start();
+    await ingest.start();
     return this.describe(streamKey);
   }
 
