@@ -84,6 +84,13 @@ export class IngestServer {
     return true;
   }
 
+  /** Disconnects publishers whose stream key no longer opens their channel (revoked or rotated). */
+  dropRevoked(): void {
+    for (const p of [...this.publishes.values()]) {
+      if (this.deps.channelForKey(p.session.streamName) !== p.channel) this.kick(p.channel);
+    }
+  }
+
   async stop(): Promise<void> {
     for (const p of [...this.publishes.values()]) this.endPublish(p, 'server-stopping');
     for (const s of this.sockets) s.destroy();

@@ -24,6 +24,8 @@ export interface AdminDeps {
   encoders(): Promise<EncoderReport>;
   /** Restarts the channel's transcoder with its current profile; false when not live. */
   restart(channel: string): Promise<boolean>;
+  /** Stream keys were revoked: publishers whose key no longer opens their channel are disconnected. */
+  keysRevoked(): void;
 }
 
 const LABEL = /^[\w .:-]{1,64}$/;
@@ -134,12 +136,14 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (old.revokedAt !== null) throw conflict('LR_KEY_REVOKED', `stream key '${old.id}' is revoked already: create a new one`);
     const { key, info } = channels.addKey(old.channel, old.label);
     channels.revokeKey(old.id);
+    deps.keysRevoked();
     res.status(201).json({ ...info, key, replaces: old.id });
   });
   router.delete('/keys/:id', (req, res) => {
     const key = keyById(req.params.id);
     if (key.revokedAt !== null) throw conflict('LR_KEY_REVOKED', `stream key '${key.id}' is revoked already`);
     channels.revokeKey(key.id);
+    deps.keysRevoked();
     res.json(keyById(key.id));
   });
 

@@ -162,6 +162,7 @@ export class Liveroom {
         publishing: (name) => ingest.isLive(name),
         encoders: () => encoders.report(),
         restart: (name) => transcoder.restart(name),
+        keysRevoked: () => ingest.dropRevoked(),
       }),
     );
     app.use(notFoundHandler);

@@ -188,15 +188,19 @@ describe('liveroom CLI against a running server', () => {
     const second = publish(`${s.rtmp}/${k2}`, { size: '320x180' });
     try {
       await until(async () => JSON.parse((await getText(`${s.base}/api/channels/second`)).text).live, 30_000, "channel 'second' live with the rotated key");
+      const all = await json<{ keys: { id: string; label: string; revokedAt: number | null }[] }>('keys', 'list', 'second', '--all');
+      const active = all.keys.filter((k) => k.revokedAt === null);
+      expect(active.map((k) => k.label)).toEqual(['cam']);
+      expect(all.keys.find((k) => k.id === k1.id)?.revokedAt).not.toBeNull();
+      // Revoking the key a publisher is live on disconnects it at once.
+      expect((await cli('keys', 'revoke', active[0].id)).stdout).toMatch(/revoked/);
+      await second.exited;
+      await until(async () => !JSON.parse((await getText(`${s.base}/api/channels/second`)).text).live, 10_000, "channel 'second' offline after the revoke");
     } finally {
       await second.stop();
     }
-    const all = await json<{ keys: { id: string; label: string; revokedAt: number | null }[] }>('keys', 'list', 'second', '--all');
-    const active = all.keys.filter((k) => k.revokedAt === null);
-    expect(active.map((k) => k.label)).toEqual(['cam']);
-    expect(all.keys.find((k) => k.id === k1.id)?.revokedAt).not.toBeNull();
-    expect((await cli('keys', 'revoke', active[0].id)).stdout).toMatch(/revoked/);
-    expect((await cli('keys', 'revoke', active[0].id)).code).toBe(1);
+    const active = (await json<{ keys: { id: string; revokedAt: number | null }[] }>('keys', 'list', 'second', '--all')).keys.filter((k) => k.revokedAt !== null);
+    expect((await cli('keys', 'revoke', active[active.length - 1].id)).code).toBe(1);
     expect((await cli('keys', 'list', 'second')).stdout).toMatch(/^No active stream keys for 'second'/);
   });
 
