@@ -116,7 +116,7 @@ export class ChannelPackager {
   }
 
   playlist(name: string): MediaPlaylist | undefined {
-    return this.active.includes(name) || this.renditions.has(name) ? this.renditions.get(name)?.playlist : undefined;
+    return this.renditions.get(name)?.playlist;
   }
 
   renderMedia(name: string, skip: boolean): string | undefined {

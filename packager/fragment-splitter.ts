@@ -43,15 +43,18 @@ export class FragmentSplitter {
 
   private nextBox(): Buffer | undefined {
     if (this.pendingBytes < 8) return undefined;
-    if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending)];
-    const buf = this.pending[0];
-    let size = buf.readUInt32BE(0);
+    // Join chunks only as far as the header needs, and then only once the whole box is here:
+    // a large mdat arriving in many chunks is copied once, not once per chunk.
+    if (this.pending[0].length < 16 && this.pending.length > 1) this.pending = [Buffer.concat(this.pending)];
+    const head = this.pending[0];
+    let size = head.readUInt32BE(0);
     if (size === 1) {
-      if (buf.length < 16) return undefined;
-      size = Number(buf.readBigUInt64BE(8));
+      if (head.length < 16) return undefined;
+      size = Number(head.readBigUInt64BE(8));
     }
     if (size < 8 || size > this.maxBoxBytes) throw new Error(`fMP4 stream is corrupt: box of ${size} bytes`);
-    if (buf.length < size) return undefined;
+    if (this.pendingBytes < size) return undefined;
+    const buf = this.pending.length > 1 ? Buffer.concat(this.pending) : head;
     const box = buf.subarray(0, size);
     const rest = buf.subarray(size);
     this.pending = rest.length ? [rest] : [];

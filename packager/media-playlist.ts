@@ -49,8 +49,6 @@ export class MediaPlaylist {
   ended = false;
   discontinuitySequence = 0;
   init?: { id: number; bytes: Buffer; info: InitInfo };
-  /** Peak and average bitrate over the window, bits/s. */
-  peakBitrate = 0;
 
   private nextPartId = 0;
   private readonly inits = new Map<number, Buffer>();
@@ -109,6 +107,13 @@ export class MediaPlaylist {
     this.closeSegment();
     this.ended = true;
     this.notify();
+  }
+
+  /** Peak segment bitrate over the window, bits/s (0 before the first segment): an old spike ages out with its segment. */
+  get peakBitrate(): number {
+    let peak = 0;
+    for (const seg of this.segments) if (seg.duration > 0 && seg.bytes) peak = Math.max(peak, (seg.bytes.length * 8) / seg.duration);
+    return peak;
   }
 
   /** Measured frame rate of the video track, 0 before any sample. */
@@ -223,7 +228,6 @@ export class MediaPlaylist {
       off += p.bytes.length;
     }
     this.segments.push(seg);
-    if (seg.duration > 0) this.peakBitrate = Math.max(this.peakBitrate, (seg.bytes.length * 8) / seg.duration);
     this.trim();
   }
 
@@ -236,11 +240,6 @@ export class MediaPlaylist {
     const liveInits = new Set(this.segments.map((s) => s.initId));
     if (this.init) liveInits.add(this.init.id);
     for (const id of this.inits.keys()) if (!liveInits.has(id)) this.inits.delete(id);
-    // Peak over the window: recompute so an old spike ages out.
-    this.peakBitrate = 0;
-    for (const s of this.segments) {
-      if (s.duration > 0 && s.bytes) this.peakBitrate = Math.max(this.peakBitrate, (s.bytes.length * 8) / s.duration);
-    }
   }
 
   private notify() {

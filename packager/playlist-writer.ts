@@ -112,7 +112,6 @@ export function renditionReport(name: string, pl: MediaPlaylist): RenditionRepor
 export interface VariantInfo {
   name: string;
   bandwidth: number;
-  averageBandwidth?: number;
   width: number;
   height: number;
   codecs: string[];
@@ -124,7 +123,6 @@ export function renderMultivariantPlaylist(variants: VariantInfo[]): string {
   const out = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS'];
   for (const v of variants) {
     const attrs = [`BANDWIDTH=${Math.round(v.bandwidth)}`];
-    if (v.averageBandwidth) attrs.push(`AVERAGE-BANDWIDTH=${Math.round(v.averageBandwidth)}`);
     if (v.width && v.height) attrs.push(`RESOLUTION=${v.width}x${v.height}`);
     if (v.codecs.length) attrs.push(`CODECS="${v.codecs.join(',')}"`);
     if (v.frameRate > 0) attrs.push(`FRAME-RATE=${v.frameRate.toFixed(3)}`);
