@@ -189,9 +189,11 @@ export class Liveroom {
 
   private ensureDefaultChannel(channels: ChannelStore): string | undefined {
     const name = this.config.defaultChannel;
-    if (!channels.get(name)) channels.create(name);
+    const firstRun = !channels.get(name);
+    if (firstRun) channels.create(name);
+    // A random key on first run only: keys an operator revoked stay revoked across restarts.
     if (this.config.streamKey) channels.setKeyByLabel(name, 'default', this.config.streamKey);
-    else if (!channels.keyByLabel(name, 'default') && channels.listKeys(name).every((k) => k.revokedAt !== null)) channels.addKey(name, 'default');
+    else if (firstRun) channels.addKey(name, 'default');
     return channels.keyByLabel(name, 'default');
   }
 
