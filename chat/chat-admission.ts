@@ -1,5 +1,5 @@
-import type { ChatConfig } from '../server/config-schema';
-import type { Logger } from '../server/logger';
+import type { ChatConfig } from '../core/config-schema';
+import type { Logger } from '../core/logger';
 import type { ChatRole } from './chat-events';
 import { normalizeAddress } from './client-address';
 import { chatError, connectError, userIdFor, waitSeconds, type ChatSocket, type MakeNotice } from './chat-io';

@@ -1,5 +1,5 @@
-import type { ChatConfig } from '../server/config-schema';
-import type { Logger } from '../server/logger';
+import type { ChatConfig } from '../core/config-schema';
+import type { Logger } from '../core/logger';
 import type { ChatAuthor, ChatErrorCode, ClientToServerEvents } from './chat-events';
 import { batchRoomOf, chatError, roomOf, singleRoomOf, waitSeconds, type ChatSocket } from './chat-io';
 import type { LikeAggregator } from './like-aggregator';

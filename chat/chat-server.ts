@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import { Server } from 'socket.io';
-import type { ChatConfig } from '../server/config-schema';
-import type { Logger } from '../server/logger';
+import type { ChatConfig } from '../core/config-schema';
+import type { Logger } from '../core/logger';
 import type { Db } from '../storage/database';
 import { CHAT_PATH } from './chat-events';
 import { Admission } from './chat-admission';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { io as ioClient, type Socket as ClientSocket, type SocketOptions, type ManagerOptions } from 'socket.io-client';
-import { chatSchema } from '../server/config-schema';
+import { chatSchema } from '../core/config-schema';
 import { openDatabase, type Db } from '../storage/database';
 import type { ChatError, ClientToServerEvents, HandshakeAuth, ServerToClientEvents, Welcome } from './chat-events';
 import { ChatServer } from './chat-server';

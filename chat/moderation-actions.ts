@@ -1,4 +1,4 @@
-import type { Logger } from '../server/logger';
+import type { Logger } from '../core/logger';
 import type { ChatError, ModerationAck, ModerationRequest, NoticeCode, SystemNotice } from './chat-events';
 import { foldForMatching } from './blocked-words';
 import { isSharedAddress } from './client-address';

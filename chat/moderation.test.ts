@@ -1,4 +1,4 @@
-import { chatSchema } from '../server/config-schema';
+import { chatSchema } from '../core/config-schema';
 import type { ChatMessage, SendAck } from './chat-events';
 import { Moderation } from './moderation';
 import { ADMIN_TOKEN, collect, newIdentity, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';

@@ -1,5 +1,5 @@
 import type { Db } from '../storage/database';
-import type { ChatConfig } from '../server/config-schema';
+import type { ChatConfig } from '../core/config-schema';
 import { BlockedWordsCache } from './blocked-words';
 import type { ChatAuthor, ChatMessage, ModerationAction } from './chat-events';
 

@@ -1,4 +1,4 @@
-import { chatSchema } from '../server/config-schema';
+import { chatSchema } from '../core/config-schema';
 import { parseConfig } from '../server/config-loader';
 import { charLength, cleanText, handshakeSchema, moderationSchema, nameSchema } from './payload-schemas';
 import { formatDuration } from './moderation-actions';

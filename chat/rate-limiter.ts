@@ -1,5 +1,7 @@
 /** Milliseconds since the epoch; injectable so tests can move time. */
-export type Clock = () => number;
+import type { Clock } from '../core/clock';
+
+export type { Clock };
 
 /**
  * A token bucket: holds up to `capacity` tokens, refills `refillPerSecond`

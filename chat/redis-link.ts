@@ -1,7 +1,7 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
-import type { Logger } from '../server/logger';
-import { LiveroomError } from '../server/errors';
+import type { Logger } from '../core/logger';
+import { LiveroomError } from '../core/errors';
 
 type RedisClient = ReturnType<typeof createClient>;
 /** What `new Server(httpServer, { adapter })` takes. */

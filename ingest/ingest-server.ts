@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
-import type { RtmpConfig } from '../server/config-schema';
-import { LiveroomError } from '../server/errors';
-import type { FlvFeed, LiveroomEvents, PublishEnded, PublishRejected, SourceInfo } from '../server/events';
-import type { Logger } from '../server/logger';
-import type { TypedEmitter } from '../server/typed-emitter';
+import type { RtmpConfig } from '../core/config-schema';
+import { LiveroomError } from '../core/errors';
+import type { FlvFeed, LiveroomEvents, PublishEnded, PublishRejected, SourceInfo } from '../core/events';
+import type { Logger } from '../core/logger';
+import type { TypedEmitter } from '../core/typed-emitter';
 import { NmsBridge, type NmsSession } from './nms-bridge';
 
 export interface IngestDeps {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Logger } from '../server/logger';
+import type { Logger } from '../core/logger';
 import { FragmentSplitter } from './fragment-splitter';
 import { MediaPlaylist, type MediaPlaylistOptions } from './media-playlist';
 import { SegmentClock } from './segment-clock';

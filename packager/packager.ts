@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { HlsConfig } from '../server/config-schema';
-import type { Logger } from '../server/logger';
+import type { HlsConfig } from '../core/config-schema';
+import type { Logger } from '../core/logger';
 import { ChannelPackager } from './channel-packager';
 
 /** Our LL-HLS origin: one ChannelPackager per channel that has ever gone live in this run. */

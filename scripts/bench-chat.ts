@@ -34,7 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, SendAck, ServerToClientEvents } from '../chat/chat-events';
-import { chatSchema } from '../server/config-schema';
+import { chatSchema } from '../core/config-schema';
 import { LoadWorker } from './bench/chat-load-handle';
 import type { WorkerReport } from './bench/chat-load-worker';
 import { HISTOGRAM_MS } from './bench/chat-load-worker';

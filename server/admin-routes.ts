@@ -6,7 +6,7 @@ import type { ProfileEntry, ProfileStore } from '../transcoder/profile-store';
 import type { LiveTranscode } from '../transcoder/transcoder';
 import { requireAdminToken } from './admin-token';
 import type { ChannelView } from './channel-status';
-import { badRequest, LiveroomError, notFound } from './errors';
+import { badRequest, LiveroomError, notFound } from '../core/errors';
 
 export interface AdminDeps {
   token: string;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
-import { LiveroomError } from './errors';
+import { LiveroomError } from '../core/errors';
 import { sendError } from './http-errors';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';

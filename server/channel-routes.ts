@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ChannelStatus } from './channel-status';
-import { notFound } from './errors';
+import { notFound } from '../core/errors';
 
 /**
  * Public channel API: status as JSON, and as Server-Sent Events for the player

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { configSchema, type LiveroomConfig, type LiveroomConfigInput } from './config-schema';
-import { configError } from './errors';
+import { configSchema, type LiveroomConfig, type LiveroomConfigInput } from '../core/config-schema';
+import { configError } from '../core/errors';
 
 /** Environment variables and the config key each one sets (all prefixed LIVEROOM_). */
 export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' }> = {

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
-import type { HlsConfig } from './config-schema';
-import { badRequest, LiveroomError, notFound, unavailable } from './errors';
+import type { HlsConfig } from '../core/config-schema';
+import { badRequest, LiveroomError, notFound, unavailable } from '../core/errors';
 import { asyncRoute, sendError } from './http-errors';
 import type { Packager } from '../packager/packager';
 import type { MediaPlaylist } from '../packager/media-playlist';

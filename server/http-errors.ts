@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { errorBody, LiveroomError } from './errors';
-import type { Logger } from './logger';
+import { errorBody, LiveroomError } from '../core/errors';
+import type { Logger } from '../core/logger';
 
 export function sendError(res: Response, err: LiveroomError) {
   if (!res.headersSent) res.status(err.status).json(errorBody(err));

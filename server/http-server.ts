@@ -1,8 +1,8 @@
 import http from 'node:http';
 import express, { type Express } from 'express';
-import type { HttpConfig } from './config-schema';
-import { LiveroomError } from './errors';
-import type { Logger } from './logger';
+import type { HttpConfig } from '../core/config-schema';
+import { LiveroomError } from '../core/errors';
+import type { Logger } from '../core/logger';
 
 /** The Express app on a node http.Server, with a listen that reports a port clash as one clear error. */
 export class HttpServer {

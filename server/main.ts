@@ -1,6 +1,6 @@
 import { loadConfig } from './config-loader';
-import { LiveroomError } from './errors';
-import { createLogger } from './logger';
+import { LiveroomError } from '../core/errors';
+import { createLogger } from '../core/logger';
 import { Liveroom } from './liveroom';
 
 /** `liveroom start` / `npm start`: runs the server until SIGINT or SIGTERM. */

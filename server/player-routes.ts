@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
-import { LiveroomError } from './errors';
+import { LiveroomError } from '../core/errors';
 
 /** Where `npm run build` puts the bundled player (the same whether this file runs from dist/ or from source). */
 const ROOT = path.resolve(__dirname, __dirname.split(path.sep).includes('dist') ? '../..' : '..');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../server/logger';
+import type { Logger } from '../core/logger';
 import { LIBX264, probeArgs, type EncoderSetup, type GpuScaler } from './encoder-args';
 import type { EncoderChoice, H264Encoder } from './profiles';
 

@@ -1,4 +1,4 @@
-import type { SourceInfo } from '../server/events';
+import type { SourceInfo } from '../core/events';
 import { ENCODER_ARGS, LIBX264, type EncoderSetup } from './encoder-args';
 import type { KeyframePolicy, Profile, RenditionSpec } from './profiles';
 

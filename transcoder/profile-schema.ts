@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LiveroomError } from '../server/errors';
+import { LiveroomError } from '../core/errors';
 import { ENCODER_CHOICES, PRESETS, type Profile } from './profiles';
 
 /**

@@ -1,4 +1,4 @@
-import { LiveroomError, notFound } from '../server/errors';
+import { LiveroomError, notFound } from '../core/errors';
 import type { Db } from '../storage/database';
 import type { ChannelStore } from '../storage/channel-store';
 import { validateProfile } from './profile-schema';

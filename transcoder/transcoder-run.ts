@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
-import type { FlvFeed } from '../server/events';
-import type { Logger } from '../server/logger';
+import type { FlvFeed } from '../core/events';
+import type { Logger } from '../core/logger';
 import type { FfmpegCommand } from './ffmpeg-args';
 
 export interface RunExit {

@@ -1,7 +1,7 @@
-import type { HlsConfig, TranscoderConfig } from '../server/config-schema';
-import type { LiveroomEvents, PublishStarted, SourceInfo } from '../server/events';
-import type { Logger } from '../server/logger';
-import type { TypedEmitter } from '../server/typed-emitter';
+import type { HlsConfig, TranscoderConfig } from '../core/config-schema';
+import type { LiveroomEvents, PublishStarted, SourceInfo } from '../core/events';
+import type { Logger } from '../core/logger';
+import type { TypedEmitter } from '../core/typed-emitter';
 import { LIBX264, type EncoderSetup } from './encoder-args';
 import { buildFfmpegCommand, flattenCommand, planLadder, type PlannedRendition } from './ffmpeg-args';
 import { resolveFfmpegPath } from './ffmpeg-path';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { parseConfig } from '../../server/config-loader';
-import type { LiveroomConfigInput } from '../../server/config-schema';
+import type { LiveroomConfigInput } from '../../core/config-schema';
 import { Liveroom, type StartedInfo } from '../../server/liveroom';
 import { resolveFfmpegPath } from '../../transcoder/ffmpeg-path';
 
