@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 
 /**
  * The short list of events the modules exchange, with their payloads. The
- * composition root (server/liveroom.ts) is the only place that wires them.
+ * composition root (server/liveroom.ts) wires the parts onto one bus; the
+ * broadcast coordinator (broadcast/) sequences a channel's publish → transcode → package.
  */
 
 /** A live FLV feed of the publisher, starting with headers and the last GOP. */

@@ -45,7 +45,7 @@ describe('packager on real ffmpeg fMP4', () => {
     const events: boolean[] = [];
     const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 4, blockingTimeoutTargets: 3 }, log, (_c, live) => events.push(live));
     const s = new PassThrough();
-    p.attach('live', 'pub1', 'r1', 'source', s, 1_000_000);
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1_000_000 });
     feed(fmp4, s);
     const ch = p.channel('live')!;
     expect(events).toEqual([true]);
@@ -80,11 +80,11 @@ describe('packager on real ffmpeg fMP4', () => {
   it('continues with a discontinuity and a new map when the stream comes back', () => {
     const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3 }, log, () => {});
     const a = new PassThrough();
-    p.attach('live', 'pub1', 'r1', 'source', a, 1);
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: a, nominalBandwidth: 1 });
     feed(fmp4, a);
     p.end('live');
     const b = new PassThrough();
-    p.attach('live', 'pub2', 'r2', 'source', b, 1);
+    p.attach({ channel: 'live', publishId: 'pub2', run: 'r2', rendition: 'source', stream: b, nominalBandwidth: 1 });
     feed(fmp4, b);
     const text = p.channel('live')!.renderMedia('source', false)!;
     expect(text).not.toContain('ENDLIST');
@@ -97,7 +97,7 @@ describe('packager on real ffmpeg fMP4', () => {
   it('skips old segments in a delta update', () => {
     const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3 }, log, () => {});
     const s = new PassThrough();
-    p.attach('live', 'pub1', 'r1', 'source', s, 1);
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1 });
     feed(makeFmp4(10, 30), s);
     const full = p.channel('live')!.renderMedia('source', false)!;
     const delta = p.channel('live')!.renderMedia('source', true)!;
@@ -112,7 +112,7 @@ describe('packager on real ffmpeg fMP4', () => {
   it('answers blocked waits when the part arrives, and times out otherwise', async () => {
     const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3 }, log, () => {});
     const s = new PassThrough();
-    p.attach('live', 'pub1', 'r1', 'source', s, 1);
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1 });
     const half = fmp4.subarray(0, Math.floor(fmp4.length / 2));
     feed(half, s);
     const pl = p.channel('live')!.playlist('source')!;

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { HlsConfig } from '../core/config-schema';
+import type { RenditionOutput } from '../core/events';
 import type { Logger } from '../core/logger';
 import { ChannelPackager } from './channel-packager';
 
@@ -20,7 +20,9 @@ export class Packager {
     return this.channels.get(name);
   }
 
-  attach(channel: string, publishId: string, run: string, rendition: string, stream: Readable, nominalBandwidth: number, ladder?: string[]): void {
+  /** Feeds one rendition's fMP4 stream of one ffmpeg run (the `rendition:output` payload). */
+  attach(output: RenditionOutput): void {
+    const { channel, publishId, run, rendition, stream, nominalBandwidth, ladder } = output;
     let cp = this.channels.get(channel);
     if (!cp) {
       cp = new ChannelPackager(

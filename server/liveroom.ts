@@ -19,6 +19,7 @@ import { chooseEncoder, EncoderProbe } from '../transcoder/encoder-probe';
 import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
 import { adminRoutes } from './admin-routes';
 import { Packager } from '../packager/packager';
+import { BroadcastCoordinator } from '../broadcast/broadcast-coordinator';
 import { LiveroomError } from '../core/errors';
 import { ensureAdminToken, tokenMatches } from './admin-token';
 import { ChatServer } from '../chat/chat-server';
@@ -43,6 +44,7 @@ export class Liveroom {
   ingest?: IngestServer;
   transcoder?: Transcoder;
   packager?: Packager;
+  broadcasts?: BroadcastCoordinator;
   http?: HttpServer;
   status?: ChannelStatus;
   profiles?: ProfileStore;
@@ -50,7 +52,6 @@ export class Liveroom {
   chat?: ChatServer;
   moderatorTokens?: ModeratorTokens;
   adminToken?: string;
-  private endings = new Map<string, Promise<void>>();
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -81,13 +82,21 @@ export class Liveroom {
       throw new LiveroomError('LR_CONFIG_INVALID', `invalid configuration: 'transcoder.defaultProfile' names no profile '${config.transcoder.defaultProfile}' (there are: ${names})`);
     }
 
-    const packager = (this.packager = new Packager(config.hls, log.child({ module: 'packager' }), (channel, live) => {
-      bus.emit('channel:state', { channel, live, publishId: packager.channel(channel)?.currentPublishId ?? null, since: Date.now() });
+    // Built bottom-up: each part is built after everything its closures use.
+    const packager = (this.packager = new Packager(config.hls, log.child({ module: 'packager' }), (channel, live, publishId) => {
+      bus.emit('channel:state', { channel, live, publishId, since: Date.now() });
     }));
     const status = (this.status = new ChannelStatus(
       (name) => channels.get(name),
       (name) => packager.channel(name)?.summaries() ?? [],
     ));
+    // Which H.264 encoders really work here; a publish that needs an encoder waits for the answer.
+    const encoders = (this.encoders = new EncoderProbe({
+      ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
+      device: config.transcoder.hwDevice,
+      timeoutMs: config.transcoder.probeTimeoutMs,
+      log: log.child({ module: 'encoders' }),
+    }));
     const transcoder = (this.transcoder = new Transcoder({
       config: config.transcoder,
       hls: config.hls,
@@ -99,40 +108,13 @@ export class Liveroom {
       bus,
       log: log.child({ module: 'transcoder' }),
     }));
-    transcoder.start();
-    // Which H.264 encoders really work here; a publish that needs an encoder waits for the answer.
-    const encoders = (this.encoders = new EncoderProbe({
-      ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
-      device: config.transcoder.hwDevice,
-      timeoutMs: config.transcoder.probeTimeoutMs,
-      log: log.child({ module: 'encoders' }),
-    }));
-    encoders.start();
     const ingest = (this.ingest = new IngestServer({
       config: config.rtmp,
       channelForKey: (key) => channels.channelForKey(key),
       bus,
       log: log.child({ module: 'ingest' }),
     }));
-
-    bus.on('publish:started', (e) => {
-      // A new publish waits for the previous one on this channel to be fully flushed.
-      const previous = this.endings.get(e.channel) ?? Promise.resolve();
-      void previous.then(() => transcoder.begin(e)).catch((err) => log.error({ channel: e.channel, err: err.message }, 'transcoder failed to start'));
-    });
-    bus.on('publish:ended', (e) => {
-      const ending = transcoder
-        .end(e.channel)
-        .then(() => packager.end(e.channel))
-        .finally(() => {
-          if (this.endings.get(e.channel) === ending) this.endings.delete(e.channel);
-        });
-      this.endings.set(e.channel, ending);
-    });
-    bus.on('rendition:output', (e) => packager.attach(e.channel, e.publishId, e.run, e.rendition, e.stream, e.nominalBandwidth, e.ladder));
-    bus.on('transcoder:exited', (e) => {
-      if (!e.willRestart) ingest.kick(e.channel);
-    });
+    const broadcasts = (this.broadcasts = new BroadcastCoordinator({ bus, transcoder, packager, ingest, log: log.child({ module: 'broadcast' }) }));
     bus.on('channel:state', (e) => status.set(e.channel, e.live));
 
     const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' })));
@@ -168,6 +150,9 @@ export class Liveroom {
     app.use(notFoundHandler);
     app.use(errorHandler(log));
 
+    encoders.start();
+    transcoder.start();
+    broadcasts.start();
     await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
     await http.start();
     await ingest.start();
@@ -175,10 +160,10 @@ export class Liveroom {
   }
 
   async stop(): Promise<void> {
-    await this.ingest?.stop();
+    await this.ingest?.stop(); // every publish ends (server-stopping)
+    await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
     await this.transcoder?.stop();
     this.encoders?.stop();
-    await Promise.all(this.endings.values());
     this.packager?.stop();
     await this.chat?.stop();
     await this.http?.stop();

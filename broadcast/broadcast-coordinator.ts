@@ -1,0 +1,162 @@
+import type { LiveroomEvents, PublishEnded, PublishStarted, RenditionOutput, TranscoderExited } from '../core/events';
+import type { Logger } from '../core/logger';
+import type { TypedEmitter } from '../core/typed-emitter';
+
+/** What the coordinator needs from the transcoder (transcoder/transcoder.ts). */
+export interface BroadcastTranscoder {
+  /** Plans and spawns the channel's ffmpeg for this publish; settles once spawned (or given up). */
+  begin(publish: PublishStarted): Promise<void>;
+  /** Ends the channel's ffmpeg and resolves once it has exited and flushed its last fragments. */
+  end(channel: string): Promise<void>;
+}
+
+/** What the coordinator needs from the packager (packager/packager.ts). */
+export interface BroadcastPackager {
+  attach(output: RenditionOutput): void;
+  /** Every playlist of the channel gets ENDLIST. */
+  end(channel: string): void;
+}
+
+/** What the coordinator needs from the ingest (ingest/ingest-server.ts). */
+export interface BroadcastIngest {
+  /** Disconnects the channel's publisher; false when none. */
+  kick(channel: string): boolean;
+}
+
+export interface BroadcastDeps {
+  bus: TypedEmitter<LiveroomEvents>;
+  transcoder: BroadcastTranscoder;
+  packager: BroadcastPackager;
+  ingest: BroadcastIngest;
+  log: Logger;
+}
+
+/**
+ * Where a channel is in its broadcast:
+ * - `idle`: nothing on air (never published, or the last broadcast is flushed);
+ * - `starting`: a publish arrived; waiting for the previous flush, then the transcoder is starting;
+ * - `live`: the transcoder runs for the current publish (the packager decides when playlists are playable);
+ * - `ending`: the broadcast is over; the transcoder is flushing, then the playlists get ENDLIST.
+ *
+ * Reconnect seam (issue 12 item 3): today `publisher-left` goes straight to
+ * `ending` (see `publisherLeft`). A grace period adds one state between them,
+ * `waiting` (publisher left, the transcoder has flushed, the playlists stay open
+ * without ENDLIST): `publisherLeft` stops the transcoder and arms a timer instead
+ * of calling `endBroadcast`; a `publish:started` for the channel in `waiting`
+ * clears the timer and begins the transcoder again on the same playlists (the
+ * packager continues with a discontinuity); the timer firing calls `endBroadcast`.
+ * Other reasons (`kicked`, `server-stopping`) keep ending at once.
+ */
+export type BroadcastPhase = 'idle' | 'starting' | 'live' | 'ending';
+
+interface ChannelBroadcast {
+  channel: string;
+  phase: BroadcastPhase;
+  /** The publish on air (or being started); null once it ended. */
+  publishId: string | null;
+  /** Settles when the last broadcast on this channel is fully flushed (transcoder exited, ENDLIST written). */
+  flushed: Promise<void>;
+  /** Settles when the current publish's transcoder start settled. */
+  started: Promise<void>;
+}
+
+/**
+ * Owns each channel's publish → transcode → package sequence: subscribes to the
+ * typed events, serializes a channel's starts and ends (a new publish waits for
+ * the previous broadcast's flush), and kicks a publisher whose transcoder gave up.
+ */
+export class BroadcastCoordinator {
+  private readonly channels = new Map<string, ChannelBroadcast>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly deps: BroadcastDeps) {}
+
+  start(): void {
+    if (this.unsubscribe.length) return;
+    this.listen('publish:started', (e) => this.publishStarted(e));
+    this.listen('publish:ended', (e) => this.publishEnded(e));
+    this.listen('rendition:output', (e) => this.deps.packager.attach(e));
+    this.listen('transcoder:exited', (e) => this.transcoderExited(e));
+  }
+
+  private listen<K extends keyof LiveroomEvents & string>(event: K, fn: LiveroomEvents[K]) {
+    this.deps.bus.on(event, fn);
+    this.unsubscribe.push(() => this.deps.bus.off(event, fn));
+  }
+
+  /** Where the channel is (for status and tests). */
+  phase(channel: string): BroadcastPhase {
+    return this.channels.get(channel)?.phase ?? 'idle';
+  }
+
+  /** Ends every broadcast still on air and waits until each is flushed; stops listening. */
+  async stop(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const ch of this.channels.values()) if (ch.publishId !== null) this.endBroadcast(ch, 'server-stopping');
+    await Promise.all([...this.channels.values()].map((ch) => ch.flushed));
+  }
+
+  private channel(name: string): ChannelBroadcast {
+    let ch = this.channels.get(name);
+    if (!ch) {
+      ch = { channel: name, phase: 'idle', publishId: null, flushed: Promise.resolve(), started: Promise.resolve() };
+      this.channels.set(name, ch);
+    }
+    return ch;
+  }
+
+  private publishStarted(e: PublishStarted) {
+    const ch = this.channel(e.channel);
+    const log = this.deps.log.child({ channel: e.channel });
+    ch.publishId = e.publishId;
+    ch.phase = 'starting';
+    // A new publish waits for the previous broadcast on this channel to be fully flushed.
+    ch.started = ch.flushed
+      .then(async () => {
+        if (ch.publishId !== e.publishId) return; // it ended (or was replaced) while we waited
+        await this.deps.transcoder.begin(e);
+        if (ch.publishId === e.publishId && ch.phase === 'starting') ch.phase = 'live';
+      })
+      .catch((err: Error) => log.error({ publishId: e.publishId, err: err.message }, 'transcoder failed to start'));
+  }
+
+  private publishEnded(e: PublishEnded) {
+    const ch = this.channels.get(e.channel);
+    if (!ch || ch.publishId !== e.publishId) return;
+    this.publisherLeft(ch, e.reason);
+  }
+
+  /** The publisher is gone. Today the broadcast ends at once; the reconnect grace hooks in here (see BroadcastPhase). */
+  private publisherLeft(ch: ChannelBroadcast, reason: PublishEnded['reason']) {
+    this.endBroadcast(ch, reason);
+  }
+
+  /** Stops the transcoder (it flushes), then ends the playlists; the channel's next publish waits for this. */
+  private endBroadcast(ch: ChannelBroadcast, reason: PublishEnded['reason']) {
+    const publishId = ch.publishId;
+    ch.publishId = null;
+    ch.phase = 'ending';
+    const log = this.deps.log.child({ channel: ch.channel });
+    const previous = ch.flushed;
+    const flushed = previous
+      .then(() => this.deps.transcoder.end(ch.channel))
+      .catch((err: Error) => log.error({ publishId, err: err.message }, 'transcoder failed to stop'))
+      .then(() => this.deps.packager.end(ch.channel))
+      .catch((err: Error) => log.error({ publishId, err: err.message }, 'packager failed to end the playlists'))
+      .finally(() => {
+        if (ch.flushed === flushed && ch.phase === 'ending') ch.phase = 'idle';
+      });
+    ch.flushed = flushed;
+    log.debug({ publishId, reason }, 'broadcast ending');
+  }
+
+  private transcoderExited(e: TranscoderExited) {
+    if (e.willRestart) return;
+    const ch = this.channels.get(e.channel);
+    if (!ch || ch.publishId !== e.publishId) return;
+    this.deps.log
+      .child({ channel: e.channel })
+      .warn({ publishId: e.publishId, code: e.code, signal: e.signal }, 'ffmpeg keeps failing: disconnecting the publisher (restart budget used up)');
+    this.deps.ingest.kick(e.channel);
+  }
+}
