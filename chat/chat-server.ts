@@ -3,12 +3,12 @@ import type http from 'node:http';
 import { Server } from 'socket.io';
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
-import type { Db } from '../storage/database';
+import type { ChatStores } from '../storage/stores';
 import { CHAT_PATH } from './chat-events';
 import { Admission } from './chat-admission';
 import { handleConnection, type ConnectionDeps } from './chat-connection';
 import { batchRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
-import { LikeAggregator, LikeStore } from './like-aggregator';
+import { LikeAggregator } from './like-aggregator';
 import { MessageBatcher } from './message-batcher';
 import { MessageStore } from './message-store';
 import type { ModerationContext } from './moderation-actions';
@@ -23,7 +23,8 @@ export { userIdFor } from './chat-io';
 export interface ChatServerDeps {
   /** The `chat` slice of the configuration. */
   config: ChatConfig;
-  db: Db;
+  /** Messages, moderation and like totals (the SQLite ones by default). */
+  stores: ChatStores;
   /** The root logger; the chat logs as `child({ module: 'chat' })`. */
   logger: Logger;
   /** Whether a channel exists (connections to others are refused). */
@@ -89,15 +90,15 @@ export class ChatServer {
   private readonly node = crypto.randomBytes(6).toString('hex');
 
   constructor(private readonly deps: ChatServerDeps) {
-    const { config, db } = deps;
+    const { config, stores } = deps;
     this.clock = deps.clock ?? Date.now;
     this.log = deps.logger.child({ module: 'chat' });
     this.makeNotice = noticeMaker(this.clock);
-    this.messages = new MessageStore(db);
-    this.moderation = new Moderation(db, config);
+    this.messages = new MessageStore(stores.messages);
+    this.moderation = new Moderation(stores.moderation, config);
     const onError = (err: unknown) => this.log.error({ err }, 'chat timer task failed');
     this.likes = new LikeAggregator({
-      store: new LikeStore(db),
+      store: stores.likes,
       intervalMs: config.likeBroadcastMs,
       broadcast: (count) => this.io?.to(roomOf(count.channel)).emit('likes', count),
       onError,

@@ -12,7 +12,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { io as ioClient, type Socket as ClientSocket, type SocketOptions, type ManagerOptions } from 'socket.io-client';
 import { chatSchema } from '../core/config-schema';
-import { openDatabase, type Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/sqlite-database';
+import { SqliteStores } from '../storage/sqlite/sqlite-stores';
 import type { ChatError, ClientToServerEvents, HandshakeAuth, ServerToClientEvents, Welcome } from './chat-events';
 import { ChatServer } from './chat-server';
 import { ModeratorTokens } from './moderator-tokens';
@@ -67,7 +68,9 @@ export interface ChatKit {
   url: string;
   server: http.Server;
   chat: ChatServer;
+  /** The SQLite database under the stores, for tests that look at rows. */
   db: Db;
+  stores: SqliteStores;
   tokens: ModeratorTokens;
   /** The server's clock; `advance` moves it (rate limits, slow mode, timeouts). */
   clock: { now: number; advance(ms: number): void };
@@ -82,9 +85,10 @@ export interface ChatKit {
 
 export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-chat-'));
-  const db = openDatabase(dir);
+  const stores = SqliteStores.open(dir);
+  const db = stores.db;
   const channels = new Set(['live', 'other']);
-  const tokens = new ModeratorTokens(db, { isAdminToken: (t) => t === ADMIN_TOKEN });
+  const tokens = new ModeratorTokens(stores.moderatorTokens, { isAdminToken: (t) => t === ADMIN_TOKEN });
   const server = http.createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not chat');
@@ -99,7 +103,7 @@ export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> 
   };
   const chat = new ChatServer({
     config: chatSchema.parse(config),
-    db,
+    stores,
     logger: pino({ level: 'silent' }),
     channelExists: (c) => channels.has(c),
     moderatorTokens: tokens,
@@ -127,6 +131,7 @@ export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> 
     server,
     chat,
     db,
+    stores,
     tokens,
     clock,
     client,
@@ -153,7 +158,7 @@ export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> 
       await chat.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      db.close();
+      stores.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,29 +1,5 @@
-import type { Db } from '../storage/database';
+import type { LikeStore } from '../storage/like-store';
 import type { LikeCount } from './chat-events';
-
-/** Like totals per channel in SQLite; `add` is an atomic increment, so several processes can share it. */
-export class LikeStore {
-  private readonly q;
-
-  constructor(db: Db) {
-    this.q = {
-      add: db.prepare(
-        `INSERT INTO chat_likes (channel, total) VALUES (?, ?)
-         ON CONFLICT(channel) DO UPDATE SET total = total + excluded.total RETURNING total`,
-      ),
-      total: db.prepare('SELECT total FROM chat_likes WHERE channel = ?'),
-    };
-  }
-
-  /** Adds and returns the new total. */
-  add(channel: string, delta: number): number {
-    return (this.q.add.get(channel, delta) as { total: number }).total;
-  }
-
-  total(channel: string): number {
-    return (this.q.total.get(channel) as { total: number } | undefined)?.total ?? 0;
-  }
-}
 
 /**
  * Likes are taps: many, small, and worth nothing one by one. They are summed in

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from '../storage/database';
+import type { ChatMessageStore, StoredMessage } from '../storage/chat-message-store';
 import type { ChatAuthor, ChatMessage, DanmakuColor, DanmakuMode, MessageKind } from './chat-events';
 
 export interface NewMessage {
@@ -12,29 +12,16 @@ export interface NewMessage {
   color?: DanmakuColor;
 }
 
-interface MessageRow {
-  id: string;
-  channel: string;
-  ts: number;
-  kind: MessageKind;
-  text: string;
-  mode: DanmakuMode | null;
-  color: DanmakuColor | null;
-  author_id: string;
-  author_name: string;
-  author_role: ChatAuthor['role'];
-}
-
-function toMessage(r: MessageRow): ChatMessage {
+function toMessage(r: StoredMessage): ChatMessage {
   const base = {
     id: r.id,
     channel: r.channel,
     ts: r.ts,
     text: r.text,
-    author: { id: r.author_id, name: r.author_name, role: r.author_role },
+    author: { id: r.authorId, name: r.authorName, role: r.authorRole as ChatAuthor['role'] },
   };
   return r.kind === 'danmaku'
-    ? { ...base, kind: 'danmaku', mode: r.mode ?? 'scroll', color: r.color ?? '#ffffff' }
+    ? { ...base, kind: 'danmaku', mode: (r.mode ?? 'scroll') as DanmakuMode, color: (r.color ?? '#ffffff') as DanmakuColor }
     : { ...base, kind: 'chat' };
 }
 
@@ -44,29 +31,16 @@ export function newMessageId(): string {
 }
 
 /**
- * Chat messages in SQLite. `insert` returns only after the row is written, so a
- * message is durable before it is acknowledged or broadcast. Deleting removes
- * the row: a deleted message is gone from history for everyone.
+ * Chat messages, on a ChatMessageStore. `insert` returns only after the store
+ * has written the message, so a message is durable before it is acknowledged
+ * or broadcast. Deleting removes it: a deleted message is gone from history
+ * for everyone.
  */
 export class MessageStore {
-  private readonly stmts;
-
-  constructor(db: Db) {
-    this.stmts = {
-      insert: db.prepare(
-        `INSERT INTO chat_messages (id, channel, ts, kind, text, mode, color, author_id, author_name, author_role)
-         VALUES (@id, @channel, @ts, @kind, @text, @mode, @color, @author_id, @author_name, @author_role)`,
-      ),
-      recent: db.prepare('SELECT * FROM (SELECT * FROM chat_messages WHERE channel = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
-      get: db.prepare('SELECT * FROM chat_messages WHERE id = ?'),
-      exists: db.prepare('SELECT 1 FROM chat_messages WHERE id = ?').pluck(),
-      remove: db.prepare('DELETE FROM chat_messages WHERE id = ?'),
-      lastTs: db.prepare('SELECT MAX(ts) AS ts FROM chat_messages WHERE channel = ? AND author_id = ?'),
-    };
-  }
+  constructor(private readonly store: ChatMessageStore) {}
 
   insert(m: NewMessage): ChatMessage {
-    const row: MessageRow = {
+    const stored: StoredMessage = {
       id: newMessageId(),
       channel: m.channel,
       ts: m.ts,
@@ -74,38 +48,36 @@ export class MessageStore {
       text: m.text,
       mode: m.kind === 'danmaku' ? (m.mode ?? 'scroll') : null,
       color: m.kind === 'danmaku' ? (m.color ?? '#ffffff') : null,
-      author_id: m.author.id,
-      author_name: m.author.name,
-      author_role: m.author.role,
+      authorId: m.author.id,
+      authorName: m.author.name,
+      authorRole: m.author.role,
     };
-    this.stmts.insert.run(row);
-    return toMessage(row);
+    this.store.insert(stored);
+    return toMessage(stored);
   }
 
   /** The last `limit` messages of a channel, oldest first. */
   recent(channel: string, limit: number): ChatMessage[] {
-    if (limit <= 0) return [];
-    return (this.stmts.recent.all(channel, limit) as MessageRow[]).map(toMessage);
+    return this.store.recent(channel, limit).map(toMessage);
   }
 
   get(id: string): ChatMessage | undefined {
-    const row = this.stmts.get.get(id) as MessageRow | undefined;
-    return row && toMessage(row);
+    const stored = this.store.get(id);
+    return stored && toMessage(stored);
   }
 
   /** Whether the message is there (not deleted). */
   exists(id: string): boolean {
-    return this.stmts.exists.get(id) !== undefined;
+    return this.store.exists(id);
   }
 
   /** True when there was such a message. */
   remove(id: string): boolean {
-    return this.stmts.remove.run(id).changes > 0;
+    return this.store.remove(id);
   }
 
   /** When this author last wrote in this channel (slow mode), or undefined. */
   lastMessageTs(channel: string, authorId: string): number | undefined {
-    const row = this.stmts.lastTs.get(channel, authorId) as { ts: number | null };
-    return row.ts ?? undefined;
+    return this.store.lastMessageTs(channel, authorId);
   }
 }

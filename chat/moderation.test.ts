@@ -193,7 +193,7 @@ describe('moderation through the chat server', () => {
     const { mod, viewerId } = await room();
     expect((await request(mod, 'moderate', { action: 'slow-mode', seconds: 5 })).ok).toBe(true);
     expect((await request(mod, 'moderate', { action: 'timeout', userId: viewerId, seconds: 600 })).ok).toBe(true);
-    const fresh = new Moderation(kit.db, chatSchema.parse({}));
+    const fresh = new Moderation(kit.stores.moderation, chatSchema.parse({}));
     expect(fresh.slowModeSeconds('live')).toBe(5);
     expect(fresh.slowModeSeconds('other')).toBe(0);
     expect(fresh.timeoutUntil('live', viewerId, kit.clock.now)).toBe(kit.clock.now + 600_000);

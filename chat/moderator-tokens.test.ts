@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../storage/database';
+import { openDatabase } from '../storage/sqlite/sqlite-database';
+import { SqliteModeratorTokenStore } from '../storage/sqlite/sqlite-moderator-token-store';
 import { hashToken, ModeratorTokens } from './moderator-tokens';
 
 describe('ModeratorTokens', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-modtok-'));
   const db = openDatabase(dir);
-  const tokens = new ModeratorTokens(db, { isAdminToken: (t) => t === 'the-admin-token' });
+  const tokens = new ModeratorTokens(new SqliteModeratorTokenStore(db), { isAdminToken: (t) => t === 'the-admin-token' });
   afterAll(() => {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });

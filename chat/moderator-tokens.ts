@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from '../storage/database';
+import type { ModeratorTokenRecord, ModeratorTokenStore } from '../storage/moderator-token-store';
 import type { ChatRole } from './chat-events';
 
 export interface ModeratorTokenInfo {
@@ -9,16 +9,6 @@ export interface ModeratorTokenInfo {
   createdAt: number;
   revokedAt: number | null;
   lastUsedAt: number | null;
-}
-
-interface TokenRow {
-  id: string;
-  channel: string;
-  label: string;
-  token_hash: string;
-  created_at: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
 }
 
 /** What the chat server needs: which role a token proves in a channel. */
@@ -34,13 +24,13 @@ export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }
 
-const toInfo = (r: TokenRow): ModeratorTokenInfo => ({
+const toInfo = (r: ModeratorTokenRecord): ModeratorTokenInfo => ({
   id: r.id,
   channel: r.channel,
   label: r.label,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
+  createdAt: r.createdAt,
+  revokedAt: r.revokedAt,
+  lastUsedAt: r.lastUsedAt,
 });
 
 /**
@@ -50,22 +40,10 @@ const toInfo = (r: TokenRow): ModeratorTokenInfo => ({
  * own: it asks `isAdminToken`.
  */
 export class ModeratorTokens implements RoleResolver {
-  private readonly q;
-
   constructor(
-    db: Db,
+    private readonly store: ModeratorTokenStore,
     private readonly deps: { isAdminToken(token: string): boolean; clock?: () => number },
-  ) {
-    this.q = {
-      insert: db.prepare('INSERT INTO chat_moderator_tokens (id, channel, label, token_hash, created_at) VALUES (?, ?, ?, ?, ?)'),
-      get: db.prepare('SELECT * FROM chat_moderator_tokens WHERE id = ?'),
-      list: db.prepare('SELECT * FROM chat_moderator_tokens WHERE channel = ? ORDER BY created_at, id'),
-      listAll: db.prepare('SELECT * FROM chat_moderator_tokens ORDER BY channel, created_at, id'),
-      revoke: db.prepare('UPDATE chat_moderator_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-      byHash: db.prepare('SELECT * FROM chat_moderator_tokens WHERE token_hash = ? AND revoked_at IS NULL'),
-      used: db.prepare('UPDATE chat_moderator_tokens SET last_used_at = ? WHERE id = ?'),
-    };
-  }
+  ) {}
 
   private now(): number {
     return (this.deps.clock ?? Date.now)();
@@ -75,26 +53,25 @@ export class ModeratorTokens implements RoleResolver {
   create(channel: string, label: string): { info: ModeratorTokenInfo; token: string } {
     const token = TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
     const id = crypto.randomBytes(6).toString('hex');
-    this.q.insert.run(id, channel, label, hashToken(token), this.now());
-    return { info: toInfo(this.q.get.get(id) as TokenRow), token };
+    this.store.insert({ id, channel, label, tokenHash: hashToken(token), createdAt: this.now() });
+    return { info: toInfo(this.store.get(id)!), token };
   }
 
   list(channel?: string): ModeratorTokenInfo[] {
-    const rows = channel === undefined ? this.q.listAll.all() : this.q.list.all(channel);
-    return (rows as TokenRow[]).map(toInfo);
+    return this.store.list(channel).map(toInfo);
   }
 
   /** True when the token was active; a connected moderator loses the role at their next moderation request. */
   revoke(id: string): boolean {
-    return this.q.revoke.run(this.now(), id).changes > 0;
+    return this.store.revoke(id, this.now());
   }
 
   /** The active token's record when `token` is one for `channel`. */
   verify(channel: string, token: string): ModeratorTokenInfo | undefined {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined;
-    const row = this.q.byHash.get(hashToken(token)) as TokenRow | undefined;
+    const row = this.store.activeByHash(hashToken(token));
     if (!row || row.channel !== channel) return undefined;
-    this.q.used.run(this.now(), row.id);
+    this.store.markUsed(row.id, this.now());
     return toInfo(row);
   }
 

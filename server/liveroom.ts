@@ -9,8 +9,9 @@ import { channelRoutes } from './channel-routes';
 import { playerRoutes } from './player-routes';
 import { cors } from './cors';
 import { errorHandler, notFoundHandler } from './http-errors';
-import { openDatabase, type Db } from '../storage/database';
-import { ChannelStore } from '../storage/channel-store';
+import type { ChannelStore } from '../storage/channel-store';
+import type { Stores } from '../storage/stores';
+import { SqliteStores } from '../storage/sqlite/sqlite-stores';
 import { IngestServer } from '../ingest/ingest-server';
 import { Transcoder } from '../transcoder/transcoder';
 import { builtinProfile } from '../transcoder/profiles';
@@ -39,7 +40,7 @@ export interface StartedInfo {
  */
 export class Liveroom {
   readonly bus = new TypedEmitter<LiveroomEvents>();
-  private db?: Db;
+  private stores?: Stores;
   channels?: ChannelStore;
   ingest?: IngestServer;
   transcoder?: Transcoder;
@@ -68,15 +69,15 @@ export class Liveroom {
   private async startParts(): Promise<StartedInfo> {
     const { config, log, bus } = this;
     try {
-      this.db = openDatabase(config.dataDir);
+      this.stores = SqliteStores.open(config.dataDir);
     } catch (err) {
       throw new LiveroomError('LR_DATA_DIR', `cannot open the database in ${config.dataDir}: ${(err as Error).message}`);
     }
-    const db = this.db;
-    const channels = (this.channels = new ChannelStore(db));
+    const stores = this.stores;
+    const channels = (this.channels = stores.channels);
     const adminToken = (this.adminToken = ensureAdminToken(config.dataDir).token);
     const streamKey = this.ensureDefaultChannel(channels);
-    const profiles = (this.profiles = new ProfileStore(db, channels));
+    const profiles = (this.profiles = new ProfileStore(stores.profiles, channels));
     if (!profiles.get(config.transcoder.defaultProfile)) {
       const names = profiles.list().map((e) => e.profile.name).join(', ');
       throw new LiveroomError('LR_CONFIG_INVALID', `invalid configuration: 'transcoder.defaultProfile' names no profile '${config.transcoder.defaultProfile}' (there are: ${names})`);
@@ -121,10 +122,10 @@ export class Liveroom {
     const app = http.app;
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
     app.use('/hls', hlsRoutes(packager, config.hls));
-    const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(db, { isAdminToken: (t) => tokenMatches(t, adminToken) }));
+    const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens, { isAdminToken: (t) => tokenMatches(t, adminToken) }));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
-      db,
+      stores,
       logger: log,
       channelExists: (name) => channels.get(name) !== undefined,
       moderatorTokens,
@@ -168,8 +169,8 @@ export class Liveroom {
     await this.chat?.stop();
     await this.http?.stop();
     this.bus.removeAllListeners();
-    this.db?.close();
-    this.db = undefined;
+    this.stores?.close();
+    this.stores = undefined;
   }
 
   private ensureDefaultChannel(channels: ChannelStore): string | undefined {

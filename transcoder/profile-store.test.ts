@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../storage/database';
-import { ChannelStore } from '../storage/channel-store';
+import { openDatabase } from '../storage/sqlite/sqlite-database';
+import { SqliteChannelStore } from '../storage/sqlite/sqlite-channel-store';
+import { SqliteTranscodeProfileStore } from '../storage/sqlite/sqlite-transcode-profile-store';
 import { ProfileStore } from './profile-store';
 
 describe('ProfileStore', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-profiles-'));
   const db = openDatabase(dir);
-  const channels = new ChannelStore(db);
-  const store = new ProfileStore(db, channels);
+  const channels = new SqliteChannelStore(db);
+  const store = new ProfileStore(new SqliteTranscodeProfileStore(db), channels);
   channels.create('live');
   afterAll(() => {
     db.close();
@@ -47,7 +48,7 @@ describe('ProfileStore', () => {
   it('keeps stored profiles across a reopen', () => {
     store.create({ ...ladder, name: 'kept' });
     const again = openDatabase(dir);
-    expect(new ProfileStore(again, new ChannelStore(again)).resolve('kept')?.renditions).toHaveLength(2);
+    expect(new ProfileStore(new SqliteTranscodeProfileStore(again), new SqliteChannelStore(again)).resolve('kept')?.renditions).toHaveLength(2);
     again.close();
   });
 });

@@ -1,6 +1,6 @@
 import { LiveroomError, notFound } from '../core/errors';
-import type { Db } from '../storage/database';
 import type { ChannelStore } from '../storage/channel-store';
+import type { StoredProfile, TranscodeProfileStore } from '../storage/transcode-profile-store';
 import { validateProfile } from './profile-schema';
 import { BUILTIN_PROFILES, builtinProfile, type Profile } from './profiles';
 
@@ -13,36 +13,28 @@ export interface ProfileEntry {
   updatedAt: number | null;
 }
 
-interface Row {
-  name: string;
-  body: string;
-  created_at: number;
-  updated_at: number;
-}
-
 const conflict = (code: string, message: string) => new LiveroomError(code, message, 409);
 
 /**
  * Transcode profiles: the built-ins (in code, read-only) and the operator's own
- * (validated as a whole, stored in SQLite), plus their assignment to channels.
+ * (validated as a whole, kept in a TranscodeProfileStore), plus their assignment to channels.
  * A change applies to a channel's next publish (or a transcoder restart).
  */
 export class ProfileStore {
   constructor(
-    private readonly db: Db,
+    private readonly store: TranscodeProfileStore,
     private readonly channelStore: ChannelStore,
   ) {}
 
   list(): ProfileEntry[] {
-    const rows = this.db.prepare('SELECT * FROM transcode_profiles ORDER BY name').all() as Row[];
-    return [...BUILTIN_PROFILES.map((p) => this.entry(p, true)), ...rows.map((r) => this.fromRow(r))];
+    return [...BUILTIN_PROFILES.map((p) => this.entry(p, true)), ...this.store.list().map((r) => this.fromStored(r))];
   }
 
   get(name: string): ProfileEntry | undefined {
     const builtin = builtinProfile(name);
     if (builtin) return this.entry(builtin, true);
-    const row = this.db.prepare('SELECT * FROM transcode_profiles WHERE name = ?').get(name) as Row | undefined;
-    return row && this.fromRow(row);
+    const stored = this.store.get(name);
+    return stored && this.fromStored(stored);
   }
 
   /** The profile by name, built-in or stored. */
@@ -55,11 +47,7 @@ export class ProfileStore {
     if (builtinProfile(profile.name)) {
       throw conflict('LR_PROFILE_EXISTS', `'${profile.name}' is a built-in profile: choose another name`);
     }
-    const now = Date.now();
-    const inserted = this.db
-      .prepare('INSERT OR IGNORE INTO transcode_profiles (name, body, created_at, updated_at) VALUES (?, ?, ?, ?)')
-      .run(profile.name, JSON.stringify(profile), now, now);
-    if (inserted.changes === 0) {
+    if (!this.store.insert(profile.name, profile, Date.now())) {
       throw conflict('LR_PROFILE_EXISTS', `profile '${profile.name}' already exists: edit it, or delete it first`);
     }
     return this.get(profile.name)!;
@@ -77,7 +65,7 @@ export class ProfileStore {
     if (profile.name !== name) {
       throw new LiveroomError('LR_PROFILE_INVALID', `invalid profile: 'name' ('${profile.name}') must match the profile being edited ('${name}')`, 400);
     }
-    this.db.prepare('UPDATE transcode_profiles SET body = ?, updated_at = ? WHERE name = ?').run(JSON.stringify(profile), Date.now(), name);
+    this.store.update(name, profile, Date.now());
     return this.get(name)!;
   }
 
@@ -93,7 +81,7 @@ export class ProfileStore {
     if (name === serverDefault) {
       throw conflict('LR_PROFILE_IN_USE', `profile '${name}' is the server's default ('transcoder.defaultProfile'): change that setting first`);
     }
-    this.db.prepare('DELETE FROM transcode_profiles WHERE name = ?').run(name);
+    this.store.delete(name);
   }
 
   /** Assigns a profile to a channel (null: the server default). Applies to the channel's next publish. */
@@ -105,8 +93,8 @@ export class ProfileStore {
     this.channelStore.setProfile(channel, name);
   }
 
-  private fromRow(r: Row): ProfileEntry {
-    return { ...this.entry(JSON.parse(r.body) as Profile, false), createdAt: r.created_at, updatedAt: r.updated_at };
+  private fromStored(r: StoredProfile): ProfileEntry {
+    return { ...this.entry(r.body as Profile, false), createdAt: r.createdAt, updatedAt: r.updatedAt };
   }
 
   private entry(profile: Profile, builtin: boolean): ProfileEntry {

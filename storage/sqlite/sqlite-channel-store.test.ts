@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from './database';
-import { ChannelStore } from './channel-store';
+import { openDatabase } from './sqlite-database';
+import { SqliteChannelStore } from './sqlite-channel-store';
 
 describe('ChannelStore', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-store-'));
   const db = openDatabase(dir);
-  const store = new ChannelStore(db);
+  const store = new SqliteChannelStore(db);
   afterAll(() => db.close());
 
   it('maps keys to channels and forgets revoked ones', () => {
@@ -33,7 +33,7 @@ describe('ChannelStore', () => {
 
   it('survives reopening (migrations are idempotent)', () => {
     const again = openDatabase(dir);
-    expect(new ChannelStore(again).get('live')?.name).toBe('live');
+    expect(new SqliteChannelStore(again).get('live')?.name).toBe('live');
     again.close();
   });
 });

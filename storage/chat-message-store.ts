@@ -1,0 +1,28 @@
+/** A chat message as stored: flat, backend-neutral; chat/message-store.ts maps it to the protocol's ChatMessage. */
+export interface StoredMessage {
+  id: string;
+  channel: string;
+  ts: number;
+  kind: 'chat' | 'danmaku';
+  text: string;
+  /** Danmaku only (null for chat). */
+  mode: string | null;
+  color: string | null;
+  authorId: string;
+  authorName: string;
+  authorRole: string;
+}
+
+/** Chat messages. The embedded implementation is storage/sqlite/sqlite-chat-message-store.ts. */
+export interface ChatMessageStore {
+  /** Returns only once the message is durable: the chat acknowledges and broadcasts it right after. */
+  insert(message: StoredMessage): void;
+  /** The last `limit` messages of a channel, oldest first. */
+  recent(channel: string, limit: number): StoredMessage[];
+  get(id: string): StoredMessage | undefined;
+  exists(id: string): boolean;
+  /** True when there was such a message. */
+  remove(id: string): boolean;
+  /** When this author last wrote in this channel, or undefined. */
+  lastMessageTs(channel: string, authorId: string): number | undefined;
+}

@@ -1,0 +1,23 @@
+export interface ModeratorTokenRecord {
+  id: string;
+  channel: string;
+  label: string;
+  /** Only the hash is ever stored (see chat/moderator-tokens.ts). */
+  tokenHash: string;
+  createdAt: number;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+/** Moderator tokens per channel, by hash. The embedded implementation is storage/sqlite/sqlite-moderator-token-store.ts. */
+export interface ModeratorTokenStore {
+  insert(record: Pick<ModeratorTokenRecord, 'id' | 'channel' | 'label' | 'tokenHash' | 'createdAt'>): void;
+  get(id: string): ModeratorTokenRecord | undefined;
+  /** By channel (or all, by channel), oldest first. */
+  list(channel?: string): ModeratorTokenRecord[];
+  /** True when the token was active. */
+  revoke(id: string, now: number): boolean;
+  /** The active (not revoked) token with this hash. */
+  activeByHash(tokenHash: string): ModeratorTokenRecord | undefined;
+  markUsed(id: string, now: number): void;
+}

@@ -1,0 +1,160 @@
+import type {
+  ChatModerationStore,
+  KnownUserRecord,
+  ModerationLogRecord,
+  NewModerationLogRecord,
+  SanctionRecord,
+} from '../chat-moderation-store';
+import type { Db } from './sqlite-database';
+
+interface LogRow {
+  id: number;
+  channel: string;
+  ts: number;
+  action: string;
+  actor_id: string;
+  actor_name: string;
+  actor_role: string;
+  target_user_id: string | null;
+  target_message_id: string | null;
+  detail: string;
+}
+
+/**
+ * Moderation state in SQLite. Checks are indexed reads on each call (no
+ * cache), so an action taken by one process on the same database applies in
+ * all of them; an action and its log entry are written in one transaction.
+ */
+export class SqliteChatModerationStore implements ChatModerationStore {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      slowMode: db.prepare('SELECT slow_mode_seconds AS s FROM chat_channel_settings WHERE channel = ?'),
+      setSlowMode: db.prepare(
+        `INSERT INTO chat_channel_settings (channel, slow_mode_seconds) VALUES (?, ?)
+         ON CONFLICT(channel) DO UPDATE SET slow_mode_seconds = excluded.slow_mode_seconds`,
+      ),
+      timeoutUntil: db.prepare(
+        `SELECT MAX(until) AS until FROM chat_sanctions
+         WHERE channel = ? AND user_id = ? AND kind = 'timeout' AND lifted_at IS NULL AND until > ?`,
+      ),
+      banned: db.prepare(
+        `SELECT 1 FROM chat_sanctions
+         WHERE channel = @channel AND kind = 'ban' AND lifted_at IS NULL AND (user_id = @userId OR address = @address) LIMIT 1`,
+      ),
+      sanction: db.prepare(
+        `INSERT INTO chat_sanctions (channel, kind, user_id, address, reason, until, created_at, created_by)
+         VALUES (@channel, @kind, @userId, @address, @reason, @until, @createdAt, @createdBy)`,
+      ),
+      lift: db.prepare(
+        `UPDATE chat_sanctions SET lifted_at = @now, lifted_by = @by
+         WHERE channel = @channel AND user_id = @userId AND lifted_at IS NULL AND (kind = 'ban' OR until > @now)`,
+      ),
+      log: db.prepare(
+        `INSERT INTO chat_moderation_log (channel, ts, action, actor_id, actor_name, actor_role, target_user_id, target_message_id, detail)
+         VALUES (@channel, @ts, @action, @actorId, @actorName, @actorRole, @targetUserId, @targetMessageId, @detail)`,
+      ),
+      readLog: db.prepare('SELECT * FROM chat_moderation_log WHERE channel = ? ORDER BY id DESC LIMIT ?'),
+      words: db.prepare('SELECT word FROM chat_blocked_words WHERE channel = ? ORDER BY word'),
+      addWord: db.prepare('INSERT OR IGNORE INTO chat_blocked_words (channel, word, created_at) VALUES (?, ?, ?)'),
+      removeWord: db.prepare('DELETE FROM chat_blocked_words WHERE channel = ? AND word = ?'),
+      touchUser: db.prepare(
+        `INSERT INTO chat_users (id, name, address, first_seen, last_seen) VALUES (@id, @name, @address, @now, @now)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, address = excluded.address, last_seen = excluded.last_seen`,
+      ),
+      user: db.prepare('SELECT id, name, address FROM chat_users WHERE id = ?'),
+    };
+  }
+
+  touchUser(user: KnownUserRecord, now: number): void {
+    this.q.touchUser.run({ id: user.id, name: user.name, address: user.address, now });
+  }
+
+  user(id: string): KnownUserRecord | undefined {
+    return this.q.user.get(id) as KnownUserRecord | undefined;
+  }
+
+  slowModeSeconds(channel: string): number | undefined {
+    return (this.q.slowMode.get(channel) as { s: number } | undefined)?.s;
+  }
+
+  setSlowMode(channel: string, seconds: number, log: NewModerationLogRecord): void {
+    this.db.transaction(() => {
+      this.q.setSlowMode.run(channel, seconds);
+      this.appendLog(log);
+    })();
+  }
+
+  timeoutUntil(channel: string, userId: string, now: number): number | undefined {
+    return (this.q.timeoutUntil.get(channel, userId, now) as { until: number | null }).until ?? undefined;
+  }
+
+  isBanned(channel: string, userId: string, address: string): boolean {
+    return this.q.banned.get({ channel, userId, address }) !== undefined;
+  }
+
+  addSanction(s: SanctionRecord, log: NewModerationLogRecord): void {
+    this.db.transaction(() => {
+      this.q.sanction.run({ ...s });
+      this.appendLog(log);
+    })();
+  }
+
+  liftSanctions(channel: string, userId: string, now: number, by: string, log: NewModerationLogRecord): boolean {
+    return this.db.transaction(() => {
+      const lifted = this.q.lift.run({ channel, userId, now, by }).changes > 0;
+      if (lifted) this.appendLog(log);
+      return lifted;
+    })();
+  }
+
+  blockedWords(channel: string): string[] {
+    return (this.q.words.all(channel) as { word: string }[]).map((r) => r.word);
+  }
+
+  addBlockedWord(channel: string, word: string, now: number, log: NewModerationLogRecord): boolean {
+    return this.db.transaction(() => {
+      const added = this.q.addWord.run(channel, word, now).changes > 0;
+      if (added) this.appendLog(log);
+      return added;
+    })();
+  }
+
+  removeBlockedWord(channel: string, word: string, log: NewModerationLogRecord): boolean {
+    return this.db.transaction(() => {
+      const removed = this.q.removeWord.run(channel, word).changes > 0;
+      if (removed) this.appendLog(log);
+      return removed;
+    })();
+  }
+
+  appendLog(e: NewModerationLogRecord): void {
+    this.q.log.run({
+      channel: e.channel,
+      ts: e.ts,
+      action: e.action,
+      actorId: e.actorId,
+      actorName: e.actorName,
+      actorRole: e.actorRole,
+      targetUserId: e.targetUserId,
+      targetMessageId: e.targetMessageId,
+      detail: JSON.stringify(e.detail),
+    });
+  }
+
+  logEntries(channel: string, limit: number): ModerationLogRecord[] {
+    return (this.q.readLog.all(channel, limit) as LogRow[]).map((r) => ({
+      id: r.id,
+      channel: r.channel,
+      ts: r.ts,
+      action: r.action,
+      actorId: r.actor_id,
+      actorName: r.actor_name,
+      actorRole: r.actor_role,
+      targetUserId: r.target_user_id,
+      targetMessageId: r.target_message_id,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
+  }
+}

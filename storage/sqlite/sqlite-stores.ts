@@ -1,0 +1,37 @@
+import type { Stores } from '../stores';
+import { openDatabase, type Db } from './sqlite-database';
+import { SqliteChannelStore } from './sqlite-channel-store';
+import { SqliteChatMessageStore } from './sqlite-chat-message-store';
+import { SqliteChatModerationStore } from './sqlite-chat-moderation-store';
+import { SqliteLikeStore } from './sqlite-like-store';
+import { SqliteModeratorTokenStore } from './sqlite-moderator-token-store';
+import { SqliteTranscodeProfileStore } from './sqlite-transcode-profile-store';
+
+/** Every store on one SQLite database (the embedded default). */
+export class SqliteStores implements Stores {
+  readonly channels: SqliteChannelStore;
+  readonly messages: SqliteChatMessageStore;
+  readonly moderation: SqliteChatModerationStore;
+  readonly moderatorTokens: SqliteModeratorTokenStore;
+  readonly likes: SqliteLikeStore;
+  readonly profiles: SqliteTranscodeProfileStore;
+
+  /** On an open, migrated database (tests may keep `db` to look at rows). */
+  constructor(readonly db: Db) {
+    this.channels = new SqliteChannelStore(db);
+    this.messages = new SqliteChatMessageStore(db);
+    this.moderation = new SqliteChatModerationStore(db);
+    this.moderatorTokens = new SqliteModeratorTokenStore(db);
+    this.likes = new SqliteLikeStore(db);
+    this.profiles = new SqliteTranscodeProfileStore(db);
+  }
+
+  /** Opens (creating and migrating) `<dataDir>/liveroom.sqlite`. */
+  static open(dataDir: string): SqliteStores {
+    return new SqliteStores(openDatabase(dataDir));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,21 @@
+import type { ChannelStore } from './channel-store';
+import type { ChatMessageStore } from './chat-message-store';
+import type { ChatModerationStore } from './chat-moderation-store';
+import type { LikeStore } from './like-store';
+import type { ModeratorTokenStore } from './moderator-token-store';
+import type { TranscodeProfileStore } from './transcode-profile-store';
+
+/** Every store liveroom keeps, from one backend; the composition root builds it and hands each module its part. */
+export interface Stores {
+  channels: ChannelStore;
+  messages: ChatMessageStore;
+  moderation: ChatModerationStore;
+  moderatorTokens: ModeratorTokenStore;
+  likes: LikeStore;
+  profiles: TranscodeProfileStore;
+  /** Releases the backend (closes the database). */
+  close(): void;
+}
+
+/** What the chat server needs. */
+export type ChatStores = Pick<Stores, 'messages' | 'moderation' | 'likes'>;
