@@ -1,7 +1,7 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import type { Logger } from '../core/logger';
-import { LiveroomError } from '../core/errors';
+import { fail } from '../core/errors';
 
 type RedisClient = ReturnType<typeof createClient>;
 /** What `new Server(httpServer, { adapter })` takes. */
@@ -96,10 +96,7 @@ export class RedisLink {
       await client.connect();
     } catch (err) {
       client.destroy();
-      throw new LiveroomError(
-        'LR_REDIS_UNAVAILABLE',
-        `cannot connect to Redis at ${shown} (LIVEROOM_REDIS_URL / chat.redisUrl): ${reason(err)}; start Redis or unset LIVEROOM_REDIS_URL to run the chat on one node`,
-      );
+      throw fail('LR_REDIS_UNAVAILABLE', { url: shown, reason: reason(err) });
     }
     started = true;
     // The adapter duplicates the client (reader, subscriber); keep them so close() can close them too.

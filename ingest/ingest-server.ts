@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { RtmpConfig } from '../core/config-schema';
-import { LiveroomError } from '../core/errors';
+import { fail } from '../core/errors';
 import type { FlvFeed, LiveroomEvents, PublishEnded, PublishRejected, SourceInfo } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { TypedEmitter } from '../core/typed-emitter';
@@ -65,8 +65,8 @@ export class IngestServer {
         this.bridge?.stop();
         reject(
           err.code === 'EADDRINUSE'
-            ? new LiveroomError('LR_PORT_IN_USE', `RTMP port ${config.port} is already in use: stop the other process or set LIVEROOM_RTMP_PORT (rtmp.port)`)
-            : new LiveroomError('LR_LISTEN_FAILED', `RTMP cannot listen on ${config.host}:${config.port}: ${err.message}`),
+            ? fail('LR_PORT_IN_USE', { service: 'RTMP', port: config.port, variable: 'LIVEROOM_RTMP_PORT', key: 'rtmp.port' })
+            : fail('LR_LISTEN_FAILED', { service: 'RTMP', host: config.host, port: config.port, reason: err.message }),
         );
       });
       server.listen(config.port, config.host, () => resolve());
@@ -159,7 +159,7 @@ export class IngestServer {
   private openFeed(publish: Publish): FlvFeed {
     const sub = this.bridge!.subscribe(publish.session.streamPath);
     if (!sub || this.publishes.get(publish.channel) !== publish) {
-      throw new LiveroomError('LR_NOT_LIVE', `channel '${publish.channel}' is no longer live`);
+      throw fail('LR_INGEST_PUBLISH_GONE', { channel: publish.channel });
     }
     const feed: FlvFeed = {
       stream: sub.stream,

@@ -6,7 +6,8 @@ import type { ProfileEntry, ProfileStore } from '../transcoder/profile-store';
 import type { LiveTranscode } from '../transcoder/transcoder';
 import { requireAdminToken } from './admin-token';
 import type { ChannelView } from './channel-status';
-import { badRequest, LiveroomError, notFound } from '../core/errors';
+import { fail } from '../core/errors';
+import { sendError } from './http-errors';
 
 export interface AdminDeps {
   token: string;
@@ -29,7 +30,6 @@ export interface AdminDeps {
 }
 
 const LABEL = /^[\w .:-]{1,64}$/;
-const conflict = (code: string, message: string) => new LiveroomError(code, message, 409);
 
 const profileJson = (e: ProfileEntry) => ({ ...e.profile, keyframes: e.profile.keyframes ?? 'source', builtin: e.builtin, channels: e.channels, createdAt: e.createdAt, updatedAt: e.updatedAt });
 
@@ -50,17 +50,17 @@ export function adminRoutes(deps: AdminDeps): Router {
   const body = (req: Request): Record<string, unknown> => {
     const b: unknown = req.body;
     if (b === undefined) return {};
-    if (!b || typeof b !== 'object' || Array.isArray(b)) throw badRequest('LR_BAD_REQUEST', 'the request body must be a JSON object');
+    if (!b || typeof b !== 'object' || Array.isArray(b)) throw fail('LR_BAD_REQUEST', { problem: 'the request body must be a JSON object' });
     return b as Record<string, unknown>;
   };
   const channel = (name: string) => {
     const ch = channels.get(name);
-    if (!ch) throw notFound('LR_CHANNEL_NOT_FOUND', `no channel named '${name}'`);
+    if (!ch) throw fail('LR_CHANNEL_NOT_FOUND', { channel: name });
     return ch;
   };
   const keyById = (id: string): StreamKeyInfo => {
     const key = channels.listKeys().find((k) => k.id === id);
-    if (!key) throw notFound('LR_KEY_NOT_FOUND', `no stream key with id '${id}'`);
+    if (!key) throw fail('LR_KEY_NOT_FOUND', { id });
     return key;
   };
   const channelJson = (name: string) => {
@@ -82,12 +82,12 @@ export function adminRoutes(deps: AdminDeps): Router {
     const b = body(req);
     const name = b.name;
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-      throw badRequest('LR_CHANNEL_INVALID', "'name' must be lowercase letters, digits, _ and -, starting with a letter or digit, up to 32");
+      throw fail('LR_CHANNEL_INVALID', { field: 'name' });
     }
-    if (b.title !== undefined && (typeof b.title !== 'string' || b.title.length > 120)) throw badRequest('LR_CHANNEL_INVALID', "'title' must be a string of at most 120 characters");
-    if (channels.get(name)) throw conflict('LR_CHANNEL_EXISTS', `channel '${name}' already exists`);
+    if (b.title !== undefined && (typeof b.title !== 'string' || b.title.length > 120)) throw fail('LR_CHANNEL_INVALID', { field: 'title' });
+    if (channels.get(name)) throw fail('LR_CHANNEL_EXISTS', { channel: name });
     if (b.profile !== undefined && b.profile !== null && (typeof b.profile !== 'string' || !profiles.get(b.profile))) {
-      throw notFound('LR_PROFILE_NOT_FOUND', `no profile named '${String(b.profile)}'`);
+      throw fail('LR_PROFILE_NOT_FOUND', { name: String(b.profile) });
     }
     channels.create(name, (b.title as string | undefined) ?? name);
     if (typeof b.profile === 'string') profiles.assign(name, b.profile);
@@ -100,7 +100,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     const name = req.params.name;
     channel(name);
     const profile = body(req).profile;
-    if (profile !== null && typeof profile !== 'string') throw badRequest('LR_BAD_REQUEST', "'profile' must be a profile name, or null for the server default");
+    if (profile !== null && typeof profile !== 'string') throw fail('LR_BAD_REQUEST', { problem: "'profile' must be a profile name, or null for the server default" });
     profiles.assign(name, profile);
     const live = deps.publishing(name);
     res.json({
@@ -112,7 +112,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     const name = req.params.name;
     const ch = channel(name);
     if (!(await deps.restart(name))) {
-      throw conflict('LR_CHANNEL_NOT_LIVE', `channel '${name}' is not live: its profile applies when it next goes live`);
+      throw fail('LR_CHANNEL_NOT_LIVE', { channel: name });
     }
     res.json({ channel: name, restarted: true, profile: ch.profile ?? deps.defaultProfile });
   });
@@ -127,13 +127,13 @@ export function adminRoutes(deps: AdminDeps): Router {
     const name = req.params.name;
     channel(name);
     const label = body(req).label ?? `key-${channels.listKeys(name).length + 1}`;
-    if (typeof label !== 'string' || !LABEL.test(label)) throw badRequest('LR_KEY_INVALID', "'label' must be 1 to 64 letters, digits, spaces, _ . : or -");
+    if (typeof label !== 'string' || !LABEL.test(label)) throw fail('LR_KEY_INVALID');
     const { key, info } = channels.addKey(name, label);
     res.status(201).json({ ...info, key });
   });
   router.post('/keys/:id/rotate', (req, res) => {
     const old = keyById(req.params.id);
-    if (old.revokedAt !== null) throw conflict('LR_KEY_REVOKED', `stream key '${old.id}' is revoked already: create a new one`);
+    if (old.revokedAt !== null) throw fail('LR_KEY_REVOKED', { id: old.id, rotating: true });
     const { key, info } = channels.addKey(old.channel, old.label);
     channels.revokeKey(old.id);
     deps.keysRevoked();
@@ -141,7 +141,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
   router.delete('/keys/:id', (req, res) => {
     const key = keyById(req.params.id);
-    if (key.revokedAt !== null) throw conflict('LR_KEY_REVOKED', `stream key '${key.id}' is revoked already`);
+    if (key.revokedAt !== null) throw fail('LR_KEY_REVOKED', { id: key.id, rotating: false });
     channels.revokeKey(key.id);
     deps.keysRevoked();
     res.json(keyById(key.id));
@@ -153,7 +153,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
   router.get('/profiles/:name', (req, res) => {
     const entry = profiles.get(req.params.name);
-    if (!entry) throw notFound('LR_PROFILE_NOT_FOUND', `no profile named '${req.params.name}'`);
+    if (!entry) throw fail('LR_PROFILE_NOT_FOUND', { name: req.params.name });
     res.json(profileJson(entry));
   });
   router.post('/profiles', (req, res) => {
@@ -208,7 +208,7 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   // Unknown admin paths answer 404 JSON here, behind the token (nothing leaks to the unauthenticated).
   router.use((req, res) => {
-    res.status(404).json({ error: { code: 'LR_NOT_FOUND', message: `nothing at ${req.method} /api/admin${req.path}` } });
+    sendError(res, fail('LR_NOT_FOUND', { method: req.method, path: `/api/admin${req.path}` }));
   });
   return router;
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
-import { LiveroomError } from '../core/errors';
+import { fail } from '../core/errors';
 import { sendError } from './http-errors';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
@@ -20,14 +20,14 @@ export function ensureAdminToken(dataDir: string): { token: string; file: string
     fs.writeFileSync(file, `${crypto.randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new LiveroomError('LR_DATA_DIR', `cannot create the admin token ${file}: ${(err as Error).message}`);
+      throw fail('LR_DATA_DIR', { action: `create the admin token ${file}`, reason: (err as Error).message });
     }
   }
   // Someone loosened it (an editor, a copy): keep it private again.
   if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
   const token = fs.readFileSync(file, 'utf8').trim();
   if (token.length < 16) {
-    throw new LiveroomError('LR_ADMIN_TOKEN', `the admin token in ${file} is shorter than 16 characters: delete the file and restart to get a new one`);
+    throw fail('LR_ADMIN_TOKEN', { file });
   }
   return { token, file };
 }
@@ -45,13 +45,6 @@ export function requireAdminToken(token: string): RequestHandler {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
     if (m && tokenMatches(m[1], token)) return next();
     res.set('WWW-Authenticate', 'Bearer realm="liveroom-admin"');
-    sendError(
-      res,
-      new LiveroomError(
-        'LR_ADMIN_UNAUTHORIZED',
-        m ? 'the admin token is wrong: use the one in the server\'s data folder (admin-token)' : "missing admin token: send 'Authorization: Bearer <token>' (the token is in the server's data folder, file admin-token)",
-        401,
-      ),
-    );
+    sendError(res, fail('LR_ADMIN_UNAUTHORIZED', { given: m !== null }));
   };
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ChannelStatus } from './channel-status';
-import { notFound } from '../core/errors';
+import { fail } from '../core/errors';
 
 /**
  * Public channel API: status as JSON, and as Server-Sent Events for the player
@@ -13,14 +13,14 @@ export function channelRoutes(status: ChannelStatus, onPlayer: (channel: string)
 
   router.get('/:channel', (req, res) => {
     const view = status.view(req.params.channel);
-    if (!view) throw notFound('LR_CHANNEL_NOT_FOUND', `no channel named '${req.params.channel}'`);
+    if (!view) throw fail('LR_CHANNEL_NOT_FOUND', { channel: req.params.channel });
     res.set('Cache-Control', 'no-cache').json(view);
   });
 
   router.get('/:channel/events', (req, res) => {
     const name = req.params.channel;
     const view = status.view(name);
-    if (!view) throw notFound('LR_CHANNEL_NOT_FOUND', `no channel named '${name}'`);
+    if (!view) throw fail('LR_CHANNEL_NOT_FOUND', { channel: name });
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache, no-transform',

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { configSchema, type LiveroomConfig, type LiveroomConfigInput } from '../core/config-schema';
-import { configError } from '../core/errors';
+import { fail } from '../core/errors';
 
 /** Environment variables and the config key each one sets (all prefixed LIVEROOM_). */
 export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' }> = {
@@ -39,7 +39,7 @@ function fromEnv(env: NodeJS.ProcessEnv, into: Record<string, unknown>) {
     if (raw === undefined || raw === '') continue;
     if (type === 'number') {
       const n = Number(raw);
-      if (!Number.isFinite(n)) throw configError(`${name}=${JSON.stringify(raw)} is not a number (sets '${key}')`);
+      if (!Number.isFinite(n)) throw fail('LR_CONFIG_ENV_NOT_NUMBER', { variable: name, raw, key });
       setPath(into, key, n);
     } else {
       setPath(into, key, raw);
@@ -68,7 +68,7 @@ function deepFreeze<T>(value: T): T {
 /** Validates an object against the schema; throws LR_CONFIG_INVALID naming the first bad key. */
 export function parseConfig(input: unknown): LiveroomConfig {
   const result = configSchema.safeParse(input);
-  if (!result.success) throw configError(`invalid configuration: ${describe(result.error.issues[0])}`);
+  if (!result.success) throw fail('LR_CONFIG_INVALID', { problem: describe(result.error.issues[0]) });
   return deepFreeze(result.data);
 }
 
@@ -90,12 +90,12 @@ export function loadConfig(opts: LoadOptions = {}): LiveroomConfig {
     try {
       text = fs.readFileSync(path.resolve(file), 'utf8');
     } catch (err) {
-      throw configError(`cannot read config file ${file}: ${(err as Error).message}`);
+      throw fail('LR_CONFIG_FILE_UNREADABLE', { file, reason: (err as Error).message });
     }
     try {
       Object.assign(merged, JSON.parse(text));
     } catch (err) {
-      throw configError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
+      throw fail('LR_CONFIG_FILE_NOT_JSON', { file, reason: (err as Error).message });
     }
   }
   fromEnv(env, merged);

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import type { HlsConfig } from '../core/config-schema';
-import { badRequest, LiveroomError, notFound, unavailable } from '../core/errors';
+import { fail, LiveroomError } from '../core/errors';
 import { asyncRoute, sendError } from './http-errors';
 import type { Packager } from '../packager/packager';
 import type { MediaPlaylist } from '../packager/media-playlist';
@@ -11,7 +11,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 function intParam(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) {
-    throw badRequest('LR_HLS_BAD_QUERY', `${name} must be a non-negative integer`);
+    throw fail('LR_HLS_BAD_QUERY', { param: name, expected: 'a non-negative integer' });
   }
   return Number(value);
 }
@@ -32,13 +32,13 @@ export function hlsRoutes(packager: Packager, hls: HlsConfig): Router {
 
   const rendition = (channel: string, name: string) => {
     const pl = packager.channel(channel)?.playlist(name);
-    if (!pl || !pl.init) throw notFound('LR_HLS_NOT_FOUND', `no rendition '${name}' on channel '${channel}'`);
+    if (!pl || !pl.init) throw fail('LR_HLS_NO_RENDITION', { channel, rendition: name });
     return pl;
   };
 
   router.get('/:channel/master.m3u8', (req, res) => {
     const text = packager.channel(req.params.channel)?.renderMultivariant();
-    if (!text) return sendError(res, notFound('LR_NOT_LIVE', `channel '${req.params.channel}' has not gone live yet`));
+    if (!text) return sendError(res, fail('LR_HLS_NOT_LIVE', { channel: req.params.channel }));
     send(res, PLAYLIST_TYPE, 'no-cache', text);
   });
 
@@ -48,17 +48,17 @@ export function hlsRoutes(packager: Packager, hls: HlsConfig): Router {
       const msn = intParam(req.query._HLS_msn, '_HLS_msn');
       const part = intParam(req.query._HLS_part, '_HLS_part');
       const skip = req.query._HLS_skip;
-      if (part !== undefined && msn === undefined) throw badRequest('LR_HLS_PART_WITHOUT_MSN', '_HLS_part requires _HLS_msn');
-      if (skip !== undefined && skip !== 'YES' && skip !== 'v2') throw badRequest('LR_HLS_BAD_QUERY', '_HLS_skip must be YES or v2');
+      if (part !== undefined && msn === undefined) throw fail('LR_HLS_PART_WITHOUT_MSN');
+      if (skip !== undefined && skip !== 'YES' && skip !== 'v2') throw fail('LR_HLS_BAD_QUERY', { param: '_HLS_skip', expected: 'YES or v2' });
       const { channel, rendition: name } = req.params as Record<string, string>;
       const cp = packager.channel(channel);
       const pl = rendition(channel, name);
       if (msn !== undefined) {
         if (msn > pl.maxRequestableMsn) {
-          throw badRequest('LR_HLS_MSN_TOO_FAR', `_HLS_msn=${msn} is more than two segments past the last one (${pl.maxRequestableMsn - 2})`);
+          throw fail('LR_HLS_MSN_TOO_FAR', { msn, last: pl.maxRequestableMsn - 2 });
         }
         const ready = await pl.waitFor(() => pl.reached(msn, part), waitMs(pl));
-        if (!ready && !pl.ended) throw unavailable('LR_HLS_TIMEOUT', `segment ${msn}${part !== undefined ? ` part ${part}` : ''} did not arrive in time`);
+        if (!ready && !pl.ended) throw fail('LR_HLS_TIMEOUT', { what: `segment ${msn}${part !== undefined ? ` part ${part}` : ''}` });
       }
       const text = cp!.renderMedia(name, skip !== undefined)!;
       // A blocking response describes the playlist at that msn/part: an edge may keep it.
@@ -72,11 +72,11 @@ export function hlsRoutes(packager: Packager, hls: HlsConfig): Router {
     asyncRoute(async (req, res) => {
       const { channel, rendition: name, file } = req.params as Record<string, string>;
       const m = /^(init|seg|part)-([0-9a-f]+)-(\d{1,9})\.(mp4|m4s)$/.exec(file);
-      if (!m) throw notFound('LR_HLS_NOT_FOUND', `no such file ${file}`);
+      if (!m) throw fail('LR_HLS_NOT_FOUND', { file, known: false });
       const [, kind, epoch, numText] = m;
       const n = Number(numText);
       const pl = rendition(channel, name);
-      if (epoch !== packager.epoch) throw notFound('LR_HLS_GONE', 'this media belongs to an earlier server run; reload the playlist');
+      if (epoch !== packager.epoch) throw fail('LR_HLS_GONE');
       let bytes: Buffer | undefined;
       if (kind === 'init') bytes = pl.getInit(n);
       else if (kind === 'seg') bytes = pl.getSegment(n)?.bytes;
@@ -87,10 +87,10 @@ export function hlsRoutes(packager: Packager, hls: HlsConfig): Router {
         if (!bytes && next !== undefined && n >= next && n <= next + 2) {
           const ok = await pl.waitFor(() => pl.getPart(n) !== undefined, waitMs(pl));
           bytes = pl.getPart(n)?.bytes;
-          if (!ok && !bytes && !pl.ended) throw unavailable('LR_HLS_TIMEOUT', `part ${n} did not arrive in time`);
+          if (!ok && !bytes && !pl.ended) throw fail('LR_HLS_TIMEOUT', { what: `part ${n}` });
         }
       }
-      if (!bytes) throw notFound('LR_HLS_NOT_FOUND', `${file} is not (or no longer) available`);
+      if (!bytes) throw fail('LR_HLS_NOT_FOUND', { file, known: true });
       send(res, 'video/mp4', IMMUTABLE, bytes);
     }),
   );

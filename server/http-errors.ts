@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { errorBody, LiveroomError } from '../core/errors';
+import { errorBody, fail, LiveroomError } from '../core/errors';
 import type { Logger } from '../core/logger';
 
 export function sendError(res: Response, err: LiveroomError) {
@@ -14,7 +14,7 @@ export const asyncRoute =
   };
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendError(res, new LiveroomError('LR_NOT_FOUND', `nothing at ${req.method} ${req.path}`, 404));
+  sendError(res, fail('LR_NOT_FOUND', { method: req.method, path: req.path }));
 };
 
 /** Every error leaves as `{ error: { code, message } }`; never a stack trace. */
@@ -22,7 +22,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (err instanceof LiveroomError) return sendError(res, err);
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) log.error({ err: err?.message, path: req.path }, 'request failed');
-    sendError(res, new LiveroomError(status === 500 ? 'LR_INTERNAL' : 'LR_BAD_REQUEST', status === 500 ? 'internal error; see the server log' : String(err?.message ?? 'bad request'), status));
+    if (status === 500) {
+      log.error({ err: err?.message, path: req.path }, 'request failed');
+      return sendError(res, fail('LR_INTERNAL'));
+    }
+    const bad = fail('LR_BAD_REQUEST', { problem: String(err?.message ?? 'bad request') });
+    // The body parser's own 4xx (413 too large, 400 bad JSON) keeps its status.
+    sendError(res, new LiveroomError(bad.code, bad.message, status));
   };
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import express, { type Express } from 'express';
 import type { HttpConfig } from '../core/config-schema';
-import { LiveroomError } from '../core/errors';
+import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 
 /** The Express app on a node http.Server, with a listen that reports a port clash as one clear error. */
@@ -27,8 +27,8 @@ export class HttpServer {
       const onError = (err: NodeJS.ErrnoException) =>
         reject(
           err.code === 'EADDRINUSE'
-            ? new LiveroomError('LR_PORT_IN_USE', `HTTP port ${port} is already in use: stop the other process or set LIVEROOM_HTTP_PORT (http.port)`)
-            : new LiveroomError('LR_LISTEN_FAILED', `HTTP cannot listen on ${host}:${port}: ${err.message}`),
+            ? fail('LR_PORT_IN_USE', { service: 'HTTP', port, variable: 'LIVEROOM_HTTP_PORT', key: 'http.port' })
+            : fail('LR_LISTEN_FAILED', { service: 'HTTP', host, port, reason: err.message }),
         );
       this.server.once('error', onError);
       this.server.listen(port, host, () => {

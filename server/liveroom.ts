@@ -21,7 +21,7 @@ import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
 import { adminRoutes } from './admin-routes';
 import { Packager } from '../packager/packager';
 import { BroadcastCoordinator } from '../broadcast/broadcast-coordinator';
-import { LiveroomError } from '../core/errors';
+import { fail } from '../core/errors';
 import { ensureAdminToken, tokenMatches } from './admin-token';
 import { ChatServer } from '../chat/chat-server';
 import { ModeratorTokens } from '../chat/moderator-tokens';
@@ -71,7 +71,7 @@ export class Liveroom {
     try {
       this.stores = SqliteStores.open(config.dataDir);
     } catch (err) {
-      throw new LiveroomError('LR_DATA_DIR', `cannot open the database in ${config.dataDir}: ${(err as Error).message}`);
+      throw fail('LR_DATA_DIR', { action: `open the database in ${config.dataDir}`, reason: (err as Error).message });
     }
     const stores = this.stores;
     const channels = (this.channels = stores.channels);
@@ -80,7 +80,7 @@ export class Liveroom {
     const profiles = (this.profiles = new ProfileStore(stores.profiles, channels));
     if (!profiles.get(config.transcoder.defaultProfile)) {
       const names = profiles.list().map((e) => e.profile.name).join(', ');
-      throw new LiveroomError('LR_CONFIG_INVALID', `invalid configuration: 'transcoder.defaultProfile' names no profile '${config.transcoder.defaultProfile}' (there are: ${names})`);
+      throw fail('LR_CONFIG_INVALID', { problem: `'transcoder.defaultProfile' names no profile '${config.transcoder.defaultProfile}' (there are: ${names})` });
     }
 
     // Built bottom-up: each part is built after everything its closures use.

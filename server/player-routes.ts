@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
-import { LiveroomError } from '../core/errors';
+import { fail } from '../core/errors';
 
 /** Where `npm run build` puts the bundled player (the same whether this file runs from dist/ or from source). */
 const ROOT = path.resolve(__dirname, __dirname.split(path.sep).includes('dist') ? '../..' : '..');
@@ -37,7 +37,7 @@ export function playerRoutes(defaultChannel: string, channelExists: (name: strin
     let html = cache.get(file);
     if (html === undefined) {
       const htmlPath = path.join(PLAYER_DIR, file);
-      if (!fs.existsSync(htmlPath)) throw new LiveroomError('LR_PLAYER_NOT_BUILT', 'the player is not built: run `npm run build`', 500);
+      if (!fs.existsSync(htmlPath)) throw fail('LR_PLAYER_NOT_BUILT');
       html = fs.readFileSync(htmlPath, 'utf8');
       cache.set(file, html);
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LiveroomError } from '../core/errors';
+import { fail } from '../core/errors';
 import { ENCODER_CHOICES, PRESETS, type Profile } from './profiles';
 
 /**
@@ -150,5 +150,5 @@ export function validateProfile(input: unknown): Profile {
   if (result.success) return result.data as Profile;
   const problems = profileProblems(input);
   const text = problems.map((p) => `'${p.field}' ${p.message}`).join('; ');
-  throw new LiveroomError('LR_PROFILE_INVALID', `invalid profile: ${text}`, 400);
+  throw fail('LR_PROFILE_INVALID', { problems: text });
 }

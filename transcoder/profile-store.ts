@@ -1,4 +1,4 @@
-import { LiveroomError, notFound } from '../core/errors';
+import { fail } from '../core/errors';
 import type { ChannelStore } from '../storage/channel-store';
 import type { StoredProfile, TranscodeProfileStore } from '../storage/transcode-profile-store';
 import { validateProfile } from './profile-schema';
@@ -13,7 +13,6 @@ export interface ProfileEntry {
   updatedAt: number | null;
 }
 
-const conflict = (code: string, message: string) => new LiveroomError(code, message, 409);
 
 /**
  * Transcode profiles: the built-ins (in code, read-only) and the operator's own
@@ -45,10 +44,10 @@ export class ProfileStore {
   create(input: unknown): ProfileEntry {
     const profile = validateProfile(input);
     if (builtinProfile(profile.name)) {
-      throw conflict('LR_PROFILE_EXISTS', `'${profile.name}' is a built-in profile: choose another name`);
+      throw fail('LR_PROFILE_EXISTS', { name: profile.name, builtin: true });
     }
     if (!this.store.insert(profile.name, profile, Date.now())) {
-      throw conflict('LR_PROFILE_EXISTS', `profile '${profile.name}' already exists: edit it, or delete it first`);
+      throw fail('LR_PROFILE_EXISTS', { name: profile.name, builtin: false });
     }
     return this.get(profile.name)!;
   }
@@ -56,14 +55,14 @@ export class ProfileStore {
   /** Replaces a stored profile as a whole (the name in the body, if any, must match). */
   replace(name: string, input: unknown): ProfileEntry {
     if (builtinProfile(name)) {
-      throw conflict('LR_PROFILE_BUILTIN', `'${name}' is a built-in profile and cannot be changed: create a copy under another name`);
+      throw fail('LR_PROFILE_BUILTIN', { name, change: 'changed' });
     }
-    if (!this.get(name)) throw notFound('LR_PROFILE_NOT_FOUND', `no profile named '${name}'`);
+    if (!this.get(name)) throw fail('LR_PROFILE_NOT_FOUND', { name });
     const body = input && typeof input === 'object' && !Array.isArray(input) ? { ...(input as object) } : input;
     if (body && typeof body === 'object' && !('name' in body)) (body as Record<string, unknown>).name = name;
     const profile = validateProfile(body);
     if (profile.name !== name) {
-      throw new LiveroomError('LR_PROFILE_INVALID', `invalid profile: 'name' ('${profile.name}') must match the profile being edited ('${name}')`, 400);
+      throw fail('LR_PROFILE_INVALID', { problems: `'name' ('${profile.name}') must match the profile being edited ('${name}')` });
     }
     this.store.update(name, profile, Date.now());
     return this.get(name)!;
@@ -71,24 +70,19 @@ export class ProfileStore {
 
   /** Deletes a stored profile that no channel uses and that is not the server's default. */
   delete(name: string, serverDefault: string): void {
-    if (builtinProfile(name)) throw conflict('LR_PROFILE_BUILTIN', `'${name}' is a built-in profile and cannot be deleted`);
+    if (builtinProfile(name)) throw fail('LR_PROFILE_BUILTIN', { name, change: 'deleted' });
     const entry = this.get(name);
-    if (!entry) throw notFound('LR_PROFILE_NOT_FOUND', `no profile named '${name}'`);
-    if (entry.channels.length > 0) {
-      const list = entry.channels.map((c) => `'${c}'`).join(', ');
-      throw conflict('LR_PROFILE_IN_USE', `profile '${name}' is assigned to ${list}: assign those channels another profile first`);
-    }
-    if (name === serverDefault) {
-      throw conflict('LR_PROFILE_IN_USE', `profile '${name}' is the server's default ('transcoder.defaultProfile'): change that setting first`);
-    }
+    if (!entry) throw fail('LR_PROFILE_NOT_FOUND', { name });
+    if (entry.channels.length > 0) throw fail('LR_PROFILE_IN_USE', { name, assignedTo: entry.channels });
+    if (name === serverDefault) throw fail('LR_PROFILE_IN_USE', { name, serverDefault: true });
     this.store.delete(name);
   }
 
   /** Assigns a profile to a channel (null: the server default). Applies to the channel's next publish. */
   assign(channel: string, name: string | null): void {
-    if (!this.channelStore.get(channel)) throw notFound('LR_CHANNEL_NOT_FOUND', `no channel named '${channel}'`);
+    if (!this.channelStore.get(channel)) throw fail('LR_CHANNEL_NOT_FOUND', { channel });
     if (name !== null && !this.get(name)) {
-      throw notFound('LR_PROFILE_NOT_FOUND', `no profile named '${name}': see the profiles list (built-ins: ${BUILTIN_PROFILES.map((p) => p.name).join(', ')})`);
+      throw fail('LR_PROFILE_NOT_FOUND', { name, builtins: BUILTIN_PROFILES.map((p) => p.name) });
     }
     this.channelStore.setProfile(channel, name);
   }

@@ -1,0 +1,248 @@
+/**
+ * Every error code the server side raises, in one table (fastify's
+ * lib/errors.js): the stable code, the HTTP status it answers with, and the
+ * message template, a function of typed parameters that says what to do.
+ * Raise one with `fail(code, params)` from ./errors; the compiler checks the
+ * code and the parameters, and the status is only written here.
+ *
+ * `help` is the operator's line in the README's "Troubleshooting / error
+ * codes" table (`npm run error-codes` prints that table; a test keeps the
+ * README equal to it). The chat's codes are the chat protocol's own, in
+ * chat/chat-events.ts, with the same `{ code, message }` shape on the wire.
+ *
+ * Pure data: imports nothing.
+ */
+
+interface ErrorSpec {
+  /** The HTTP status when it answers a request (start-up errors never do, and keep 500). */
+  status: number;
+  /** Raised only while the server starts: it stops the start with one line. */
+  startup?: true;
+  message: (...params: never[]) => string;
+  help: string;
+}
+
+type Service = 'HTTP' | 'RTMP';
+const quoteList = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', ');
+
+export const ERROR_CATALOG = {
+  // Configuration and the data folder: the server refuses to start.
+  LR_CONFIG_INVALID: {
+    status: 500,
+    startup: true,
+    message: (p: { problem: string }) => `invalid configuration: ${p.problem}`,
+    help: 'A setting (config file, LIVEROOM_* variable) is wrong; the message names the key. Fix it and start again.',
+  },
+  LR_CONFIG_ENV_NOT_NUMBER: {
+    status: 500,
+    startup: true,
+    message: (p: { variable: string; raw: string; key: string }) => `${p.variable}=${JSON.stringify(p.raw)} is not a number (sets '${p.key}')`,
+    help: 'An environment variable that sets a number holds something else. Fix or unset it.',
+  },
+  LR_CONFIG_FILE_UNREADABLE: {
+    status: 500,
+    startup: true,
+    message: (p: { file: string; reason: string }) => `cannot read config file ${p.file}: ${p.reason}`,
+    help: 'The config file (LIVEROOM_CONFIG) is missing or not readable by the server user.',
+  },
+  LR_CONFIG_FILE_NOT_JSON: {
+    status: 500,
+    startup: true,
+    message: (p: { file: string; reason: string }) => `config file ${p.file} is not valid JSON: ${p.reason}`,
+    help: 'The config file is not JSON; the message gives the parser\'s position.',
+  },
+  LR_DATA_DIR: {
+    status: 500,
+    startup: true,
+    message: (p: { action: string; reason: string }) => `cannot ${p.action}: ${p.reason}`,
+    help: "The data folder ('dataDir', LIVEROOM_DATA_DIR) cannot be created or written: fix its path or permissions.",
+  },
+
+  // The process's listeners.
+  LR_PORT_IN_USE: {
+    status: 500,
+    startup: true,
+    message: (p: { service: Service; port: number; variable: string; key: string }) =>
+      `${p.service} port ${p.port} is already in use: stop the other process or set ${p.variable} (${p.key})`,
+    help: 'Another process holds the HTTP or RTMP port: stop it or choose another port.',
+  },
+  LR_LISTEN_FAILED: {
+    status: 500,
+    startup: true,
+    message: (p: { service: Service; host: string; port: number; reason: string }) => `${p.service} cannot listen on ${p.host}:${p.port}: ${p.reason}`,
+    help: 'The HTTP or RTMP listener could not open (address not on this machine, port below 1024 without rights).',
+  },
+
+  // HTTP in general.
+  LR_BAD_REQUEST: {
+    status: 400,
+    message: (p: { problem: string }) => p.problem,
+    help: 'The request is malformed (body not JSON, too large, a field of the wrong type); the message says which. Answers 400, or the 4xx the body parser chose (413 for a body over 64 kB).',
+  },
+  LR_NOT_FOUND: {
+    status: 404,
+    message: (p: { method: string; path: string }) => `nothing at ${p.method} ${p.path}`,
+    help: 'No route at that method and path: check the URL.',
+  },
+  LR_INTERNAL: {
+    status: 500,
+    message: () => 'internal error; see the server log',
+    help: 'A bug or an unexpected failure: the server log has the details.',
+  },
+  LR_PLAYER_NOT_BUILT: {
+    status: 500,
+    message: () => 'the player is not built: run `npm run build`',
+    help: 'The player bundle is missing from dist/: run `npm run build`.',
+  },
+
+  // LL-HLS delivery (server/hls-routes.ts).
+  LR_HLS_NOT_LIVE: {
+    status: 404,
+    message: (p: { channel: string }) => `channel '${p.channel}' has not gone live yet`,
+    help: 'The channel has no multivariant playlist yet: start publishing, then reload the player.',
+  },
+  LR_HLS_NO_RENDITION: {
+    status: 404,
+    message: (p: { channel: string; rendition: string }) => `no rendition '${p.rendition}' on channel '${p.channel}'`,
+    help: "The rendition is not (or not yet) part of the channel's ladder: take the names from master.m3u8.",
+  },
+  LR_HLS_NOT_FOUND: {
+    status: 404,
+    message: (p: { file: string; known: boolean }) => (p.known ? `${p.file} is not (or no longer) available` : `no such file ${p.file}`),
+    help: 'The media file name is not one the packager writes, or the file has left the playlist window: reload the playlist.',
+  },
+  LR_HLS_GONE: {
+    status: 404,
+    message: () => 'this media belongs to an earlier server run; reload the playlist',
+    help: 'The URL is from before a server restart: reload the playlist.',
+  },
+  LR_HLS_BAD_QUERY: {
+    status: 400,
+    message: (p: { param: string; expected: string }) => `${p.param} must be ${p.expected}`,
+    help: '_HLS_msn/_HLS_part must be non-negative integers, _HLS_skip YES or v2.',
+  },
+  LR_HLS_PART_WITHOUT_MSN: {
+    status: 400,
+    message: () => '_HLS_part requires _HLS_msn',
+    help: 'A blocking playlist request gave _HLS_part without _HLS_msn: send both.',
+  },
+  LR_HLS_MSN_TOO_FAR: {
+    status: 400,
+    message: (p: { msn: number; last: number }) => `_HLS_msn=${p.msn} is more than two segments past the last one (${p.last})`,
+    help: 'A blocking request asked for a segment more than two ahead of the live edge: the player\'s clock or playlist is off.',
+  },
+  LR_HLS_TIMEOUT: {
+    status: 503,
+    message: (p: { what: string }) => `${p.what} did not arrive in time`,
+    help: 'A blocking request waited longer than hls.blockingTimeoutTargets target durations: the publisher or transcoder is stalled; the player retries.',
+  },
+
+  // RTMP ingest.
+  LR_INGEST_PUBLISH_GONE: {
+    status: 500,
+    message: (p: { channel: string }) => `channel '${p.channel}' is no longer live`,
+    help: 'Internal, never answered: the publisher left while its transcoder was starting; that transcoder does not start.',
+  },
+
+  // Channels, stream keys, transcode profiles (admin API and CLI).
+  LR_CHANNEL_NOT_FOUND: {
+    status: 404,
+    message: (p: { channel: string }) => `no channel named '${p.channel}'`,
+    help: 'No such channel: `liveroom channels list` shows them, `liveroom channels create` adds one.',
+  },
+  LR_CHANNEL_EXISTS: {
+    status: 409,
+    message: (p: { channel: string }) => `channel '${p.channel}' already exists`,
+    help: 'A channel of that name exists already: choose another name.',
+  },
+  LR_CHANNEL_INVALID: {
+    status: 400,
+    message: (p: { field: 'name' | 'title' }) =>
+      p.field === 'name'
+        ? "'name' must be lowercase letters, digits, _ and -, starting with a letter or digit, up to 32"
+        : "'title' must be a string of at most 120 characters",
+    help: 'A channel name or title breaks the rule the message states.',
+  },
+  LR_CHANNEL_NOT_LIVE: {
+    status: 409,
+    message: (p: { channel: string }) => `channel '${p.channel}' is not live: its profile applies when it next goes live`,
+    help: 'Restarting the transcoder needs a live channel; a new profile applies on the next publish anyway.',
+  },
+  LR_KEY_NOT_FOUND: {
+    status: 404,
+    message: (p: { id: string }) => `no stream key with id '${p.id}'`,
+    help: 'No stream key has that id: `liveroom keys list` shows them.',
+  },
+  LR_KEY_INVALID: {
+    status: 400,
+    message: () => "'label' must be 1 to 64 letters, digits, spaces, _ . : or -",
+    help: 'A stream key label breaks the rule the message states.',
+  },
+  LR_KEY_REVOKED: {
+    status: 409,
+    message: (p: { id: string; rotating: boolean }) => `stream key '${p.id}' is revoked already${p.rotating ? ': create a new one' : ''}`,
+    help: 'The key is revoked already: nothing to revoke; create a new key instead of rotating it.',
+  },
+  LR_PROFILE_NOT_FOUND: {
+    status: 404,
+    message: (p: { name: string; builtins?: readonly string[] }) =>
+      `no profile named '${p.name}'${p.builtins ? `: see the profiles list (built-ins: ${p.builtins.join(', ')})` : ''}`,
+    help: 'No transcode profile of that name: `liveroom profiles list` shows them.',
+  },
+  LR_PROFILE_EXISTS: {
+    status: 409,
+    message: (p: { name: string; builtin: boolean }) =>
+      p.builtin ? `'${p.name}' is a built-in profile: choose another name` : `profile '${p.name}' already exists: edit it, or delete it first`,
+    help: 'A profile of that name exists (or is built in): edit it, or choose another name.',
+  },
+  LR_PROFILE_BUILTIN: {
+    status: 409,
+    message: (p: { name: string; change: 'changed' | 'deleted' }) =>
+      p.change === 'changed'
+        ? `'${p.name}' is a built-in profile and cannot be changed: create a copy under another name`
+        : `'${p.name}' is a built-in profile and cannot be deleted`,
+    help: 'Built-in profiles are read-only: create your own under another name.',
+  },
+  LR_PROFILE_IN_USE: {
+    status: 409,
+    message: (p: { name: string; assignedTo: readonly string[] } | { name: string; serverDefault: true }) =>
+      'assignedTo' in p
+        ? `profile '${p.name}' is assigned to ${quoteList(p.assignedTo)}: assign those channels another profile first`
+        : `profile '${p.name}' is the server's default ('transcoder.defaultProfile'): change that setting first`,
+    help: "A profile still assigned to channels, or the server's default, cannot be deleted: reassign first.",
+  },
+  LR_PROFILE_INVALID: {
+    status: 400,
+    message: (p: { problems: string }) => `invalid profile: ${p.problems}`,
+    help: 'A transcode profile breaks the rules the message lists, each with its field.',
+  },
+
+  // The admin API's token.
+  LR_ADMIN_UNAUTHORIZED: {
+    status: 401,
+    message: (p: { given: boolean }) =>
+      p.given
+        ? "the admin token is wrong: use the one in the server's data folder (admin-token)"
+        : "missing admin token: send 'Authorization: Bearer <token>' (the token is in the server's data folder, file admin-token)",
+    help: "The admin API needs 'Authorization: Bearer <token>' with the token from <dataDir>/admin-token.",
+  },
+  LR_ADMIN_TOKEN: {
+    status: 500,
+    startup: true,
+    message: (p: { file: string }) => `the admin token in ${p.file} is shorter than 16 characters: delete the file and restart to get a new one`,
+    help: 'The admin token file was edited: delete it and restart to get a new one.',
+  },
+
+  // Redis (chat across several nodes).
+  LR_REDIS_UNAVAILABLE: {
+    status: 500,
+    startup: true,
+    message: (p: { url: string; reason: string }) =>
+      `cannot connect to Redis at ${p.url} (LIVEROOM_REDIS_URL / chat.redisUrl): ${p.reason}; start Redis or unset LIVEROOM_REDIS_URL to run the chat on one node`,
+    help: 'Redis is configured but unreachable at start: start it, or unset LIVEROOM_REDIS_URL for a single node.',
+  },
+} as const satisfies Record<`LR_${string}`, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+/** What `fail(code, …)` takes after the code: the template's parameters, or nothing. */
+export type ErrorParams<C extends ErrorCode> = Parameters<(typeof ERROR_CATALOG)[C]['message']>;
