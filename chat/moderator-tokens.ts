@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { hashesMatch, hashSecret, newSecret } from '../core/secrets';
 import type { ModeratorTokenRecord, ModeratorTokenStore } from '../storage/moderator-token-store';
 import type { ChatRole } from './chat-events';
 
@@ -19,9 +20,9 @@ export interface RoleResolver {
 
 const TOKEN_PREFIX = 'lrm_';
 
-/** SHA-256 of the token: tokens are 256 random bits, so a plain digest is as strong as a slow hash here. */
+/** SHA-256 of the token (core/secrets.ts says why a plain digest is right for 256 random bits). */
 export function hashToken(token: string): string {
-  return crypto.createHash('sha256').update(token).digest('hex');
+  return hashSecret(token);
 }
 
 const toInfo = (r: ModeratorTokenRecord): ModeratorTokenInfo => ({
@@ -51,7 +52,7 @@ export class ModeratorTokens implements RoleResolver {
 
   /** A new token for a channel. The returned `token` is the only copy: hand it to the moderator. */
   create(channel: string, label: string): { info: ModeratorTokenInfo; token: string } {
-    const token = TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
+    const token = newSecret(32, TOKEN_PREFIX);
     const id = crypto.randomBytes(6).toString('hex');
     this.store.insert({ id, channel, label, tokenHash: hashToken(token), createdAt: this.now() });
     return { info: toInfo(this.store.get(id)!), token };
@@ -69,8 +70,9 @@ export class ModeratorTokens implements RoleResolver {
   /** The active token's record when `token` is one for `channel`. */
   verify(channel: string, token: string): ModeratorTokenInfo | undefined {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined;
-    const row = this.store.activeByHash(hashToken(token));
-    if (!row || row.channel !== channel) return undefined;
+    const digest = hashToken(token);
+    const row = this.store.activeByHash(digest);
+    if (!row || !hashesMatch(row.tokenHash, digest) || row.channel !== channel) return undefined;
     this.store.markUsed(row.id, this.now());
     return toInfo(row);
   }

@@ -5,6 +5,7 @@ import { fail } from '../core/errors';
 import type { FlvFeed, LiveroomEvents, PublishEnded, PublishRejected, SourceInfo } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { TypedEmitter } from '../core/typed-emitter';
+import { redactStreamKeys } from './log-redaction';
 import { NmsBridge, type NmsSession } from './nms-bridge';
 
 export interface IngestDeps {
@@ -53,9 +54,8 @@ export class IngestServer {
     this.bridge = new NmsBridge(
       { prePublish: (s) => this.prePublish(s), postPublish: (s) => this.postPublish(s) },
       (message, level) => {
-        // node-media-server logs stream paths, and a stream path holds the key.
-        const safe = message.replace(/\/[A-Za-z0-9_-]+\/[^\s,]+/g, (p) => `${p.split('/').slice(0, 2).join('/')}/***`);
-        log[level === 'error' ? 'warn' : 'debug']({ nms: level }, safe);
+        // node-media-server logs stream paths and refused names, and both hold the key.
+        log[level === 'error' ? 'warn' : 'debug']({ nms: level }, redactStreamKeys(message));
       },
     );
     const server = net.createServer((socket) => this.onConnection(socket));

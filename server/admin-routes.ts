@@ -1,5 +1,6 @@
 import express, { Router, type Request } from 'express';
 import type { ChannelStore, StreamKeyInfo } from '../storage/channel-store';
+import type { StreamKeys } from '../ingest/stream-keys';
 import type { EncoderReport } from '../transcoder/encoder-probe';
 import { NAME_PATTERN } from '../transcoder/profile-schema';
 import type { ProfileEntry, ProfileStore } from '../transcoder/profile-store';
@@ -10,8 +11,11 @@ import { fail } from '../core/errors';
 import { sendError } from './http-errors';
 
 export interface AdminDeps {
-  token: string;
+  /** The admin token's digest (core/secrets.ts). */
+  tokenHash: string;
   channels: ChannelStore;
+  /** Makes, rotates and revokes stream keys (shown whole only in the create and rotate responses). */
+  keys: StreamKeys;
   profiles: ProfileStore;
   /** 'transcoder.defaultProfile': what channels without an assigned profile use. */
   defaultProfile: string;
@@ -40,7 +44,7 @@ const profileJson = (e: ProfileEntry) => ({ ...e.profile, keyframes: e.profile.k
 export function adminRoutes(deps: AdminDeps): Router {
   const { channels, profiles } = deps;
   const router = Router();
-  router.use(requireAdminToken(deps.token));
+  router.use(requireAdminToken(deps.tokenHash));
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
@@ -128,21 +132,20 @@ export function adminRoutes(deps: AdminDeps): Router {
     channel(name);
     const label = body(req).label ?? `key-${channels.listKeys(name).length + 1}`;
     if (typeof label !== 'string' || !LABEL.test(label)) throw fail('LR_KEY_INVALID');
-    const { key, info } = channels.addKey(name, label);
+    const { key, info } = deps.keys.create(name, label);
     res.status(201).json({ ...info, key });
   });
   router.post('/keys/:id/rotate', (req, res) => {
     const old = keyById(req.params.id);
     if (old.revokedAt !== null) throw fail('LR_KEY_REVOKED', { id: old.id, rotating: true });
-    const { key, info } = channels.addKey(old.channel, old.label);
-    channels.revokeKey(old.id);
+    const { key, info } = deps.keys.rotate(old);
     deps.keysRevoked();
     res.status(201).json({ ...info, key, replaces: old.id });
   });
   router.delete('/keys/:id', (req, res) => {
     const key = keyById(req.params.id);
     if (key.revokedAt !== null) throw fail('LR_KEY_REVOKED', { id: key.id, rotating: false });
-    channels.revokeKey(key.id);
+    deps.keys.revoke(key.id);
     deps.keysRevoked();
     res.json(keyById(key.id));
   });

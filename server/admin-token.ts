@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
 import { fail } from '../core/errors';
+import { hashSecret, secretMatches } from '../core/secrets';
+import { ensurePrivateDir } from '../storage/data-dir';
 import { sendError } from './http-errors';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
@@ -10,11 +12,13 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
 /**
  * The admin API token: created on first start in `<dataDir>/admin-token`
  * (mode 0600, readable only by the server's user), reused afterwards. The CLI
- * on the same machine reads it from there.
+ * on the same machine reads it from there, so this one secret is kept whole
+ * (in a 0600 file in the 0700 data folder); the server holds and compares only
+ * its digest (`tokenHash`).
  */
-export function ensureAdminToken(dataDir: string): { token: string; file: string } {
+export function ensureAdminToken(dataDir: string): { token: string; tokenHash: string; file: string } {
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   try {
     // 'wx': never overwrite a token another start created a moment ago.
     fs.writeFileSync(file, `${crypto.randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
@@ -29,21 +33,14 @@ export function ensureAdminToken(dataDir: string): { token: string; file: string
   if (token.length < 16) {
     throw fail('LR_ADMIN_TOKEN', { file });
   }
-  return { token, file };
+  return { token, tokenHash: hashSecret(token), file };
 }
 
-/** Compares in constant time, whatever the lengths (hashing first equalizes them). */
-export function tokenMatches(given: string, expected: string): boolean {
-  const a = crypto.createHash('sha256').update(given).digest();
-  const b = crypto.createHash('sha256').update(expected).digest();
-  return crypto.timingSafeEqual(a, b) && given.length === expected.length;
-}
-
-/** Requires `Authorization: Bearer <token>`; anything else gets 401 JSON. */
-export function requireAdminToken(token: string): RequestHandler {
+/** Requires `Authorization: Bearer <token>` whose digest is `tokenHash` (constant-time); anything else gets 401 JSON. */
+export function requireAdminToken(tokenHash: string): RequestHandler {
   return (req, res, next) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (m && tokenMatches(m[1], token)) return next();
+    if (m && secretMatches(m[1], tokenHash)) return next();
     res.set('WWW-Authenticate', 'Bearer realm="liveroom-admin"');
     sendError(res, fail('LR_ADMIN_UNAUTHORIZED', { given: m !== null }));
   };

@@ -10,6 +10,7 @@ import { playerRoutes } from './player-routes';
 import { cors } from './cors';
 import { errorHandler, notFoundHandler } from './http-errors';
 import type { ChannelStore } from '../storage/channel-store';
+import { StreamKeys } from '../ingest/stream-keys';
 import type { Stores } from '../storage/stores';
 import { SqliteStores } from '../storage/sqlite/sqlite-stores';
 import { IngestServer } from '../ingest/ingest-server';
@@ -22,13 +23,18 @@ import { adminRoutes } from './admin-routes';
 import { Packager } from '../packager/packager';
 import { BroadcastCoordinator } from '../broadcast/broadcast-coordinator';
 import { fail } from '../core/errors';
-import { ensureAdminToken, tokenMatches } from './admin-token';
+import { ensureAdminToken } from './admin-token';
+import { secretMatches } from '../core/secrets';
 import { ChatServer } from '../chat/chat-server';
 import { ModeratorTokens } from '../chat/moderator-tokens';
 
 export interface StartedInfo {
   rtmpUrl: string;
+  /** The default channel's stream key, only when this start created it: it is shown this once. */
   streamKey: string | undefined;
+  /** Where the default channel's key stands: created now, given by the setting, kept from an earlier start, or none active. */
+  streamKeyState: 'created' | 'setting' | 'kept' | 'none';
+  channel: string;
   playerUrl: string;
   httpPort: number;
   rtmpPort: number;
@@ -42,6 +48,7 @@ export class Liveroom {
   readonly bus = new TypedEmitter<LiveroomEvents>();
   private stores?: Stores;
   channels?: ChannelStore;
+  keys?: StreamKeys;
   ingest?: IngestServer;
   transcoder?: Transcoder;
   packager?: Packager;
@@ -75,8 +82,10 @@ export class Liveroom {
     }
     const stores = this.stores;
     const channels = (this.channels = stores.channels);
-    const adminToken = (this.adminToken = ensureAdminToken(config.dataDir).token);
-    const streamKey = this.ensureDefaultChannel(channels);
+    const admin = ensureAdminToken(config.dataDir);
+    this.adminToken = admin.token;
+    const keys = (this.keys = new StreamKeys(channels));
+    const streamKey = this.ensureDefaultChannel(channels, keys);
     const profiles = (this.profiles = new ProfileStore(stores.profiles, channels));
     if (!profiles.get(config.transcoder.defaultProfile)) {
       const names = profiles.list().map((e) => e.profile.name).join(', ');
@@ -111,7 +120,7 @@ export class Liveroom {
     }));
     const ingest = (this.ingest = new IngestServer({
       config: config.rtmp,
-      channelForKey: (key) => channels.channelForKey(key),
+      channelForKey: (key) => keys.channelForKey(key),
       bus,
       log: log.child({ module: 'ingest' }),
     }));
@@ -122,7 +131,7 @@ export class Liveroom {
     const app = http.app;
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
     app.use('/hls', hlsRoutes(packager, config.hls));
-    const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens, { isAdminToken: (t) => tokenMatches(t, adminToken) }));
+    const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens, { isAdminToken: (t) => secretMatches(t, admin.tokenHash) }));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
       stores,
@@ -135,8 +144,9 @@ export class Liveroom {
     app.use(
       '/api/admin',
       adminRoutes({
-        token: adminToken,
+        tokenHash: admin.tokenHash,
         channels,
+        keys,
         profiles,
         defaultProfile: config.transcoder.defaultProfile,
         view: (name) => status.view(name),
@@ -173,24 +183,29 @@ export class Liveroom {
     this.stores = undefined;
   }
 
-  private ensureDefaultChannel(channels: ChannelStore): string | undefined {
+  /** A random key on first run only (keys an operator revoked stay revoked across restarts), returned that once. */
+  private ensureDefaultChannel(channels: ChannelStore, keys: StreamKeys): Pick<StartedInfo, 'streamKey' | 'streamKeyState'> {
     const name = this.config.defaultChannel;
     const firstRun = !channels.get(name);
     if (firstRun) channels.create(name);
-    // A random key on first run only: keys an operator revoked stay revoked across restarts.
-    if (this.config.streamKey) channels.setKeyByLabel(name, 'default', this.config.streamKey);
-    else if (firstRun) channels.addKey(name, 'default');
-    return channels.keyByLabel(name, 'default');
+    if (this.config.streamKey) {
+      keys.setByLabel(name, 'default', this.config.streamKey);
+      return { streamKey: undefined, streamKeyState: 'setting' };
+    }
+    if (firstRun) return { streamKey: keys.create(name, 'default').key, streamKeyState: 'created' };
+    const active = channels.listKeys(name).some((k) => k.revokedAt === null);
+    return { streamKey: undefined, streamKeyState: active ? 'kept' : 'none' };
   }
 
-  private describe(streamKey: string | undefined): StartedInfo {
+  private describe(streamKey: Pick<StartedInfo, 'streamKey' | 'streamKeyState'>): StartedInfo {
     const httpPort = this.http!.port;
     const rtmpPort = this.ingest!.port;
     const base = this.config.http.publicUrl?.replace(/\/$/, '') ?? `http://${displayHost(this.config.http.host)}:${httpPort}`;
     const rtmpHost = new URL(base).hostname;
     return {
       rtmpUrl: `rtmp://${rtmpHost}:${rtmpPort}/${this.config.rtmp.app}`,
-      streamKey,
+      ...streamKey,
+      channel: this.config.defaultChannel,
       playerUrl: `${base}/watch/${this.config.defaultChannel}`,
       httpPort,
       rtmpPort,

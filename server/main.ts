@@ -1,7 +1,7 @@
 import { loadConfig } from './config-loader';
 import { LiveroomError } from '../core/errors';
 import { createLogger } from '../core/logger';
-import { Liveroom } from './liveroom';
+import { Liveroom, type StartedInfo } from './liveroom';
 
 /** `liveroom start` / `npm start`: runs the server until SIGINT or SIGTERM. */
 export async function main(): Promise<void> {
@@ -15,7 +15,7 @@ export async function main(): Promise<void> {
       '',
       '  liveroom is running',
       `  OBS server:  ${info.rtmpUrl}`,
-      `  Stream key:  ${info.streamKey ?? '(none active: create one with `liveroom keys create`)'}`,
+      `  Stream key:  ${streamKeyLine(info)}`,
       `  Player:      ${info.playerUrl}`,
       '',
     ];
@@ -42,6 +42,21 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** The key itself only on the start that created it; afterwards, where to get a new one (keys are stored as digests). */
+function streamKeyLine(info: StartedInfo): string {
+  const create = `liveroom keys create ${info.channel}`;
+  switch (info.streamKeyState) {
+    case 'created':
+      return `${info.streamKey}   (shown only this once: paste it into OBS now; replace a lost key with \`${create}\`)`;
+    case 'setting':
+      return 'the one in LIVEROOM_STREAM_KEY (streamKey)';
+    case 'kept':
+      return `set on first run; create a new one with \`${create}\``;
+    case 'none':
+      return `none active: create one with \`${create}\``;
+  }
 }
 
 if (require.main === module) void main();

@@ -1,5 +1,3 @@
-import crypto from 'node:crypto';
-
 export interface Channel {
   name: string;
   title: string;
@@ -8,40 +6,45 @@ export interface Channel {
   createdAt: number;
 }
 
+/** What anyone may see of a stream key: never the key, nor any part of it. */
 export interface StreamKeyInfo {
   id: string;
   channel: string;
   label: string;
-  /** The first characters only: enough to tell keys apart, never enough to publish. */
-  preview: string;
   createdAt: number;
   revokedAt: number | null;
 }
 
-/** A fresh stream key: 24 random bytes, URL-safe. */
-export function generateStreamKey(): string {
-  return crypto.randomBytes(24).toString('base64url');
+/** A new key's record: only its digest (core/secrets.ts hashSecret) is stored. */
+export interface NewStreamKey {
+  id: string;
+  channel: string;
+  label: string;
+  keyHash: string;
+  createdAt: number;
 }
 
 /**
- * Channels and their stream keys. The embedded implementation is
- * storage/sqlite/sqlite-channel-store.ts; ingest/, transcoder/ and server/ see
- * only this interface.
+ * Channels and their stream keys, by digest. ingest/stream-keys.ts makes and
+ * checks the keys; this only keeps records. The embedded implementation is
+ * storage/sqlite/sqlite-channel-store.ts.
  */
 export interface ChannelStore {
   list(): Channel[];
   get(name: string): Channel | undefined;
   create(name: string, title?: string): Channel;
   setProfile(name: string, profile: string | null): void;
-  /** Adds a key to a channel and returns it: the only time the caller sees it whole. */
-  addKey(channel: string, label: string, key?: string): { info: StreamKeyInfo; key: string };
+
+  addKey(key: NewStreamKey): StreamKeyInfo;
   listKeys(channel?: string): StreamKeyInfo[];
-  /** The active key with this label, whole (for the start banner). */
-  keyByLabel(channel: string, label: string): string | undefined;
-  /** Sets the active key with this label to `key` (LIVEROOM_STREAM_KEY), revoking any other under that label, atomically. */
-  setKeyByLabel(channel: string, label: string, key: string): void;
+  /**
+   * Makes `key` the one active key with its label in its channel, atomically:
+   * other active keys under that label are revoked; a record with the same
+   * digest is replaced. Nothing changes when it is active in that channel already.
+   */
+  setKeyByLabel(key: NewStreamKey): void;
   /** True when the key was active. */
-  revokeKey(id: string): boolean;
-  /** The channel a publish key opens, or undefined for an unknown or revoked key. */
-  channelForKey(key: string): string | undefined;
+  revokeKey(id: string, now: number): boolean;
+  /** The active key with this digest, with its digest (for the final constant-time check). */
+  activeKeyByHash(keyHash: string): (StreamKeyInfo & { keyHash: string }) | undefined;
 }

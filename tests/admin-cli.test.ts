@@ -177,7 +177,8 @@ describe('liveroom CLI against a running server', () => {
     const k1 = await json<{ id: string; key: string; label: string }>('keys', 'create', 'second', '--label', 'cam');
     expect(k1.key.length).toBeGreaterThanOrEqual(32);
     const listed = await cli('keys', 'list', 'second');
-    expect(listed.stdout).toMatch(new RegExp(`^${k1.id}\\s+second\\s+cam\\s+${k1.key.slice(0, 4)}…\\s`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^${k1.id}\\s+second\\s+cam\\s+\\d{4}-.*\\sactive$`, 'm'));
+    expect(Object.keys((await json<{ keys: object[] }>('keys', 'list', 'second')).keys[0]).sort()).toEqual(['channel', 'createdAt', 'id', 'label', 'revokedAt']);
     expect(listed.stdout + JSON.stringify(await json('keys', 'list'))).not.toContain(k1.key);
 
     const rotated = await cli('keys', 'rotate', k1.id, '--quiet');

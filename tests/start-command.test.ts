@@ -39,10 +39,13 @@ describe('liveroom start', () => {
     first.proc.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
-    // The key survives a restart.
+    expect(banner).toMatch(/shown only this once/);
+
+    // The key survives a restart, and is never shown again: the banner says where to get a new one.
     const second = run(env);
     while (!/Player:/.test(second.output()) && Date.now() < deadline + 30_000) await new Promise((r) => setTimeout(r, 100));
-    expect(second.output()).toContain(`Stream key:  ${key}`);
+    expect(second.output()).not.toContain(key);
+    expect(second.output()).toContain('Stream key:  set on first run; create a new one with `liveroom keys create live`');
     second.proc.kill('SIGINT');
     expect(await second.exited).toBe(0);
   });

@@ -110,7 +110,7 @@ export function keyCommands(): Command {
 
   keys
     .command('list [channel]')
-    .description('list stream keys (only their first characters: keys are never shown again)')
+    .description('list stream keys: id, label and dates only (a key is shown once, when created; lost ones are replaced)')
     .option('-a, --all', 'include revoked keys')
     .action(
       withContext(async (ctx, channel: string | undefined, opts: { all?: boolean }) => {
@@ -121,8 +121,8 @@ export function keyCommands(): Command {
             shown.length === 0
               ? `No ${opts.all ? '' : 'active '}stream keys${channel ? ` for '${channel}'` : ''}. Create one: liveroom keys create <channel>`
               : table(
-                  ['ID', 'CHANNEL', 'LABEL', 'KEY', 'CREATED', 'STATUS'],
-                  shown.map((k) => [k.id, k.channel, k.label, k.preview, when(k.createdAt), k.revokedAt ? `revoked ${when(k.revokedAt)}` : 'active']),
+                  ['ID', 'CHANNEL', 'LABEL', 'CREATED', 'STATUS'],
+                  shown.map((k) => [k.id, k.channel, k.label, when(k.createdAt), k.revokedAt ? `revoked ${when(k.revokedAt)}` : 'active']),
                 ),
           { keys: shown },
         );

@@ -1,39 +1,80 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from './sqlite-database';
+import Database from 'better-sqlite3';
+import { hashSecret } from '../../core/secrets';
+import { StreamKeys } from '../../ingest/stream-keys';
+import { migrate, openDatabase } from './sqlite-database';
+import { MIGRATIONS } from './sqlite-migrations';
 import { SqliteChannelStore } from './sqlite-channel-store';
 
 describe('ChannelStore', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-store-'));
   const db = openDatabase(dir);
   const store = new SqliteChannelStore(db);
-  afterAll(() => db.close());
+  const keys = new StreamKeys(store);
+  afterAll(() => {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('maps keys to channels and forgets revoked ones', () => {
     store.create('live');
-    const { key, info } = store.addKey('live', 'default');
+    const { key, info } = keys.create('live', 'default');
     expect(key.length).toBeGreaterThanOrEqual(32);
-    expect(info.preview).not.toContain(key.slice(5));
-    expect(store.channelForKey(key)).toBe('live');
-    expect(store.channelForKey('nope')).toBeUndefined();
-    expect(store.channelForKey('')).toBeUndefined();
-    expect(store.revokeKey(info.id)).toBe(true);
-    expect(store.channelForKey(key)).toBeUndefined();
+    expect(JSON.stringify(info)).not.toContain(key.slice(0, 4));
+    expect(keys.channelForKey(key)).toBe('live');
+    expect(keys.channelForKey('nope')).toBeUndefined();
+    expect(keys.channelForKey('')).toBeUndefined();
+    expect(keys.revoke(info.id)).toBe(true);
+    expect(keys.channelForKey(key)).toBeUndefined();
+  });
+
+  it('stores only the digest of a key', () => {
+    const { key } = keys.create('live', 'cam');
+    const rows = db.prepare('SELECT * FROM stream_keys').all();
+    expect(JSON.stringify(rows)).not.toContain(key);
+    expect(rows).toContainEqual(expect.objectContaining({ key_hash: hashSecret(key), label: 'cam' }));
   });
 
   it('sets a labelled key idempotently', () => {
-    store.setKeyByLabel('live', 'default', 'fixed-key-123');
-    store.setKeyByLabel('live', 'default', 'fixed-key-123');
-    expect(store.keyByLabel('live', 'default')).toBe('fixed-key-123');
-    store.setKeyByLabel('live', 'default', 'other-key-456');
-    expect(store.channelForKey('fixed-key-123')).toBeUndefined();
-    expect(store.channelForKey('other-key-456')).toBe('live');
+    keys.setByLabel('live', 'default', 'fixed-key-123');
+    keys.setByLabel('live', 'default', 'fixed-key-123');
+    expect(keys.channelForKey('fixed-key-123')).toBe('live');
+    expect(keys.hasActive('live', 'default')).toBe(true);
+    keys.setByLabel('live', 'default', 'other-key-456');
+    expect(keys.channelForKey('fixed-key-123')).toBeUndefined();
+    expect(keys.channelForKey('other-key-456')).toBe('live');
+    expect(store.listKeys('live').filter((k) => k.label === 'default' && k.revokedAt === null)).toHaveLength(1);
   });
 
   it('survives reopening (migrations are idempotent)', () => {
     const again = openDatabase(dir);
     expect(new SqliteChannelStore(again).get('live')?.name).toBe('live');
+    expect(new StreamKeys(new SqliteChannelStore(again)).channelForKey('other-key-456')).toBe('live');
     again.close();
+  });
+
+  it('hashes the plaintext keys of an older database in place', () => {
+    const old = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-store-old-'));
+    const file = path.join(old, 'liveroom.sqlite');
+    const v3 = new Database(file);
+    for (const step of MIGRATIONS.slice(0, 3)) v3.exec(step as string);
+    v3.pragma('user_version = 3');
+    v3.prepare("INSERT INTO channels (name, title, created_at) VALUES ('live', 'live', 1)").run();
+    v3.prepare("INSERT INTO stream_keys (id, channel, key, label, created_at) VALUES ('a1', 'live', 'plaintext-key-0001', 'default', 1)").run();
+    v3.prepare("INSERT INTO stream_keys (id, channel, key, label, created_at, revoked_at) VALUES ('a2', 'live', 'plaintext-key-0002', 'old', 1, 2)").run();
+    v3.close();
+
+    const db2 = openDatabase(old);
+    const upgraded = new StreamKeys(new SqliteChannelStore(db2));
+    expect(upgraded.channelForKey('plaintext-key-0001')).toBe('live');
+    expect(upgraded.channelForKey('plaintext-key-0002')).toBeUndefined();
+    expect(JSON.stringify(db2.prepare('SELECT * FROM stream_keys').all())).not.toContain('plaintext-key');
+    migrate(db2); // once more: nothing to do
+    db2.close();
+    // Nothing of the old plaintext stays in the file: the dropped table's pages were overwritten (secure_delete), not just freed.
+    expect(fs.readFileSync(file).includes('plaintext-key-0001')).toBe(false);
+    fs.rmSync(old, { recursive: true, force: true });
   });
 });

@@ -1,31 +1,13 @@
-import crypto from 'node:crypto';
+import type { Channel, ChannelStore, NewStreamKey, StreamKeyInfo } from '../channel-store';
 import type { Db } from './sqlite-database';
-import { generateStreamKey, type Channel, type ChannelStore, type StreamKeyInfo } from '../channel-store';
 
-function safeEqual(a: string, b: string) {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-}
-
-interface KeyRow { id: string; channel: string; key: string; label: string; created_at: number; revoked_at: number | null }
+interface KeyRow { id: string; channel: string; key_hash: string; label: string; created_at: number; revoked_at: number | null }
 interface ChannelRow { name: string; title: string; profile: string | null; created_at: number }
 
 const toChannel = (r: ChannelRow): Channel => ({ name: r.name, title: r.title, profile: r.profile, createdAt: r.created_at });
-const toKeyInfo = (r: KeyRow): StreamKeyInfo => ({
-  id: r.id,
-  channel: r.channel,
-  label: r.label,
-  preview: `${r.key.slice(0, 4)}…`,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-});
+const toKeyInfo = (r: KeyRow): StreamKeyInfo => ({ id: r.id, channel: r.channel, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at });
 
-/**
- * Channels and their stream keys in SQLite. Keys are kept as given: the data folder is as
- * private as the admin token beside it, and the operator needs to read the key
- * back to paste it into OBS. They never appear in a public URL or a log line.
- */
+/** Channels and their stream keys (digests only) in SQLite. */
 export class SqliteChannelStore implements ChannelStore {
   constructor(private readonly db: Db) {}
 
@@ -47,12 +29,11 @@ export class SqliteChannelStore implements ChannelStore {
     this.db.prepare('UPDATE channels SET profile = ? WHERE name = ?').run(profile, name);
   }
 
-  addKey(channel: string, label: string, key = generateStreamKey()): { info: StreamKeyInfo; key: string } {
-    const id = crypto.randomBytes(6).toString('hex');
+  addKey(k: NewStreamKey): StreamKeyInfo {
     this.db
-      .prepare('INSERT INTO stream_keys (id, channel, key, label, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(id, channel, key, label, Date.now());
-    return { info: toKeyInfo(this.db.prepare('SELECT * FROM stream_keys WHERE id = ?').get(id) as KeyRow), key };
+      .prepare('INSERT INTO stream_keys (id, channel, key_hash, label, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(k.id, k.channel, k.keyHash, k.label, k.createdAt);
+    return toKeyInfo(this.db.prepare('SELECT * FROM stream_keys WHERE id = ?').get(k.id) as KeyRow);
   }
 
   listKeys(channel?: string): StreamKeyInfo[] {
@@ -62,32 +43,24 @@ export class SqliteChannelStore implements ChannelStore {
     return (rows as KeyRow[]).map(toKeyInfo);
   }
 
-  keyByLabel(channel: string, label: string): string | undefined {
-    const row = this.db
-      .prepare('SELECT key FROM stream_keys WHERE channel = ? AND label = ? AND revoked_at IS NULL ORDER BY created_at DESC')
-      .get(channel, label) as { key: string } | undefined;
-    return row?.key;
-  }
-
-  setKeyByLabel(channel: string, label: string, key: string): void {
-    const tx = this.db.transaction(() => {
-      const existing = this.db.prepare('SELECT * FROM stream_keys WHERE key = ?').get(key) as KeyRow | undefined;
-      if (existing && existing.channel === channel && existing.revoked_at === null) return;
-      this.db.prepare('UPDATE stream_keys SET revoked_at = ? WHERE channel = ? AND label = ? AND revoked_at IS NULL').run(Date.now(), channel, label);
+  setKeyByLabel(k: NewStreamKey): void {
+    this.db.transaction(() => {
+      const existing = this.db.prepare('SELECT * FROM stream_keys WHERE key_hash = ?').get(k.keyHash) as KeyRow | undefined;
+      if (existing && existing.channel === k.channel && existing.revoked_at === null) return;
+      this.db
+        .prepare('UPDATE stream_keys SET revoked_at = ? WHERE channel = ? AND label = ? AND revoked_at IS NULL')
+        .run(k.createdAt, k.channel, k.label);
       if (existing) this.db.prepare('DELETE FROM stream_keys WHERE id = ?').run(existing.id);
-      this.addKey(channel, label, key);
-    });
-    tx();
+      this.addKey(k);
+    })();
   }
 
-  revokeKey(id: string): boolean {
-    return this.db.prepare('UPDATE stream_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(Date.now(), id).changes > 0;
+  revokeKey(id: string, now: number): boolean {
+    return this.db.prepare('UPDATE stream_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0;
   }
 
-  channelForKey(key: string): string | undefined {
-    if (!key) return undefined;
-    const rows = this.db.prepare('SELECT channel, key FROM stream_keys WHERE revoked_at IS NULL AND key = ?').all(key) as KeyRow[];
-    // The indexed lookup finds the row; the constant-time compare keeps the final check honest.
-    return rows.find((r) => safeEqual(r.key, key))?.channel;
+  activeKeyByHash(keyHash: string): (StreamKeyInfo & { keyHash: string }) | undefined {
+    const row = this.db.prepare('SELECT * FROM stream_keys WHERE key_hash = ? AND revoked_at IS NULL').get(keyHash) as KeyRow | undefined;
+    return row && { ...toKeyInfo(row), keyHash: row.key_hash };
   }
 }

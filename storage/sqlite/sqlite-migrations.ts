@@ -1,5 +1,11 @@
+import { hashSecret } from '../../core/secrets';
+import type { Db } from './sqlite-database';
+
+/** SQL, or a step that needs code (a digest SQLite cannot compute); each runs inside the migration transaction. */
+export type Migration = string | ((db: Db) => void);
+
 /** Schema migrations, applied in order; index + 1 is the schema version (PRAGMA user_version). Never edit a shipped one: append. */
-export const MIGRATIONS: string[] = [
+export const MIGRATIONS: Migration[] = [
   `CREATE TABLE channels (
      name        TEXT PRIMARY KEY,
      title       TEXT NOT NULL,
@@ -101,4 +107,24 @@ export const MIGRATIONS: string[] = [
      created_at  INTEGER NOT NULL,
      updated_at  INTEGER NOT NULL
    );`,
+  // Stream keys are kept only as their SHA-256 (core/secrets.ts): existing plaintext keys are hashed in place.
+  // SQLite cannot drop a UNIQUE column, so the table is rebuilt; nothing references it. secure_delete
+  // overwrites the old table's pages instead of only freeing them, so no plaintext key stays in the file.
+  (db) => {
+    db.pragma('secure_delete = ON');
+    db.function('lr_hash_secret', { deterministic: true }, (key: unknown) => hashSecret(String(key)));
+    db.exec(`CREATE TABLE stream_keys_hashed (
+       id          TEXT PRIMARY KEY,
+       channel     TEXT NOT NULL REFERENCES channels(name) ON DELETE CASCADE,
+       key_hash    TEXT NOT NULL UNIQUE,
+       label       TEXT NOT NULL,
+       created_at  INTEGER NOT NULL,
+       revoked_at  INTEGER
+     );
+     INSERT INTO stream_keys_hashed (id, channel, key_hash, label, created_at, revoked_at)
+       SELECT id, channel, lr_hash_secret(key), label, created_at, revoked_at FROM stream_keys;
+     DROP TABLE stream_keys;
+     ALTER TABLE stream_keys_hashed RENAME TO stream_keys;
+     CREATE INDEX stream_keys_channel ON stream_keys(channel);`);
+  },
 ];
