@@ -1,48 +1,49 @@
 import { SegmentClock } from './segment-clock';
 
 describe('SegmentClock', () => {
-  it('gives renditions the same MSN for the same source keyframe, even one frame late or on a shifted timeline', () => {
+  it('gives every rendition the same MSN and PROGRAM-DATE-TIME for a keyframe at the same media time', () => {
     let now = 1_000_000;
     const clock = new SegmentClock(1, 7, () => now);
-    // "copy" starts at its own t=0; "enc" starts on the same keyframe but its clock reads 0 too, 40 ms later.
-    expect(clock.boundaryAt('copy', 0)).toBe(7);
-    now += 40;
-    expect(clock.boundaryAt('enc', 0)).toBe(7);
-    // Keyframes every second; the encoded one lands a frame (33 ms) late.
+    clock.observe('copy', 0.021, 0.167);
+    expect(clock.boundaryAt('copy', 0.021)).toBe(7);
+    now += 40; // the encoded rendition arrives later, with the same timestamps
+    expect(clock.boundaryAt('enc', 0.021)).toBe(7);
     for (let k = 1; k <= 5; k++) {
       now += 1000;
-      expect(clock.boundaryAt('copy', k)).toBe(7 + k);
+      expect(clock.boundaryAt('copy', k + 0.021)).toBe(7 + k);
       now += 30;
-      expect(clock.boundaryAt('enc', k + 0.033)).toBe(7 + k);
+      expect(clock.boundaryAt('enc', k + 0.021)).toBe(7 + k);
+      expect(clock.wallClock('enc', k + 0.021)).toBe(clock.wallClock('copy', k + 0.021));
     }
+    expect(clock.misaligned).toBe(0);
     // A keyframe sooner than the segment target after the last boundary opens nothing.
     expect(clock.boundaryAt('copy', 5.5)).toBeUndefined();
   });
 
-  it('learns the offset of a rendition whose timeline starts on a later keyframe', () => {
-    let now = 0;
-    const clock = new SegmentClock(1, 0, () => now);
-    expect(clock.boundaryAt('copy', 0)).toBe(0); // copy starts a GOP earlier
-    now += 1000;
+  it('keeps the numbering for a keyframe a frame off, and counts it', () => {
+    const clock = new SegmentClock(1, 0, () => 0);
+    expect(clock.boundaryAt('copy', 0)).toBe(0);
     expect(clock.boundaryAt('copy', 1)).toBe(1);
-    now += 20;
-    expect(clock.boundaryAt('enc', 0)).toBe(1); // enc's t=0 is copy's t=1: matched by arrival time
-    now += 1000;
-    expect(clock.boundaryAt('copy', 2)).toBe(2);
-    expect(clock.boundaryAt('enc', 1)).toBe(2);
-    expect(clock.wallClock('enc', 1)).toBe(clock.wallClock('copy', 2));
+    expect(clock.boundaryAt('enc', 1.033)).toBe(1);
+    expect(clock.misaligned).toBe(1);
   });
 
-  it('waits when a rendition arrives first at a keyframe, and places it when the other declares it', () => {
-    let now = 0;
+  it('lets a rendition that starts a keyframe later join at that boundary', () => {
+    const clock = new SegmentClock(1, 0, () => 0);
+    expect(clock.boundaryAt('copy', 10)).toBe(0);
+    expect(clock.boundaryAt('copy', 11)).toBe(1);
+    expect(clock.boundaryAt('late', 11)).toBe(1);
+    // The late one declares the next boundary first: the other matches it.
+    expect(clock.boundaryAt('late', 12)).toBe(2);
+    expect(clock.boundaryAt('copy', 12)).toBe(2);
+  });
+
+  it('takes the least-delayed arrival as the wall clock of media time 0', () => {
+    let now = 10_000;
     const clock = new SegmentClock(1, 0, () => now);
-    expect(clock.boundaryAt('copy', 0)).toBe(0);
-    now += 5000;
-    expect(clock.boundaryAt('late', 3)).toBeUndefined(); // nothing declared near this arrival yet
-    now += 10;
-    expect(clock.boundaryAt('copy', 5)).toBe(1); // declares; 'late' learns offset 2
-    now += 1000;
-    expect(clock.boundaryAt('copy', 6)).toBe(2);
-    expect(clock.boundaryAt('late', 4)).toBe(2);
+    clock.observe('copy', 0, 0.2); // a late burst: 10 s − 0.2 s
+    now = 10_100;
+    clock.observe('copy', 0.2, 0.2); // 10.1 s − 0.4 s: earlier, better
+    expect(clock.wallClock('copy', 1)).toBe(9_700 + 1000);
   });
 });

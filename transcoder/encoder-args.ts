@@ -28,7 +28,7 @@ export interface EncoderArgs {
   input(setup: EncoderSetup): string[];
   /** Filters run once on the decoded video, before the split (e.g. the upload to the GPU). */
   upload(setup: EncoderSetup): string[];
-  /** The rendition's own filters: scale, then the frame rate cap. */
+  /** The rendition's own filters: the frame rate cap (fewer frames to scale), then scale. */
   scale(setup: EncoderSetup, r: PlannedRendition): string[];
   /** Video output options; `label` is the filter output to encode. */
   video(setup: EncoderSetup, r: PlannedRendition, label: string, keyframes: KeyframePolicy): string[];
@@ -41,7 +41,24 @@ export function rates(r: PlannedRendition) {
   return { kbps, maxrate: s.maxrateKbps ?? Math.round(kbps * 1.07), bufsize: s.bufsizeKbps ?? kbps * 2 };
 }
 
-const fpsCap = (r: PlannedRendition) => (r.fps ? [`fps=${r.fps}`] : []);
+/**
+ * The frame rate cap. Not the fps filter: it re-times frames onto a grid and drops
+ * whichever falls between slots, keyframes included, so the encoded rendition would
+ * miss the source's keyframes (and segment boundaries). This keeps every keyframe and
+ * otherwise a frame once 90% of a capped frame interval has passed, timestamps untouched.
+ */
+export function fpsCapFilter(fps: number): string {
+  const gap = Math.round((0.9 / fps) * 1e6) / 1e6;
+  return `select='gt(isnan(prev_selected_t)+key+gte(t-prev_selected_t,${gap}),0)'`;
+}
+const fpsCap = (r: PlannedRendition) => (r.fps ? [fpsCapFilter(r.fps)] : []);
+
+/** A frame rate as ffmpeg and x264 read it: 29.97 → 30000/1001, 30 → 30. */
+export function rateString(fps: number): string {
+  const ntsc = Math.round(fps * 1.001);
+  if (Math.abs(fps - ntsc / 1.001) < 0.005 && Math.abs(fps - ntsc) > 0.005) return `${ntsc * 1000}/1001`;
+  return String(Math.round(fps * 1000) / 1000);
+}
 
 /**
  * Keyframe placement, the same for every encoder so renditions stay aligned.
@@ -60,7 +77,7 @@ export function keyframeArgs(policy: KeyframePolicy): string[] {
 const libx264: EncoderArgs = {
   input: () => [],
   upload: () => [],
-  scale: (_s, r) => [`scale=${r.width || -2}:${r.height}`, ...fpsCap(r)],
+  scale: (_s, r) => [...fpsCap(r), `scale=${r.width || -2}:${r.height}`],
   video: (_s, r, label, keyframes) => {
     const { kbps, maxrate, bufsize } = rates(r);
     return [
@@ -75,6 +92,9 @@ const libx264: EncoderArgs = {
       '-bufsize', `${bufsize}k`,
       ...keyframeArgs(keyframes),
       '-sc_threshold', '0', //              no scene-cut keyframes (they would break alignment)
+      // The frame rate for rate control: with the input's ms clock (-enc_time_base -1) this
+      // libx264 wrapper would otherwise take 1000 fps from the time base and starve every frame.
+      '-x264-params', `fps=${rateString(r.frameRate || 30)}`,
     ];
   },
 };
@@ -91,8 +111,8 @@ const nvenc: EncoderArgs = {
   upload: () => [],
   scale: (s, r) =>
     s.frames === 'gpu'
-      ? [`${s.scaler ?? 'scale_cuda'}=${r.width || -2}:${r.height}`, ...fpsCap(r)]
-      : [`scale=${r.width || -2}:${r.height}`, ...fpsCap(r)], // software scale; NVENC uploads the frames itself
+      ? [...fpsCap(r), `${s.scaler ?? 'scale_cuda'}=${r.width || -2}:${r.height}`]
+      : [...fpsCap(r), `scale=${r.width || -2}:${r.height}`], // software scale; NVENC uploads the frames itself
   video: (s, r, label, keyframes) => {
     const { kbps, maxrate, bufsize } = rates(r);
     // Builds from ffmpeg 4.3 on have the p1..p7 presets and '-tune ll'; 4.1 has the low-latency presets instead.
@@ -124,7 +144,7 @@ const vaapi: EncoderArgs = {
   input: (s) => ['-vaapi_device', s.device ?? '/dev/dri/renderD128'],
   // Decoded in software (any source works), uploaded once as NV12, the surface format VAAPI encodes.
   upload: () => ['format=nv12', 'hwupload'],
-  scale: (_s, r) => [`scale_vaapi=w=${r.width || -2}:h=${r.height}`, ...fpsCap(r)],
+  scale: (_s, r) => [...fpsCap(r), `scale_vaapi=w=${r.width || -2}:h=${r.height}`],
   video: (s, r, label, keyframes) => {
     const { kbps, bufsize } = rates(r);
     return [
@@ -152,7 +172,7 @@ const qsv: EncoderArgs = {
   input: (s) => ['-init_hw_device', `vaapi=va:${s.device ?? '/dev/dri/renderD128'}`, '-init_hw_device', 'qsv=qs@va', '-filter_hw_device', 'qs'],
   // Software decode, one upload; QSV's scaler needs a pool of extra surfaces to work ahead.
   upload: () => ['format=nv12', 'hwupload=extra_hw_frames=64'],
-  scale: (s, r) => [`${s.scaler === 'vpp_qsv' ? 'vpp_qsv' : 'scale_qsv'}=w=${r.width || -2}:h=${r.height}`, ...fpsCap(r)],
+  scale: (s, r) => [...fpsCap(r), `${s.scaler === 'vpp_qsv' ? 'vpp_qsv' : 'scale_qsv'}=w=${r.width || -2}:h=${r.height}`],
   video: (s, r, label, keyframes) => {
     const { kbps, maxrate, bufsize } = rates(r);
     return [
@@ -186,7 +206,7 @@ export const ENCODER_ARGS: Record<H264Encoder, EncoderArgs> = {
  */
 export function probeArgs(setup: EncoderSetup): string[] {
   const b = ENCODER_ARGS[setup.encoder];
-  const r: PlannedRendition = { spec: { name: 'probe', height: 72, videoKbps: 200 }, width: 128, height: 72, fps: 0 };
+  const r: PlannedRendition = { spec: { name: 'probe', height: 72, videoKbps: 200 }, width: 128, height: 72, fps: 0, frameRate: 30 };
   // CUDA frames come from NVDEC in a live run; a test pattern is uploaded instead.
   const cudaUpload = setup.encoder === 'h264_nvenc' && setup.frames === 'gpu';
   const input = cudaUpload ? ['-init_hw_device', 'cuda=cu', '-filter_hw_device', 'cu'] : b.input(setup);

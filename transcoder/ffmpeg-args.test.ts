@@ -32,7 +32,10 @@ describe('buildFfmpegCommand', () => {
     const ladder = planLadder(builtinProfile('passthrough')!, src(1280, 720)).renditions;
     const cmd = buildFfmpegCommand({ ladder, source: src(1280, 720), outputs: ['o0'], partTarget: 0.2 });
     expect(cmd.filterComplex).toBeUndefined();
-    expect(flattenCommand(cmd).slice(0, 14)).toEqual(['-f', 'flv', '-flags', 'low_delay', '-analyzeduration', '500000', '-probesize', '500000', '-i', 'pipe:0', '-map', '0:v:0', '-c:v', 'copy']);
+    expect(flattenCommand(cmd).slice(0, 17)).toEqual([
+      '-f', 'flv', '-flags', 'low_delay', '-analyzeduration', '500000', '-probesize', '500000', '-copyts', '-vsync', 'passthrough',
+      '-i', 'pipe:0', '-map', '0:v:0', '-c:v', 'copy',
+    ]);
   });
 
   it('one encoded rendition: no split; keyframes every N seconds when the profile says so; audio re-encoded from MP3', () => {

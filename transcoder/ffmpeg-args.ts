@@ -9,6 +9,8 @@ export interface PlannedRendition {
   height: number;
   /** Output frame rate cap applied, 0 for none. */
   fps: number;
+  /** The frame rate the encoder sees (the cap, else the source's; 0 when unknown): rate control needs it. */
+  frameRate: number;
 }
 
 export interface LadderPlan {
@@ -25,7 +27,7 @@ export function planLadder(profile: Profile, source: SourceInfo): LadderPlan {
   const renditions: PlannedRendition[] = [];
   for (const spec of profile.renditions) {
     if (spec.copy) {
-      renditions.push({ spec, width: source.width, height: source.height, fps: 0 });
+      renditions.push({ spec, width: source.width, height: source.height, fps: 0, frameRate: source.frameRate });
       continue;
     }
     const height = spec.height ?? source.height;
@@ -40,12 +42,12 @@ export function planLadder(profile: Profile, source: SourceInfo): LadderPlan {
     // An explicit size is kept as given; otherwise the width follows the source's aspect ratio.
     const width = spec.width ?? (source.width > 0 && source.height > 0 ? even((height * source.width) / source.height) : 0);
     const fps = spec.maxFps && (!source.frameRate || source.frameRate > spec.maxFps) ? spec.maxFps : 0;
-    renditions.push({ spec, width, height: even(height), fps });
+    renditions.push({ spec, width, height: even(height), fps, frameRate: fps || source.frameRate });
   }
   if (renditions.length === 0 && profile.renditions.length > 0) {
     // Every encode would upscale a tiny source: keep the smallest at source size rather than nothing.
     const spec = profile.renditions[profile.renditions.length - 1];
-    renditions.push({ spec, width: even(source.width), height: even(source.height), fps: 0 });
+    renditions.push({ spec, width: even(source.width), height: even(source.height), fps: 0, frameRate: source.frameRate });
     notes.push(`rendition '${spec.name}' kept at the source size ${source.width}x${source.height}`);
   }
   return { renditions, notes };
@@ -85,6 +87,13 @@ export function buildFfmpegCommand(plan: FfmpegPlan): FfmpegCommand {
     '-flags', 'low_delay', //             decoder: output frames as soon as possible
     '-analyzeduration', '500000', //      0.5 s of probing is enough for H.264/AAC with headers up front
     '-probesize', '500000',
+    // Renditions aligned to the sample: every output keeps the publisher's own FLV timestamps
+    // (never below zero), so the copied and the encoded renditions of one instant carry the same
+    // media time, and the packager can match their segments exactly.
+    '-copyts',
+    // Encoded frames keep their input timestamps: no frame duplicated or dropped to fit a constant
+    // rate (the first frame would be duplicated and every later one land a frame late).
+    '-vsync', 'passthrough',
     ...(encoded.length > 0 ? enc.input(setup) : []), // the hardware device, when an encoder needs one
   ];
 
@@ -107,7 +116,14 @@ export function buildFfmpegCommand(plan: FfmpegPlan): FfmpegCommand {
   const audio = audioOptions(plan.source);
 
   const outputs = plan.ladder.map((r, i) => {
-    const video = r.spec.copy ? ['-map', '0:v:0', '-c:v', 'copy'] : enc.video(setup, r, `[v${i}]`, plan.keyframes ?? 'source');
+    const video = r.spec.copy
+      ? ['-map', '0:v:0', '-c:v', 'copy']
+      : [
+        ...enc.video(setup, r, `[v${i}]`, plan.keyframes ?? 'source'),
+        // The encoder counts time in the input's own units (FLV: ms), not in frames: a 1/fps clock
+        // would round each timestamp to a frame slot and move it off the copied rendition's.
+        '-enc_time_base:v', '-1',
+      ];
     return {
       url: plan.outputs[i],
       options: [
@@ -115,8 +131,12 @@ export function buildFfmpegCommand(plan: FfmpegPlan): FfmpegCommand {
         ...audio(r.spec),
         '-f', 'mp4',
         // Fragmented MP4 a part at a time: empty moov up front (the init segment), a fragment
-        // at every keyframe (segments open on keyframes) and at most every fragUs.
-        '-movflags', 'frag_keyframe+empty_moov+default_base_moof',
+        // at every keyframe (segments open on keyframes) and at most every fragUs. frag_discont:
+        // each track's first tfdt is its first packet's real timestamp, not 0 (the muxer would
+        // otherwise start every track of every output at its own first frame).
+        '-movflags', 'frag_keyframe+empty_moov+default_base_moof+frag_discont',
+        '-use_editlist', '0', //              no edit list (MSE ignores it): the timestamps say it all
+        '-avoid_negative_ts', 'make_non_negative', // shift only if negative (encoded AAC's priming), the same in every output
         '-frag_duration', String(fragUs),
         '-video_track_timescale', '90000', // the usual 90 kHz clock: exact for 24/25/30/50/60 fps
         '-max_muxing_queue_size', '1024', //  a slow audio start must not stall the video
