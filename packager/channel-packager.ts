@@ -21,6 +21,14 @@ interface Rendition {
   stream?: Readable;
 }
 
+/** Common frame rates: a measured rate within 0.05% of one is that rate (ms timestamps make 30 fps measure 29.998). */
+const NOMINAL_RATES = [23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60, 120];
+
+function nominalFrameRate(measured: number): number {
+  const near = NOMINAL_RATES.find((r) => Math.abs(measured - r) / r < 0.0005);
+  return near ?? Math.round(measured * 1000) / 1000;
+}
+
 /**
  * One channel's renditions: feeds each rendition's fMP4 stream into its
  * playlist and answers for the channel as a whole (multivariant playlist,
@@ -141,7 +149,7 @@ export class ChannelPackager {
         height: info.video?.height ?? 0,
         // The measured peak once a segment exists: what a player must really sustain.
         bandwidth: Math.round(measured > 0 ? measured : r.nominalBandwidth),
-        frameRate: Math.round(r.playlist.frameRate * 1000) / 1000,
+        frameRate: nominalFrameRate(r.playlist.frameRate),
         codecs: info.tracks.filter((t) => t.kind !== 'other').map((t) => t.codec),
       }];
     });
@@ -149,8 +157,10 @@ export class ChannelPackager {
 
   renderMultivariant(): string | undefined {
     const variants: VariantInfo[] = this.summaries();
-    // Only the whole ladder: a player that saw one rendition would never learn of the others.
-    return variants.length > 0 && variants.length === this.active.length ? renderMultivariantPlaylist(variants) : undefined;
+    // Only the whole ladder (a player that saw one rendition would never learn of the others),
+    // and only once each has media: its frame rate is measured from it.
+    const ready = this.active.every((n) => this.renditions.get(n)?.playlist.hasContent);
+    return ready && variants.length > 0 && variants.length === this.active.length ? renderMultivariantPlaylist(variants) : undefined;
   }
 
   /** Releases blocked requests and detaches streams (server stopping). */
