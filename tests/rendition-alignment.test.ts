@@ -41,7 +41,7 @@ describe('renditions aligned to the sample', () => {
     const channel = `al-${profile}`;
     h.room.channels!.create(channel);
     h.room.channels!.setProfile(channel, profile);
-    const { key } = h.room.channels!.addKey(channel, 'test');
+    const { key } = h.room.keys!.create(channel, 'test');
     const base = `${h.base}/hls/${channel}`;
     pub = publish(`${h.rtmp}/${key}`);
 
