@@ -12,6 +12,7 @@ import path from 'node:path';
 import { formatLatencyResult, runLatencyBench } from './bench-latency';
 import { chatBenchFlags, formatChatResult, runChatBench } from './bench-chat';
 import { formatTranscodeResult, runTranscodeBench } from './bench-transcode';
+import { formatPlayersResult, PLAYERS, runPlayersBench, type PlayerName } from './bench-players';
 
 export interface BenchContext {
   root: string;
@@ -67,6 +68,20 @@ const BENCHES: BenchDefinition[] = [
         log: ctx.log,
       }),
     format: (result) => formatTranscodeResult(result as Parameters<typeof formatTranscodeResult>[0]),
+  },
+  {
+    name: 'players',
+    description: 'stock players on our LL-HLS: fresh joins of our page, stock hls.js, Shaka and video.js (VHS); glass-to-glass, first frame, freezes, time to the top rendition (--joins=10 --measure=12 --settle=3 --players=ours,hlsjs,shaka,vjs)',
+    run: (ctx) =>
+      runPlayersBench({
+        root: ctx.root,
+        joins: Math.max(1, Math.round(numberFlag(ctx.flags, 'joins', 10))),
+        measureSeconds: numberFlag(ctx.flags, 'measure', 12),
+        settleSeconds: numberFlag(ctx.flags, 'settle', 3),
+        players: (ctx.flags.players ?? PLAYERS.join(',')).split(',').filter((p): p is PlayerName => (PLAYERS as string[]).includes(p)),
+        log: ctx.log,
+      }),
+    format: (result) => formatPlayersResult(result as Parameters<typeof formatPlayersResult>[0]),
   },
 ];
 

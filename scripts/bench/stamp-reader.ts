@@ -85,6 +85,10 @@ export interface ReaderSnapshot {
   stalledMs: number;
   ticks: PageTick[];
   quality: { total: number; dropped: number } | null;
+  /** Gaps between consecutive presented frames longer than 500 ms after the first frame: [wall ms at the end of the gap, gap ms]. */
+  frameGaps: Array<[number, number]>;
+  /** What the page's player reports about itself every 500 ms (window.__liveroom.stats(), when the page provides it). */
+  playerStats: Array<Record<string, unknown>>;
 }
 
 /**
@@ -190,7 +194,10 @@ export function installStampReader(opts: ReaderOptions, decode: typeof decodeSta
     stalledMs: 0,
     ticks: [],
     quality: null,
+    frameGaps: [],
+    playerStats: [],
   };
+  let lastFrameWall: number | null = null;
   const mark = (name: string, at: number = sinceNav()): void => {
     if (!(name in snap.marks)) snap.marks[name] = at;
   };
@@ -294,6 +301,8 @@ export function installStampReader(opts: ReaderOptions, decode: typeof decodeSta
     snap.frames++;
     const displayPerf = typeof meta.expectedDisplayTime === 'number' ? meta.expectedDisplayTime : now;
     const wall = t0Wall + displayPerf;
+    if (lastFrameWall !== null && wall - lastFrameWall > 500 && snap.frameGaps.length < 100) snap.frameGaps.push([Math.round(wall), Math.round(wall - lastFrameWall)]);
+    lastFrameWall = wall;
     const vw = video.videoWidth;
     const vh = video.videoHeight;
     let latency: number | null = null;
@@ -381,6 +390,14 @@ export function installStampReader(opts: ReaderOptions, decode: typeof decodeSta
       videoHeight: video.videoHeight,
       state: String(w.document.body ? w.document.body.dataset.state : ''),
     });
+    const stats = w.__liveroom && typeof w.__liveroom.stats === 'function' ? w.__liveroom.stats : null;
+    if (stats && snap.playerStats.length < 400) {
+      try {
+        snap.playerStats.push({ t: Date.now(), ...stats() });
+      } catch {
+        // the player is being torn down
+      }
+    }
   }, 500);
 
   w.__bench = {
