@@ -22,6 +22,8 @@ export interface SourceInfo {
   /** kbit/s announced by the publisher (onMetaData), 0 when unknown. */
   videoKbps: number;
   audioKbps: number;
+  /** H.264 profile_idc from the stream's AVC sequence header (66, 77, 100; 110 is High 10), when known. */
+  videoProfile?: number;
 }
 
 export interface PublishStarted {

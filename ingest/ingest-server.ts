@@ -23,7 +23,9 @@ interface Publish {
   feeds: Set<FlvFeed>;
 }
 
-const FLV_VIDEO_CODECS: Record<number, string> = { 7: 'h264', 12: 'hevc', 13: 'av1' };
+/** FLV codec ids, and the FourCCs enhanced RTMP announces as videocodecid (OBS: 'hvc1', 'av01'). */
+const FLV_VIDEO_CODECS: Record<number, string> = { 7: 'h264', 12: 'hevc', 13: 'av1', 0x68766331: 'hevc', 0x61763031: 'av1', 0x76703039: 'vp9' };
+const FOURCC_CODECS: Record<string, string> = { hvc1: 'hevc', av01: 'av1', vp09: 'vp9' };
 const FLV_AUDIO_CODECS: Record<number, string> = { 10: 'aac', 2: 'mp3' };
 
 /**
@@ -152,7 +154,7 @@ export class IngestServer {
       startedAt: Date.now(),
       remoteAddress: session.socket.remoteAddress ?? '',
       openFeed: () => this.openFeed(publish),
-      source: () => sourceInfo(session),
+      source: () => sourceInfo(session, this.bridge?.videoHeader(session.streamPath)),
     });
   }
 
@@ -181,14 +183,31 @@ export class IngestServer {
   }
 }
 
-function sourceInfo(s: NmsSession): SourceInfo {
+function sourceInfo(s: NmsSession, videoHeader?: Buffer): SourceInfo {
+  const header = videoSequenceHeader(videoHeader);
   return {
     width: s.videoWidth || 0,
     height: s.videoHeight || 0,
     frameRate: s.videoFramerate || 0,
-    videoCodec: FLV_VIDEO_CODECS[s.videoCodec] ?? (s.videoCodec ? String(s.videoCodec) : ''),
+    // What the stream really carries (its sequence header) over what the metadata announced.
+    videoCodec: header?.codec ?? FLV_VIDEO_CODECS[s.videoCodec] ?? (s.videoCodec ? String(s.videoCodec) : ''),
     audioCodec: FLV_AUDIO_CODECS[s.audioCodec] ?? (s.audioCodec ? String(s.audioCodec) : ''),
     videoKbps: s.videoDatarate || 0,
     audioKbps: s.audioDatarate || 0,
+    ...(header?.profile !== undefined ? { videoProfile: header.profile } : {}),
   };
+}
+
+/** The codec (and H.264 profile_idc) of an FLV video sequence header tag: 11-byte tag header, then the video data. */
+export function videoSequenceHeader(tag: Buffer | undefined): { codec: string; profile?: number } | undefined {
+  if (!tag || tag.length < 16) return undefined;
+  const data = tag.subarray(11);
+  if (data[0] & 0x80) {
+    // Enhanced RTMP: IsExHeader, PacketType, then the FourCC.
+    const codec = FOURCC_CODECS[data.toString('latin1', 1, 5)];
+    return codec ? { codec } : undefined;
+  }
+  if ((data[0] & 0x0f) !== 7 || data[1] !== 0) return undefined;
+  // AVCPacketType 0: the AVCDecoderConfigurationRecord follows the 3-byte composition time.
+  return data.length > 6 ? { codec: 'h264', profile: data[6] } : { codec: 'h264' };
 }

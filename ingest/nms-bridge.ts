@@ -38,6 +38,8 @@ export interface NmsSession {
 interface NmsBroadcast {
   postPlay(session: object): string | null;
   donePlay(session: object): void;
+  /** The stream's video sequence header as an FLV tag (AVC avcC, or enhanced RTMP hvcC/av1C). */
+  flvVideoHeader?: Buffer | null;
 }
 
 interface NmsContext {
@@ -88,6 +90,11 @@ export class NmsBridge {
     });
     Context.sessions.set(session.id, session);
     return session;
+  }
+
+  /** The stream's video sequence header (an FLV tag), once the publisher sent it. */
+  videoHeader(streamPath: string): Buffer | undefined {
+    return Context.broadcasts.get(streamPath)?.flvVideoHeader ?? undefined;
   }
 
   /** A live FLV copy of a stream, starting with its headers and last GOP. */

@@ -1,3 +1,5 @@
+import { av1CodecString, avcCodecString, hevcCodecString } from './codec-strings';
+
 /**
  * Just enough ISO-BMFF parsing for a live packager: the init segment (ftyp+moov)
  * tells us tracks, timescales and codec strings; each moof tells us, per track,
@@ -74,12 +76,26 @@ export interface InitInfo {
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
-function avcCodec(buf: Buffer, entry: Box): string {
+/** The video codec string from the sample entry's decoder configuration (avcC, hvcC, av1C): what is really in the segments. */
+function videoCodec(buf: Buffer, entry: Box): string {
   // VisualSampleEntry: 8 (SampleEntry) + 70 bytes of fields before child boxes.
-  const avcC = readBoxes(buf, entry.body + 78, entry.end).find((b) => b.type === 'avcC');
-  if (!avcC) return entry.type;
-  const p = avcC.body;
-  return `${entry.type}.${hex2(buf[p + 1])}${hex2(buf[p + 2])}${hex2(buf[p + 3])}`;
+  const config = (type: string) => {
+    const b = readBoxes(buf, entry.body + 78, entry.end).find((x) => x.type === type);
+    return b ? buf.subarray(b.body, b.end) : undefined;
+  };
+  if (entry.type === 'avc1' || entry.type === 'avc3') {
+    const avcC = config('avcC');
+    return avcC ? avcCodecString(entry.type, avcC) : entry.type;
+  }
+  if (entry.type === 'hvc1' || entry.type === 'hev1') {
+    const hvcC = config('hvcC');
+    return hvcC ? hevcCodecString(entry.type, hvcC) : entry.type;
+  }
+  if (entry.type === 'av01') {
+    const av1C = config('av1C');
+    return av1C ? av1CodecString(av1C) : entry.type;
+  }
+  return entry.type;
 }
 
 /** Walks an esds descriptor list to the AudioSpecificConfig's object type. */
@@ -158,7 +174,7 @@ export function parseInit(buf: Buffer): InitInfo {
     if (entry && info.kind === 'video') {
       info.width = buf.readUInt16BE(entry.body + 24);
       info.height = buf.readUInt16BE(entry.body + 26);
-      if (entry.type === 'avc1' || entry.type === 'avc3') info.codec = avcCodec(buf, entry);
+      info.codec = videoCodec(buf, entry);
     } else if (entry && info.kind === 'audio') {
       info.channels = buf.readUInt16BE(entry.body + 16);
       info.sampleRate = buf.readUInt32BE(entry.body + 24) >>> 16;

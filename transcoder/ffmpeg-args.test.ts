@@ -27,6 +27,34 @@ describe('planLadder', () => {
   });
 });
 
+describe('a source browsers cannot decode', () => {
+  const withCodec = (videoCodec: string, videoProfile?: number) => ({ ...src(1920, 1080, 30), videoCodec, ...(videoProfile ? { videoProfile } : {}) });
+
+  it.each([['hevc', undefined, 'HEVC'], ['av1', undefined, 'AV1'], ['h264', 110, 'H.264 High 10'], ['h264', 122, 'H.264 High 4:2:2']])(
+    '%s (profile %s): the copy becomes an H.264 8-bit encode of the whole picture, with a note',
+    (codec, profile, named) => {
+      const plan = planLadder(builtinProfile('default')!, withCodec(codec as string, profile as number | undefined));
+      const [top, low] = plan.renditions;
+      expect([top.spec.name, top.spec.copy, top.width, top.height, top.spec.videoKbps]).toEqual(['source', undefined, 1920, 1080, 4500]);
+      expect(low.spec.name).toBe('360p');
+      expect(plan.notes).toEqual([`rendition 'source' encoded to H.264 8-bit instead of copied: the publisher sends ${named}, which ${codec === 'h264' ? 'browsers do not decode' : 'not every browser decodes'}`]);
+      // passthrough too: never only the undecodable copy
+      const only = planLadder(builtinProfile('passthrough')!, withCodec(codec as string, profile as number | undefined)).renditions;
+      expect(only.map((r) => [r.spec.name, !!r.spec.copy])).toEqual([['source', false]]);
+      const cmd = flattenCommand(buildFfmpegCommand({ ladder: only, source: withCodec(codec as string), outputs: ['o0'], partTarget: 0.2 }));
+      expect(cmd).toEqual(expect.arrayContaining(['-c:v', 'libx264', '-profile:v', 'main', '-pix_fmt', 'yuv420p']));
+    },
+  );
+
+  it('H.264 High (8-bit) and an unknown profile are copied as they are', () => {
+    for (const profile of [100, 77, 66, undefined]) {
+      const plan = planLadder(builtinProfile('default')!, withCodec('h264', profile));
+      expect(plan.renditions[0].spec.copy).toBe(true);
+      expect(plan.notes).toEqual([]);
+    }
+  });
+});
+
 describe('buildFfmpegCommand', () => {
   it('passthrough: no filter graph, no encoder', () => {
     const ladder = planLadder(builtinProfile('passthrough')!, src(1280, 720)).renditions;

@@ -21,11 +21,38 @@ export interface LadderPlan {
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 
+/** H.264 profiles every browser decodes (8-bit 4:2:0): Baseline, Main, Extended, High. */
+const BROWSER_H264_PROFILES = [66, 77, 88, 100];
+
+/**
+ * Why the publisher's video cannot be passed through to browsers, or undefined
+ * when it can: anything but H.264, or H.264 above High (High 10, 4:2:2, 4:4:4).
+ */
+export function undecodableReason(source: SourceInfo): string | undefined {
+  if (!source.videoCodec) return undefined; // not announced yet: nothing to go on
+  if (source.videoCodec !== 'h264') return `the publisher sends ${source.videoCodec.toUpperCase()}, which not every browser decodes`;
+  if (source.videoProfile !== undefined && !BROWSER_H264_PROFILES.includes(source.videoProfile)) {
+    const name = { 110: 'High 10', 122: 'High 4:2:2', 244: 'High 4:4:4' }[source.videoProfile] ?? `profile ${source.videoProfile}`;
+    return `the publisher sends H.264 ${name}, which browsers do not decode`;
+  }
+  return undefined;
+}
+
+/** A bitrate for an H.264 encode of the whole source picture, by height. */
+const sourceSizeKbps = (height: number) => (height <= 360 ? 800 : height <= 480 ? 1200 : height <= 720 ? 2500 : height <= 1080 ? 4500 : 8000);
+
 /** Fits a profile's ladder to the source: no upscaling, even sizes, frame rate caps only below the source rate. */
 export function planLadder(profile: Profile, source: SourceInfo): LadderPlan {
   const notes: string[] = [];
   const renditions: PlannedRendition[] = [];
-  for (const spec of profile.renditions) {
+  const undecodable = undecodableReason(source);
+  for (const profileSpec of profile.renditions) {
+    let spec = profileSpec;
+    if (spec.copy && undecodable) {
+      // Never offer only what a browser cannot play: the copy becomes an H.264 8-bit encode of the whole picture.
+      spec = { name: spec.name, height: source.height || undefined, videoKbps: sourceSizeKbps(source.height), preset: 'veryfast', audioKbps: spec.audioKbps };
+      notes.push(`rendition '${spec.name}' encoded to H.264 8-bit instead of copied: ${undecodable}`);
+    }
     if (spec.copy) {
       renditions.push({ spec, width: source.width, height: source.height, fps: 0, frameRate: source.frameRate });
       continue;
