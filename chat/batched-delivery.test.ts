@@ -1,6 +1,6 @@
 import type { ChatMessage, SendAck } from './chat-events';
 import { MessageBatcher } from './message-batcher';
-import { ADMIN_TOKEN, collect, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';
+import { collect, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';
 
 const sent = (ack: SendAck): ChatMessage => {
   if (!ack.ok) throw new Error(`send refused: ${ack.error.code} ${ack.error.message}`);
@@ -74,7 +74,7 @@ describe('batched delivery (auth.batch) over real Socket.IO', () => {
   it('does not deliver a message in a batch after it was deleted', async () => {
     kit = await startChat({ messageBatchMs: 300 });
     const { socket: alice } = await kit.join({ name: 'Alice' });
-    const { socket: mod } = await kit.join({ name: 'Mod', token: ADMIN_TOKEN });
+    const { socket: mod } = await kit.join({ name: 'Mod', token: kit.streamerToken });
     const { socket: batcher } = await kit.join({ batch: true });
     const batches = collect(batcher, 'messages');
     const first = sent(await request(alice, 'send', { text: 'first' })); // goes at once

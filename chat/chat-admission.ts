@@ -70,18 +70,22 @@ export class Admission {
     const { channel, identity, name, token, overlay, batch } = parsed.data;
     if (!deps.channelExists(channel)) return connectError('LR_CHAT_NO_CHANNEL', `There is no channel '${channel}'.`);
     let role: ChatRole = 'viewer';
+    let tokenId: string | undefined;
     if (token !== undefined) {
-      const proven = deps.moderatorTokens.roleFor(channel, token);
-      if (!proven) {
-        return connectError('LR_CHAT_BAD_TOKEN', 'That moderator token is not valid for this channel (revoked?); join without it or ask for a new one.');
+      const granted = deps.moderatorTokens.grant(channel, token);
+      if (!granted) {
+        return connectError(
+          'LR_CHAT_BAD_TOKEN',
+          'That token is not valid for this channel (revoked? the admin token does not work in the chat); join without it or ask for a moderator or streamer token.',
+        );
       }
-      role = proven;
+      ({ role, tokenId } = granted);
       deps.tokens.set(socket, token);
     }
     const userId = userIdFor(identity);
     // Moderators and the streamer are not held by bans: their token is the authority (revoke it instead).
     if (role === 'viewer' && deps.moderation.isBanned(channel, userId, address)) return connectError('LR_CHAT_BANNED', 'You are banned from this chat.');
-    socket.data = { channel, userId, name, role, address, overlay: overlay ?? false, batch: batch ?? false };
+    socket.data = { channel, userId, name, role, address, overlay: overlay ?? false, batch: batch ?? false, ...(tokenId && { tokenId }) };
     this.limitPackets(socket);
     return undefined;
   }

@@ -249,4 +249,6 @@ export interface SocketData {
   overlay: boolean;
   /** Gets `messages` batches rather than `message` events. */
   batch: boolean;
+  /** The id (not the secret) of the moderator or streamer token this connection joined with: revoking it drops the connection. */
+  tokenId?: string;
 }

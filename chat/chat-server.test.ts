@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { ChatMessage, SendAck } from './chat-events';
-import { ADMIN_TOKEN, collect, newIdentity, nextEvent, request, sleep, startChat, type ChatKit, type ChatConfigInput } from './chat-test-kit';
+import { collect, newIdentity, nextEvent, request, sleep, startChat, type ChatKit, type ChatConfigInput } from './chat-test-kit';
 
 describe('ChatServer over real Socket.IO', () => {
   let kit: ChatKit;
@@ -218,7 +218,7 @@ describe('ChatServer over real Socket.IO', () => {
     const { socket: mod, welcome } = await kit.join({ name: 'Mia', token });
     expect(welcome.you.role).toBe('moderator');
     expect(sent(await request(mod, 'send', { text: 'hi' })).author.role).toBe('moderator');
-    const { welcome: streamerWelcome } = await kit.join({ name: 'Host', token: ADMIN_TOKEN });
+    const { welcome: streamerWelcome } = await kit.join({ name: 'Host', token: kit.streamerToken });
     expect(streamerWelcome.you.role).toBe('streamer');
     expect(await kit.refused({ channel: 'other', identity: newIdentity(), name: 'Mia', token })).toMatchObject({ code: 'LR_CHAT_BAD_TOKEN' });
 

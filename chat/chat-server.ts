@@ -29,7 +29,7 @@ export interface ChatServerDeps {
   logger: Logger;
   /** Whether a channel exists (connections to others are refused). */
   channelExists(name: string): boolean;
-  /** Which role a handshake token proves: a ModeratorTokens (moderator tokens + the admin token). */
+  /** Which role a handshake token proves: a ModeratorTokens (moderator and streamer tokens; the admin token proves none). */
   moderatorTokens: RoleResolver;
   /** Tests move time; defaults to Date.now. */
   clock?: Clock;
@@ -142,6 +142,20 @@ export class ChatServer {
   /** Current viewers of a channel (what the next broadcast will say). */
   viewerCount(channel: string): number {
     return this.viewers.count(channel);
+  }
+
+  /**
+   * Disconnects every chat connection (on every node, through the adapter)
+   * that joined with this moderator or streamer token; call it after revoking
+   * the token. Resolves with how many there were.
+   */
+  async disconnectToken(tokenId: string): Promise<number> {
+    const io = this.io;
+    if (!io) return 0;
+    const sockets = (await io.fetchSockets()).filter((s) => s.data.tokenId === tokenId);
+    for (const s of sockets) s.disconnect(true);
+    if (sockets.length) this.log.info({ tokenId, sessions: sockets.length }, 'chat sessions of a revoked token disconnected');
+    return sockets.length;
   }
 
   /** A report holds for three of our intervals: one lost report does not drop a node's viewers. */

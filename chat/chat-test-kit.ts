@@ -21,8 +21,6 @@ import { ModeratorTokens } from './moderator-tokens';
 export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 export type ChatConfigInput = Parameters<typeof chatSchema.parse>[0] & Record<string, unknown>;
 
-export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
-
 export const newIdentity = () => crypto.randomBytes(16).toString('base64url');
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,6 +70,8 @@ export interface ChatKit {
   db: Db;
   stores: SqliteStores;
   tokens: ModeratorTokens;
+  /** A streamer token for channel 'live'. */
+  streamerToken: string;
   /** The server's clock; `advance` moves it (rate limits, slow mode, timeouts). */
   clock: { now: number; advance(ms: number): void };
   /** A connected client that has received its welcome. */
@@ -88,7 +88,8 @@ export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> 
   const stores = SqliteStores.open(dir);
   const db = stores.db;
   const channels = new Set(['live', 'other']);
-  const tokens = new ModeratorTokens(stores.moderatorTokens, { isAdminToken: (t) => t === ADMIN_TOKEN });
+  const tokens = new ModeratorTokens(stores.moderatorTokens);
+  const streamerToken = tokens.create('live', 'Host', 'streamer').token;
   const server = http.createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not chat');
@@ -133,6 +134,7 @@ export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> 
     db,
     stores,
     tokens,
+    streamerToken,
     clock,
     client,
     async join(auth = {}, opts = {}) {

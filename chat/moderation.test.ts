@@ -1,7 +1,7 @@
 import { chatSchema } from '../core/config-schema';
 import type { ChatMessage, SendAck } from './chat-events';
 import { Moderation } from './moderation';
-import { ADMIN_TOKEN, collect, newIdentity, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';
+import { collect, newIdentity, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';
 
 describe('moderation through the chat server', () => {
   let kit: ChatKit;
@@ -74,7 +74,7 @@ describe('moderation through the chat server', () => {
   it('only moderators moderate, and nobody moderates the streamer or themselves', async () => {
     kit = await startChat();
     const { mod, viewer } = await room();
-    const { socket: host, welcome } = await kit.join({ name: 'Host', token: ADMIN_TOKEN });
+    const { socket: host, welcome } = await kit.join({ name: 'Host', token: kit.streamerToken });
     const modId = (await request(mod, 'send', { text: 'hi' }).then((a) => sent(a))).author.id;
     expect(await request(viewer, 'moderate', { action: 'timeout', userId: modId, seconds: 10 })).toMatchObject({ ok: false, error: { code: 'LR_CHAT_FORBIDDEN' } });
     expect(await request(mod, 'moderate', { action: 'ban', userId: welcome.you.id })).toMatchObject({ ok: false, error: { code: 'LR_CHAT_FORBIDDEN' } });
@@ -111,7 +111,7 @@ describe('moderation through the chat server', () => {
     expect(await kit.refused({ channel: 'live', identity: newIdentity(), name: 'New me' }, from('203.0.113.7'))).toEqual(banned); // by address
     await kit.join({ name: 'Someone else' }, from('198.51.100.20'));
     await kit.join({ channel: 'other', identity, name: 'Banned Bob' }, from('203.0.113.7')); // bans are per channel
-    await kit.join({ name: 'Host', token: ADMIN_TOKEN }, from('203.0.113.7')); // privileged connections are not held by bans
+    await kit.join({ name: 'Host', token: kit.streamerToken }, from('203.0.113.7')); // privileged connections are not held by bans
 
     const unbanNotice = nextEvent(mod, 'notice', (n) => n.code === 'unban');
     expect(await request(mod, 'moderate', { action: 'unban', userId: welcome.you.id })).toEqual({ ok: true });

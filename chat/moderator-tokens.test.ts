@@ -8,7 +8,7 @@ import { hashToken, ModeratorTokens } from './moderator-tokens';
 describe('ModeratorTokens', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-modtok-'));
   const db = openDatabase(dir);
-  const tokens = new ModeratorTokens(new SqliteModeratorTokenStore(db), { isAdminToken: (t) => t === 'the-admin-token' });
+  const tokens = new ModeratorTokens(new SqliteModeratorTokenStore(db));
   afterAll(() => {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -27,16 +27,21 @@ describe('ModeratorTokens', () => {
     expect(tokens.list('live')[0].lastUsedAt).not.toBeNull();
   });
 
-  it('the admin token proves the streamer role in every channel', () => {
-    expect(tokens.roleFor('live', 'the-admin-token')).toBe('streamer');
-    expect(tokens.roleFor('anything', 'the-admin-token')).toBe('streamer');
-    expect(tokens.roleFor('live', 'not-the-admin-token')).toBeUndefined();
+  it('a streamer token proves the streamer role in its channel only; nothing else does', () => {
+    const { token, info } = tokens.create('live', 'Sam', 'streamer');
+    expect(token).toMatch(/^lrs_[A-Za-z0-9_-]{43}$/);
+    expect(info).toMatchObject({ role: 'streamer', label: 'Sam' });
+    expect(tokens.grant('live', token)).toEqual({ role: 'streamer', tokenId: info.id });
+    expect(tokens.roleFor('other', token)).toBeUndefined();
+    // The admin token is not a chat token (it has no place in a browser).
+    expect(tokens.roleFor('live', 'the-admin-token')).toBeUndefined();
+    expect(tokens.roleFor('live', `lrs_${token.slice(4, -1)}`)).toBeUndefined();
   });
 
   it('lists per channel and revokes', () => {
     const { token, info } = tokens.create('other', 'Otto');
     expect(tokens.list('other').map((t) => t.label)).toEqual(['Otto']);
-    expect(tokens.list().map((t) => t.channel)).toEqual(['live', 'other']);
+    expect(tokens.list().map((t) => t.channel)).toEqual(['live', 'live', 'other']);
     expect(tokens.revoke(info.id)).toBe(true);
     expect(tokens.revoke(info.id)).toBe(false);
     expect(tokens.roleFor('other', token)).toBeUndefined();

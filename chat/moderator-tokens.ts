@@ -1,24 +1,29 @@
 import crypto from 'node:crypto';
 import { hashesMatch, hashSecret, newSecret } from '../core/secrets';
-import type { ModeratorTokenRecord, ModeratorTokenStore } from '../storage/moderator-token-store';
-import type { ChatRole } from './chat-events';
+import type { ModeratorTokenRecord, ModeratorTokenStore, TokenRole } from '../storage/moderator-token-store';
+
+export type { TokenRole } from '../storage/moderator-token-store';
 
 export interface ModeratorTokenInfo {
   id: string;
   channel: string;
   label: string;
+  role: TokenRole;
   createdAt: number;
   revokedAt: number | null;
   lastUsedAt: number | null;
 }
 
-/** What the chat server needs: which role a token proves in a channel. */
+/** What the chat server needs: which role a token proves in a channel, and which token it was. */
 export interface RoleResolver {
-  /** 'streamer' for the admin token, 'moderator' for a current token of this channel, undefined otherwise. */
-  roleFor(channel: string, token: string): Exclude<ChatRole, 'viewer'> | undefined;
+  /** The role and token id of a current token of this channel, undefined otherwise (the admin token included). */
+  grant(channel: string, token: string): { role: TokenRole; tokenId: string } | undefined;
+  /** `grant(…)?.role`: re-checked on each moderation request. */
+  roleFor(channel: string, token: string): TokenRole | undefined;
 }
 
-const TOKEN_PREFIX = 'lrm_';
+/** The prefix tells people (and log scanners) what a token is. */
+const PREFIX: Record<TokenRole, string> = { moderator: 'lrm_', streamer: 'lrs_' };
 
 /** SHA-256 of the token (core/secrets.ts says why a plain digest is right for 256 random bits). */
 export function hashToken(token: string): string {
@@ -29,47 +34,54 @@ const toInfo = (r: ModeratorTokenRecord): ModeratorTokenInfo => ({
   id: r.id,
   channel: r.channel,
   label: r.label,
+  role: r.role,
   createdAt: r.createdAt,
   revokedAt: r.revokedAt,
   lastUsedAt: r.lastUsedAt,
 });
 
 /**
- * Moderator tokens per channel, created and revoked by the admin API / CLI.
- * Only a hash is stored; the token itself is shown once, at creation. The
- * streamer proves the role with the admin token, which this class does not
- * own: it asks `isAdminToken`.
+ * Chat tokens per channel, created and revoked by the admin API / CLI: a
+ * moderator token (moderation), or a streamer token (the creator's badge and
+ * moderation). Neither administers anything, and the admin token proves no
+ * chat role: it never needs to reach a browser. Only a digest is stored; the
+ * token itself is shown once, at creation.
  */
 export class ModeratorTokens implements RoleResolver {
   constructor(
     private readonly store: ModeratorTokenStore,
-    private readonly deps: { isAdminToken(token: string): boolean; clock?: () => number },
+    private readonly deps: { clock?: () => number } = {},
   ) {}
 
   private now(): number {
     return (this.deps.clock ?? Date.now)();
   }
 
-  /** A new token for a channel. The returned `token` is the only copy: hand it to the moderator. */
-  create(channel: string, label: string): { info: ModeratorTokenInfo; token: string } {
-    const token = newSecret(32, TOKEN_PREFIX);
+  /** A new token for a channel. The returned `token` is the only copy: hand it to the moderator (or the streamer). */
+  create(channel: string, label: string, role: TokenRole = 'moderator'): { info: ModeratorTokenInfo; token: string } {
+    const token = newSecret(32, PREFIX[role]);
     const id = crypto.randomBytes(6).toString('hex');
-    this.store.insert({ id, channel, label, tokenHash: hashToken(token), createdAt: this.now() });
+    this.store.insert({ id, channel, label, role, tokenHash: hashToken(token), createdAt: this.now() });
     return { info: toInfo(this.store.get(id)!), token };
+  }
+
+  get(id: string): ModeratorTokenInfo | undefined {
+    const r = this.store.get(id);
+    return r && toInfo(r);
   }
 
   list(channel?: string): ModeratorTokenInfo[] {
     return this.store.list(channel).map(toInfo);
   }
 
-  /** True when the token was active; a connected moderator loses the role at their next moderation request. */
+  /** True when the token was active. Its live chat sessions are the chat server's to drop (ChatServer.disconnectToken). */
   revoke(id: string): boolean {
     return this.store.revoke(id, this.now());
   }
 
   /** The active token's record when `token` is one for `channel`. */
   verify(channel: string, token: string): ModeratorTokenInfo | undefined {
-    if (!token.startsWith(TOKEN_PREFIX)) return undefined;
+    if (!Object.values(PREFIX).some((p) => token.startsWith(p))) return undefined;
     const digest = hashToken(token);
     const row = this.store.activeByHash(digest);
     if (!row || !hashesMatch(row.tokenHash, digest) || row.channel !== channel) return undefined;
@@ -77,8 +89,12 @@ export class ModeratorTokens implements RoleResolver {
     return toInfo(row);
   }
 
-  roleFor(channel: string, token: string): 'streamer' | 'moderator' | undefined {
-    if (this.deps.isAdminToken(token)) return 'streamer';
-    return this.verify(channel, token) ? 'moderator' : undefined;
+  grant(channel: string, token: string): { role: TokenRole; tokenId: string } | undefined {
+    const info = this.verify(channel, token);
+    return info && { role: info.role, tokenId: info.id };
+  }
+
+  roleFor(channel: string, token: string): TokenRole | undefined {
+    return this.grant(channel, token)?.role;
   }
 }

@@ -183,6 +183,22 @@ export const ERROR_CATALOG = {
     message: (p: { id: string; rotating: boolean }) => `stream key '${p.id}' is revoked already${p.rotating ? ': create a new one' : ''}`,
     help: 'The key is revoked already: nothing to revoke; create a new key instead of rotating it.',
   },
+  LR_MODERATOR_NOT_FOUND: {
+    status: 404,
+    message: (p: { id: string }) => `no moderator or streamer token with id '${p.id}'`,
+    help: 'No chat token has that id: `liveroom moderators list` shows them.',
+  },
+  LR_MODERATOR_INVALID: {
+    status: 400,
+    message: (p: { field: 'label' | 'role' }) =>
+      p.field === 'label' ? "'label' must be 1 to 64 letters, digits, spaces, _ . : or -" : "'role' must be 'moderator' or 'streamer'",
+    help: 'A moderator token label or role breaks the rule the message states.',
+  },
+  LR_MODERATOR_REVOKED: {
+    status: 409,
+    message: (p: { id: string }) => `token '${p.id}' is revoked already`,
+    help: 'The moderator or streamer token is revoked already: nothing to revoke; add a new one if needed.',
+  },
   LR_PROFILE_NOT_FOUND: {
     status: 404,
     message: (p: { name: string; builtins?: readonly string[] }) =>

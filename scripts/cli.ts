@@ -8,6 +8,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { channelCommands, keyCommands } from './cli/channel-commands';
 import { CliError } from './cli/errors';
+import { moderatorCommands } from './cli/moderator-commands';
 import { profileCommands } from './cli/profile-commands';
 import { statusCommands } from './cli/status-commands';
 
@@ -26,6 +27,7 @@ Examples:
   $ liveroom profiles create ladder -r name=source,copy -r name=480p,height=480,kbps=1200 -r name=240p,height=240,kbps=400
   $ liveroom channels use-profile live ladder --restart
   $ liveroom keys create live --label obs
+  $ liveroom moderators add live --label Mia
   $ liveroom encoders --json
   $ liveroom --server https://live.example.com --token "$TOKEN" channels list`;
 
@@ -65,7 +67,7 @@ export function buildProgram(): Command {
       await main();
     });
 
-  for (const c of [profileCommands(), channelCommands(), keyCommands(), ...statusCommands()]) program.addCommand(c);
+  for (const c of [profileCommands(), channelCommands(), keyCommands(), moderatorCommands(), ...statusCommands()]) program.addCommand(c);
   // Every subcommand reports usage errors the same way and never exits by itself.
   const tune = (cmd: Command) => {
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').configureOutput({ outputError: (text, write) => write(`liveroom: ${text.replace(/^error: /, '')}`) });

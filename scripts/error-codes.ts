@@ -11,7 +11,7 @@ import { ERROR_CATALOG, type ErrorCode } from '../core/error-catalog';
 const CHAT_HELP: Record<ChatErrorCode, string> = {
   LR_CHAT_BAD_HANDSHAKE: 'The client sent no or a malformed channel, identity or name: reload the page.',
   LR_CHAT_NO_CHANNEL: 'The page names a channel that does not exist.',
-  LR_CHAT_BAD_TOKEN: 'A moderator token that is revoked or for another channel: join without it or ask for a new one.',
+  LR_CHAT_BAD_TOKEN: 'A moderator or streamer token that is revoked or for another channel, or the admin token (the chat does not take it): join without it, or `liveroom moderators add <channel> --label NAME` for a new one.',
   LR_CHAT_BANNED: 'The viewer (identity or address) is banned from this channel\'s chat.',
   LR_CHAT_TOO_MANY_CONNECTIONS: 'Too many chat connections from one address in a short time; the client waits and retries.',
   LR_CHAT_UNAVAILABLE: 'The chat is restarting or unreachable; the client retries.',

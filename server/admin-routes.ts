@@ -1,6 +1,7 @@
 import express, { Router, type Request } from 'express';
 import type { ChannelStore, StreamKeyInfo } from '../storage/channel-store';
 import type { StreamKeys } from '../ingest/stream-keys';
+import type { ModeratorTokenInfo, ModeratorTokens, TokenRole } from '../chat/moderator-tokens';
 import type { EncoderReport } from '../transcoder/encoder-probe';
 import { NAME_PATTERN } from '../transcoder/profile-schema';
 import type { ProfileEntry, ProfileStore } from '../transcoder/profile-store';
@@ -29,6 +30,10 @@ export interface AdminDeps {
   encoders(): Promise<EncoderReport>;
   /** Restarts the channel's transcoder with its current profile; false when not live. */
   restart(channel: string): Promise<boolean>;
+  /** Moderator and streamer tokens for the chat (shown whole only in the create response). */
+  moderators: ModeratorTokens;
+  /** A chat token was revoked: its live chat sessions are disconnected. */
+  tokenRevoked(id: string): Promise<unknown>;
   /** Stream keys were revoked: publishers whose key no longer opens their channel are disconnected. */
   keysRevoked(): void;
 }
@@ -148,6 +153,35 @@ export function adminRoutes(deps: AdminDeps): Router {
     deps.keys.revoke(key.id);
     deps.keysRevoked();
     res.json(keyById(key.id));
+  });
+
+  // Moderator and streamer tokens (chat roles; they administer nothing)
+  const tokenById = (id: string): ModeratorTokenInfo => {
+    const t = deps.moderators.get(id);
+    if (!t) throw fail('LR_MODERATOR_NOT_FOUND', { id });
+    return t;
+  };
+  router.get('/moderators', (req, res) => {
+    const ch = typeof req.query.channel === 'string' ? req.query.channel : undefined;
+    if (ch) channel(ch);
+    res.json({ moderators: deps.moderators.list(ch) });
+  });
+  router.post('/channels/:name/moderators', (req, res) => {
+    const name = req.params.name;
+    channel(name);
+    const b = body(req);
+    if (typeof b.label !== 'string' || !LABEL.test(b.label)) throw fail('LR_MODERATOR_INVALID', { field: 'label' });
+    const role = b.role ?? 'moderator';
+    if (role !== 'moderator' && role !== 'streamer') throw fail('LR_MODERATOR_INVALID', { field: 'role' });
+    const { info, token } = deps.moderators.create(name, b.label, role as TokenRole);
+    res.status(201).json({ ...info, token });
+  });
+  router.delete('/moderators/:id', async (req, res) => {
+    const t = tokenById(req.params.id);
+    if (t.revokedAt !== null) throw fail('LR_MODERATOR_REVOKED', { id: t.id });
+    deps.moderators.revoke(t.id);
+    const disconnected = await deps.tokenRevoked(t.id);
+    res.json({ ...tokenById(t.id), disconnected });
   });
 
   // Profiles

@@ -24,7 +24,6 @@ import { Packager } from '../packager/packager';
 import { BroadcastCoordinator } from '../broadcast/broadcast-coordinator';
 import { fail } from '../core/errors';
 import { ensureAdminToken } from './admin-token';
-import { secretMatches } from '../core/secrets';
 import { ChatServer } from '../chat/chat-server';
 import { ModeratorTokens } from '../chat/moderator-tokens';
 
@@ -59,7 +58,6 @@ export class Liveroom {
   encoders?: EncoderProbe;
   chat?: ChatServer;
   moderatorTokens?: ModeratorTokens;
-  adminToken?: string;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -83,7 +81,6 @@ export class Liveroom {
     const stores = this.stores;
     const channels = (this.channels = stores.channels);
     const admin = ensureAdminToken(config.dataDir);
-    this.adminToken = admin.token;
     const keys = (this.keys = new StreamKeys(channels));
     const streamKey = this.ensureDefaultChannel(channels, keys);
     const profiles = (this.profiles = new ProfileStore(stores.profiles, channels));
@@ -131,7 +128,7 @@ export class Liveroom {
     const app = http.app;
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
     app.use('/hls', hlsRoutes(packager, config.hls));
-    const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens, { isAdminToken: (t) => secretMatches(t, admin.tokenHash) }));
+    const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
       stores,
@@ -156,6 +153,8 @@ export class Liveroom {
         encoders: () => encoders.report(),
         restart: (name) => transcoder.restart(name),
         keysRevoked: () => ingest.dropRevoked(),
+        moderators: moderatorTokens,
+        tokenRevoked: (id) => chat.disconnectToken(id),
       }),
     );
     app.use(notFoundHandler);

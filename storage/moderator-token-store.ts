@@ -1,7 +1,11 @@
+/** What a chat token proves: moderation, or the streamer's badge and moderation (never administration). */
+export type TokenRole = 'moderator' | 'streamer';
+
 export interface ModeratorTokenRecord {
   id: string;
   channel: string;
   label: string;
+  role: TokenRole;
   /** Only the hash is ever stored (see chat/moderator-tokens.ts). */
   tokenHash: string;
   createdAt: number;
@@ -9,9 +13,9 @@ export interface ModeratorTokenRecord {
   lastUsedAt: number | null;
 }
 
-/** Moderator tokens per channel, by hash. The embedded implementation is storage/sqlite/sqlite-moderator-token-store.ts. */
+/** Moderator and streamer tokens per channel, by hash. The embedded implementation is storage/sqlite/sqlite-moderator-token-store.ts. */
 export interface ModeratorTokenStore {
-  insert(record: Pick<ModeratorTokenRecord, 'id' | 'channel' | 'label' | 'tokenHash' | 'createdAt'>): void;
+  insert(record: Pick<ModeratorTokenRecord, 'id' | 'channel' | 'label' | 'role' | 'tokenHash' | 'createdAt'>): void;
   get(id: string): ModeratorTokenRecord | undefined;
   /** By channel (or all, by channel), oldest first. */
   list(channel?: string): ModeratorTokenRecord[];

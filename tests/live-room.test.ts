@@ -237,11 +237,12 @@ describe('live room in Chromium: chat, danmaku, likes, viewers, moderation, over
 
   it('lets a moderator delete a message (gone for everyone), time out and ban a viewer, set slow mode and blocked words; badges for moderator and streamer', async () => {
     const { token } = h.room.moderatorTokens!.create('live', 'test');
+    const { token: streamerToken } = h.room.moderatorTokens!.create('live', 'Sam', 'streamer');
     const [mod, host] = [await newPage(), await newPage()];
-    await Promise.all([joinAs(mod, 'Mia', `#token=${encodeURIComponent(token)}`), joinAs(host, 'Sam', `#token=${encodeURIComponent(h.room.adminToken!)}`)]);
+    await Promise.all([joinAs(mod, 'Mia', `#token=${encodeURIComponent(token)}`), joinAs(host, 'Sam', `#token=${encodeURIComponent(streamerToken)}`)]);
     expect(mod.url()).not.toContain('token'); // taken out of the address bar
     expect(await mod.evaluate(() => (window as any).__liveroom.chat.you.role)).toBe('moderator');
-    // The streamer proves the role with the admin token; a reload keeps it (sessionStorage).
+    // The streamer proves the role with a streamer token (never the admin token); a reload keeps it (sessionStorage).
     await host.reload();
     await host.waitForFunction(() => (window as any).__liveroom.chat.you?.role === 'streamer');
     await say(host, 'welcome everyone');

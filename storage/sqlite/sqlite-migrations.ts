@@ -127,4 +127,6 @@ export const MIGRATIONS: Migration[] = [
      ALTER TABLE stream_keys_hashed RENAME TO stream_keys;
      CREATE INDEX stream_keys_channel ON stream_keys(channel);`);
   },
+  // chat/: a token proves the moderator role, or the streamer's (badge and moderation, no administration).
+  `ALTER TABLE chat_moderator_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'moderator' CHECK (role IN ('moderator', 'streamer'));`,
 ];

@@ -1,10 +1,11 @@
-import type { ModeratorTokenRecord, ModeratorTokenStore } from '../moderator-token-store';
+import type { ModeratorTokenRecord, ModeratorTokenStore, TokenRole } from '../moderator-token-store';
 import type { Db } from './sqlite-database';
 
 interface TokenRow {
   id: string;
   channel: string;
   label: string;
+  role: TokenRole;
   token_hash: string;
   created_at: number;
   revoked_at: number | null;
@@ -15,6 +16,7 @@ const toRecord = (r: TokenRow): ModeratorTokenRecord => ({
   id: r.id,
   channel: r.channel,
   label: r.label,
+  role: r.role,
   tokenHash: r.token_hash,
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
@@ -27,7 +29,7 @@ export class SqliteModeratorTokenStore implements ModeratorTokenStore {
 
   constructor(db: Db) {
     this.q = {
-      insert: db.prepare('INSERT INTO chat_moderator_tokens (id, channel, label, token_hash, created_at) VALUES (?, ?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO chat_moderator_tokens (id, channel, label, role, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       get: db.prepare('SELECT * FROM chat_moderator_tokens WHERE id = ?'),
       list: db.prepare('SELECT * FROM chat_moderator_tokens WHERE channel = ? ORDER BY created_at, id'),
       listAll: db.prepare('SELECT * FROM chat_moderator_tokens ORDER BY channel, created_at, id'),
@@ -37,8 +39,8 @@ export class SqliteModeratorTokenStore implements ModeratorTokenStore {
     };
   }
 
-  insert(r: Pick<ModeratorTokenRecord, 'id' | 'channel' | 'label' | 'tokenHash' | 'createdAt'>): void {
-    this.q.insert.run(r.id, r.channel, r.label, r.tokenHash, r.createdAt);
+  insert(r: Pick<ModeratorTokenRecord, 'id' | 'channel' | 'label' | 'role' | 'tokenHash' | 'createdAt'>): void {
+    this.q.insert.run(r.id, r.channel, r.label, r.role, r.tokenHash, r.createdAt);
   }
 
   get(id: string): ModeratorTokenRecord | undefined {
