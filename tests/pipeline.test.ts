@@ -32,6 +32,18 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
     await until(async () => (await media('source')).pl?.endlist && h.room.transcoder!.live().length === 0, 10_000, 'the stream to end');
   };
 
+  /** A describe block's own publisher: live before its first test, ended after its last. */
+  const usePublisher = () => {
+    const fixture: { pub?: Publisher } = {};
+    beforeAll(async () => {
+      fixture.pub = await goLive();
+    });
+    afterAll(async () => {
+      await endOf(fixture.pub);
+    });
+    return fixture;
+  };
+
   beforeAll(async () => {
     h = await startLiveroom();
   });
@@ -64,13 +76,7 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
   });
 
   describe('while a publisher is live (each test only reads)', () => {
-    let pub: Publisher;
-    beforeAll(async () => {
-      pub = await goLive();
-    });
-    afterAll(async () => {
-      await endOf(pub);
-    });
+    usePublisher();
 
     it('serves a multivariant playlist for the ladder once the publisher is live', async () => {
       const master = await until(async () => {
@@ -204,17 +210,11 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
   });
 
   describe('a publisher that freezes', () => {
-    let pub: Publisher;
-    beforeAll(async () => {
-      pub = await goLive();
-    });
-    afterAll(async () => {
-      await endOf(pub);
-    });
+    const live = usePublisher();
 
     it('gives 503 when a blocked part does not arrive within three target durations', async () => {
       // Freeze the publisher: the socket stays open but no media flows.
-      pub!.proc.kill('SIGSTOP');
+      live.pub!.proc.kill('SIGSTOP');
       try {
         await new Promise((r) => setTimeout(r, 1500));
         const p = (await media('source')).pl!;
@@ -223,19 +223,13 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
         expect(r.status).toBe(503);
         expect(JSON.parse(r.text).error.code).toBe('LR_HLS_TIMEOUT');
       } finally {
-        pub!.proc.kill('SIGCONT');
+        live.pub!.proc.kill('SIGCONT');
       }
     });
   });
 
   describe('ffmpeg dying under a live publisher', () => {
-    let pub: Publisher;
-    beforeAll(async () => {
-      pub = await goLive();
-    });
-    afterAll(async () => {
-      await endOf(pub);
-    });
+    usePublisher();
 
     it('restarts ffmpeg when it dies while the publisher is live, with a discontinuity', async () => {
       const [job] = h.room.transcoder!.live();
@@ -253,17 +247,11 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
   });
 
   describe('the publisher leaving', () => {
-    let pub: Publisher;
-    beforeAll(async () => {
-      pub = await goLive();
-    });
-    afterAll(async () => {
-      await endOf(pub);
-    });
+    const live = usePublisher();
 
     it('ends the playlists at once when the publisher leaves, and stops ffmpeg', async () => {
       const before = (await media('source')).pl!;
-      await pub!.stop();
+      await live.pub!.stop();
       const ended = await until(async () => {
         const r = await media('source');
         return r.pl?.endlist && r.pl;
