@@ -6,7 +6,8 @@ import { chatError, connectError, userIdFor, waitSeconds, type ChatSocket, type 
 import type { Moderation } from './moderation';
 import type { RoleResolver } from './moderator-tokens';
 import { firstIssue, handshakeSchema } from './payload-schemas';
-import { KeyedRateLimiter, TokenBucket, type Clock } from './rate-limiter';
+import { KeyedRateLimiter, TokenBucket } from './rate-limiter';
+import type { Clock } from '../core/clock';
 
 export interface AdmissionDeps {
   config: ChatConfig;

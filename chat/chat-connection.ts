@@ -1,30 +1,25 @@
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
 import type { ChatAuthor, ChatErrorCode, ClientToServerEvents } from './chat-events';
-import { batchRoomOf, chatError, roomOf, singleRoomOf, waitSeconds, type ChatSocket } from './chat-io';
+import { batchRoomOf, chatError, roomOf, singleRoomOf, waitSeconds, type ChatIo, type ChatSocket } from './chat-io';
 import type { LikeAggregator } from './like-aggregator';
 import type { MessageBatcher } from './message-batcher';
-import type { MessageStore } from './message-store';
 import { runModeration, type ModerationContext } from './moderation-actions';
-import type { Moderation } from './moderation';
 import type { RoleResolver } from './moderator-tokens';
 import { charLength, cleanText, firstIssue, likeTapsSchema, moderationSchema, nameSchema, sendSchema } from './payload-schemas';
-import { TokenBucket, type Clock } from './rate-limiter';
+import { TokenBucket } from './rate-limiter';
 import type { ViewerCounter } from './viewer-counter';
 
-export interface ConnectionDeps {
+/** What a connection's handlers use: the moderation context's parts, with `io` read when needed, and their own. */
+export interface ConnectionDeps extends Omit<ModerationContext, 'io'> {
   config: ChatConfig;
-  messages: MessageStore;
-  moderation: Moderation;
   likes: LikeAggregator;
   viewers: ViewerCounter;
   batcher: MessageBatcher;
   moderatorTokens: RoleResolver;
   tokens: WeakMap<ChatSocket, string>;
-  clock: Clock;
-  log: Logger;
-  /** Undefined once the server is stopping. */
-  moderationContext(): ModerationContext | undefined;
+  /** The running Socket.IO server; undefined once the chat is stopping. */
+  io(): ChatIo | undefined;
 }
 
 type Reply = (res: unknown) => void;
@@ -153,10 +148,10 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
     }
     const parsed = moderationSchema.safeParse(args[0]);
     if (!parsed.success) return reply?.({ ok: false, error: chatError('LR_CHAT_INVALID', `Not done: ${firstIssue(parsed.error)}.`) });
-    const ctx = deps.moderationContext();
-    if (!ctx) return reply?.({ ok: false, error: chatError('LR_CHAT_UNAVAILABLE', 'The chat is restarting; try again in a moment.') });
+    const io = deps.io();
+    if (!io) return reply?.({ ok: false, error: chatError('LR_CHAT_UNAVAILABLE', 'The chat is restarting; try again in a moment.') });
     const actor = author(socket);
-    const ack = await runModeration(ctx, channel, actor, parsed.data, (n) => socket.emit('notice', n));
+    const ack = await runModeration({ ...deps, io }, channel, actor, parsed.data, (n) => socket.emit('notice', n));
     if (ack.ok) log.info({ channel, action: parsed.data.action, actor: actor.name, role: actor.role }, 'chat moderation');
     reply?.(ack);
   });

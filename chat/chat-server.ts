@@ -11,10 +11,9 @@ import { batchRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type Ma
 import { LikeAggregator } from './like-aggregator';
 import { MessageBatcher } from './message-batcher';
 import { MessageStore } from './message-store';
-import type { ModerationContext } from './moderation-actions';
 import { Moderation } from './moderation';
 import type { RoleResolver } from './moderator-tokens';
-import type { Clock } from './rate-limiter';
+import type { Clock } from '../core/clock';
 import { RedisLink } from './redis-link';
 import { ViewerCounter, type NodeViewerReport } from './viewer-counter';
 
@@ -25,8 +24,8 @@ export interface ChatServerDeps {
   config: ChatConfig;
   /** Messages, moderation and like totals (the SQLite ones by default). */
   stores: ChatStores;
-  /** The root logger; the chat logs as `child({ module: 'chat' })`. */
-  logger: Logger;
+  /** The chat's logger (the composition root passes `child({ module: 'chat' })`). */
+  log: Logger;
   /** Whether a channel exists (connections to others are refused). */
   channelExists(name: string): boolean;
   /** Which role a handshake token proves: a ModeratorTokens (moderator and streamer tokens; the admin token proves none). */
@@ -36,34 +35,10 @@ export interface ChatServerDeps {
 }
 
 /**
- * Live chat over Socket.IO on the liveroom HTTP server: one room per channel,
- * messages stored before they are acknowledged and broadcast, history on
- * join, likes aggregated, viewer counts, moderation, rate limits.
- *
- * `start(httpServer)` attaches to the server (listening or not);
- * `stop()` disconnects every client, stops the timers and detaches from the
- * HTTP server, which keeps serving everything else. The HTTP server itself
- * and the database belong to the caller.
- *
- * A message reaches the room one `message` packet each, or, for connections
- * that asked (auth.batch), in `messages` packets of at most one per
- * chat.messageBatchMs (MessageBatcher): a busy room costs per packet.
- *
- * Several nodes (`chat.redisUrl` / LIVEROOM_REDIS_URL): the Socket.IO adapter
- * goes through Redis (see redis-link.ts), so every `io.to(room)` broadcast —
- * messages, deletions, notices, settings, likes — reaches the viewers of all
- * nodes, and `fetchSockets()` / `disconnect()` in moderation reach sockets on
- * any node (a ban on one node disconnects the user everywhere). What lives in
- * memory crosses nodes explicitly: viewer counts (each node reports its own
- * with serverSideEmit; each node adds the others' and tells its own viewers)
- * and pending likes (flushed every interval as an atomic increment of the
- * shared total, then broadcast). Durable state — messages and history,
- * sanctions, slow mode, blocked words, like totals, moderator tokens — is in
- * SQLite, and the nodes share it: they run with the same data folder (one
- * host, or storage with working POSIX locks, never NFS), which liveroom needs
- * anyway since channels, stream keys and the admin token live there too.
- * Moderation reads the database on every check, so a ban or timeout set on one
- * node holds on all of them, also for reconnects.
+ * Live chat over Socket.IO on the liveroom HTTP server, one room per channel.
+ * `start(httpServer)` attaches, `stop()` disconnects every client, stops the
+ * timers and detaches; the HTTP server and the stores belong to the caller.
+ * How delivery and several nodes (Redis) work: chat/README.md.
  */
 export class ChatServer {
   readonly messages: MessageStore;
@@ -92,7 +67,7 @@ export class ChatServer {
   constructor(private readonly deps: ChatServerDeps) {
     const { config, stores } = deps;
     this.clock = deps.clock ?? Date.now;
-    this.log = deps.logger.child({ module: 'chat' });
+    this.log = deps.log;
     this.makeNotice = noticeMaker(this.clock);
     this.messages = new MessageStore(stores.messages);
     this.moderation = new Moderation(stores.moderation, config);
@@ -262,15 +237,8 @@ export class ChatServer {
       tokens: this.tokens,
       clock: this.clock,
       log: this.log,
-      moderationContext: (): ModerationContext | undefined =>
-        this.io && {
-          io: this.io,
-          moderation: this.moderation,
-          messages: this.messages,
-          clock: this.clock,
-          logger: this.log,
-          makeNotice: this.makeNotice,
-        },
+      makeNotice: this.makeNotice,
+      io: () => this.io,
     });
   }
 }

@@ -105,7 +105,7 @@ export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> 
   const chat = new ChatServer({
     config: chatSchema.parse(config),
     stores,
-    logger: pino({ level: 'silent' }),
+    log: pino({ level: 'silent' }),
     channelExists: (c) => channels.has(c),
     moderatorTokens: tokens,
     clock: () => clock.now,

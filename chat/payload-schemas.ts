@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NAME_PATTERN } from '../core/names';
 import {
   DANMAKU_COLORS,
   DANMAKU_MODES,
@@ -44,7 +45,7 @@ export const nameSchema = z
     message: 'a name may not contain control or invisible formatting characters',
   });
 
-export const channelNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'not a channel name');
+export const channelNameSchema = z.string().regex(NAME_PATTERN, 'not a channel name');
 
 export const handshakeSchema = z.object({
   channel: channelNameSchema,

@@ -1,7 +1,4 @@
-/** Milliseconds since the epoch; injectable so tests can move time. */
 import type { Clock } from '../core/clock';
-
-export type { Clock };
 
 /**
  * A token bucket: holds up to `capacity` tokens, refills `refillPerSecond`

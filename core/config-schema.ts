@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NAME_PATTERN, NAME_RULE } from './names';
 
 /**
  * The one configuration schema. Every key has a default so the server runs with
@@ -139,7 +140,7 @@ export const configSchema = z
     /** Where SQLite, the admin token and recordings live. */
     dataDir: z.string().min(1).default('./data'),
     /** Public name of the channel created on first start. */
-    defaultChannel: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lowercase letters, digits, _ and -, up to 32').default('live'),
+    defaultChannel: z.string().regex(NAME_PATTERN, NAME_RULE).default('live'),
     /** Sets the default channel's stream key (scripted setups); a random key is generated otherwise. */
     streamKey: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, '8 to 128 letters, digits, _ or -').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

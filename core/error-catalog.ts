@@ -10,8 +10,9 @@
  * README equal to it). The chat's codes are the chat protocol's own, in
  * chat/chat-events.ts, with the same `{ code, message }` shape on the wire.
  *
- * Pure data: imports nothing.
+ * Pure data: imports only the name rules its messages quote.
  */
+import { KEY_LABEL_RULE, NAME_RULE, TITLE_MAX_LENGTH } from './names';
 
 interface ErrorSpec {
   /** The HTTP status when it answers a request (start-up errors never do, and keep 500). */
@@ -158,9 +159,7 @@ export const ERROR_CATALOG = {
   LR_CHANNEL_INVALID: {
     status: 400,
     message: (p: { field: 'name' | 'title' }) =>
-      p.field === 'name'
-        ? "'name' must be lowercase letters, digits, _ and -, starting with a letter or digit, up to 32"
-        : "'title' must be a string of at most 120 characters",
+      p.field === 'name' ? `'name' must be ${NAME_RULE}` : `'title' must be a string of at most ${TITLE_MAX_LENGTH} characters`,
     help: 'A channel name or title breaks the rule the message states.',
   },
   LR_CHANNEL_NOT_LIVE: {
@@ -175,7 +174,7 @@ export const ERROR_CATALOG = {
   },
   LR_KEY_INVALID: {
     status: 400,
-    message: () => "'label' must be 1 to 64 letters, digits, spaces, _ . : or -",
+    message: () => `'label' must be ${KEY_LABEL_RULE}`,
     help: 'A stream key label breaks the rule the message states.',
   },
   LR_KEY_REVOKED: {

@@ -1,11 +1,5 @@
 import type { MediaPlaylist, Segment } from './media-playlist';
-
-/** Media URIs, relative to the media playlist. Names carry the epoch so a cache never mixes two server runs. */
-export const uris = {
-  init: (epoch: string, id: number) => `init-${epoch}-${id}.mp4`,
-  segment: (epoch: string, msn: number) => `seg-${epoch}-${msn}.m4s`,
-  part: (epoch: string, id: number) => `part-${epoch}-${id}.m4s`,
-};
+import { uris } from './media-uris';
 
 export interface RenditionReport {
   name: string;

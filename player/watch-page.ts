@@ -1,7 +1,7 @@
 import type Hls from 'hls.js';
 import { ChannelApiError, ChannelFeed, fetchChannel, type ChannelInfo } from './channel-api';
 import { masterPlaylistUrl } from './channel-name';
-import { ChannelStatus } from './channel-status';
+import { StatusDisplay } from './status-display';
 import { ChatRoom, type ChatRoomStatus } from './chat-room';
 import { byId } from './element-lookup';
 import { HlsPlayer, type HlsPlayerHooks } from './hls-player';
@@ -43,7 +43,7 @@ export class WatchPage {
 
   private readonly video = byId('video', HTMLVideoElement);
   private readonly listeners = new ListenerBag();
-  private readonly status: ChannelStatus;
+  private readonly status: StatusDisplay;
   private readonly controls: PlaybackControls;
   private readonly quality: QualityMenu;
   private readonly latency: LatencyReadout;
@@ -53,7 +53,7 @@ export class WatchPage {
 
   constructor(private readonly channel: string) {
     const frame = byId('video-frame', HTMLElement);
-    this.status = new ChannelStatus({
+    this.status = new StatusDisplay({
       title: byId('channel-title', HTMLElement),
       badge: byId('live-badge', HTMLElement),
       since: byId('live-since', HTMLElement),

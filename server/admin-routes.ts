@@ -3,12 +3,12 @@ import type { ChannelStore, StreamKeyInfo } from '../storage/channel-store';
 import type { StreamKeys } from '../ingest/stream-keys';
 import type { ModeratorTokenInfo, ModeratorTokens, TokenRole } from '../chat/moderator-tokens';
 import type { EncoderReport } from '../transcoder/encoder-probe';
-import { NAME_PATTERN } from '../transcoder/profile-schema';
 import type { ProfileEntry, ProfileStore } from '../transcoder/profile-store';
 import type { LiveTranscode } from '../transcoder/transcoder';
 import { requireAdminToken } from './admin-token';
 import type { ChannelView } from './channel-status';
 import { fail } from '../core/errors';
+import { isName, KEY_LABEL_PATTERN, TITLE_MAX_LENGTH } from '../core/names';
 import { sendError } from './http-errors';
 
 export interface AdminDeps {
@@ -37,8 +37,6 @@ export interface AdminDeps {
   /** Stream keys were revoked: publishers whose key no longer opens their channel are disconnected. */
   keysRevoked(): void;
 }
-
-const LABEL = /^[\w .:-]{1,64}$/;
 
 const profileJson = (e: ProfileEntry) => ({ ...e.profile, keyframes: e.profile.keyframes ?? 'source', builtin: e.builtin, channels: e.channels, createdAt: e.createdAt, updatedAt: e.updatedAt });
 
@@ -90,10 +88,10 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.post('/channels', (req, res) => {
     const b = body(req);
     const name = b.name;
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    if (!isName(name)) {
       throw fail('LR_CHANNEL_INVALID', { field: 'name' });
     }
-    if (b.title !== undefined && (typeof b.title !== 'string' || b.title.length > 120)) throw fail('LR_CHANNEL_INVALID', { field: 'title' });
+    if (b.title !== undefined && (typeof b.title !== 'string' || b.title.length > TITLE_MAX_LENGTH)) throw fail('LR_CHANNEL_INVALID', { field: 'title' });
     if (channels.get(name)) throw fail('LR_CHANNEL_EXISTS', { channel: name });
     if (b.profile !== undefined && b.profile !== null && (typeof b.profile !== 'string' || !profiles.get(b.profile))) {
       throw fail('LR_PROFILE_NOT_FOUND', { name: String(b.profile) });
@@ -136,7 +134,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     const name = req.params.name;
     channel(name);
     const label = body(req).label ?? `key-${channels.listKeys(name).length + 1}`;
-    if (typeof label !== 'string' || !LABEL.test(label)) throw fail('LR_KEY_INVALID');
+    if (typeof label !== 'string' || !KEY_LABEL_PATTERN.test(label)) throw fail('LR_KEY_INVALID');
     const { key, info } = deps.keys.create(name, label);
     res.status(201).json({ ...info, key });
   });

@@ -4,6 +4,7 @@ import { fail, LiveroomError } from '../core/errors';
 import { asyncRoute, sendError } from './http-errors';
 import type { Packager } from '../packager/packager';
 import type { MediaPlaylist } from '../packager/media-playlist';
+import { parseMediaUri } from '../packager/media-uris';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -71,15 +72,14 @@ export function hlsRoutes(packager: Packager, hls: HlsConfig): Router {
     '/:channel/:rendition/:file',
     asyncRoute(async (req, res) => {
       const { channel, rendition: name, file } = req.params as Record<string, string>;
-      const m = /^(init|seg|part)-([0-9a-f]+)-(\d{1,9})\.(mp4|m4s)$/.exec(file);
-      if (!m) throw fail('LR_HLS_NOT_FOUND', { file, known: false });
-      const [, kind, epoch, numText] = m;
-      const n = Number(numText);
+      const uri = parseMediaUri(file);
+      if (!uri) throw fail('LR_HLS_NOT_FOUND', { file, known: false });
+      const { kind, epoch, n } = uri;
       const pl = rendition(channel, name);
       if (epoch !== packager.epoch) throw fail('LR_HLS_GONE');
       let bytes: Buffer | undefined;
       if (kind === 'init') bytes = pl.getInit(n);
-      else if (kind === 'seg') bytes = pl.getSegment(n)?.bytes;
+      else if (kind === 'segment') bytes = pl.getSegment(n)?.bytes;
       else {
         bytes = pl.getPart(n)?.bytes;
         const next = pl.nextPartIdHint;

@@ -132,7 +132,7 @@ export class Liveroom {
     const chat = (this.chat = new ChatServer({
       config: config.chat,
       stores,
-      logger: log,
+      log: log.child({ module: 'chat' }),
       channelExists: (name) => channels.get(name) !== undefined,
       moderatorTokens,
     }));

@@ -1,5 +1,5 @@
 import type { PlannedRendition } from './ffmpeg-args';
-import type { H264Encoder, KeyframePolicy, Preset } from './profiles';
+import { DEFAULT_VIDEO_KBPS, type H264Encoder, type KeyframePolicy, type Preset } from './profiles';
 
 /** GPU scaling filters, by encoder family. */
 export type GpuScaler = 'scale_cuda' | 'scale_npp' | 'scale_vaapi' | 'scale_qsv' | 'vpp_qsv';
@@ -37,7 +37,7 @@ export interface EncoderArgs {
 /** Bitrate, maxrate and bufsize in kbit/s, with the defaults every encoder shares. */
 export function rates(r: PlannedRendition) {
   const s = r.spec;
-  const kbps = s.videoKbps ?? 1500;
+  const kbps = s.videoKbps ?? DEFAULT_VIDEO_KBPS;
   return { kbps, maxrate: s.maxrateKbps ?? Math.round(kbps * 1.07), bufsize: s.bufsizeKbps ?? kbps * 2 };
 }
 

@@ -1,6 +1,6 @@
 import type { SourceInfo } from '../core/events';
 import { ENCODER_ARGS, LIBX264, type EncoderSetup } from './encoder-args';
-import type { KeyframePolicy, Profile, RenditionSpec } from './profiles';
+import { DEFAULT_AUDIO_KBPS, type KeyframePolicy, type Profile, type RenditionSpec } from './profiles';
 
 /** A rendition sized for this source. */
 export interface PlannedRendition {
@@ -178,7 +178,7 @@ export function buildFfmpegCommand(plan: FfmpegPlan): FfmpegCommand {
 function audioOptions(source: SourceInfo): (spec: RenditionSpec) => string[] {
   if (source.audioCodec === '' && source.videoCodec !== '') return () => ['-an'];
   if (source.audioCodec === 'aac') return () => ['-map', '0:a:0?', '-c:a', 'copy'];
-  return (spec) => ['-map', '0:a:0?', '-c:a', 'aac', '-b:a', `${spec.audioKbps ?? 128}k`, '-ac', '2'];
+  return (spec) => ['-map', '0:a:0?', '-c:a', 'aac', '-b:a', `${spec.audioKbps ?? DEFAULT_AUDIO_KBPS}k`, '-ac', '2'];
 }
 
 /** The full argument list, exactly as fluent-ffmpeg passes it (golden tests, logs). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail } from '../core/errors';
+import { NAME_PATTERN, NAME_RULE } from '../core/names';
 import { ENCODER_CHOICES, PRESETS, type Profile } from './profiles';
 
 /**
@@ -7,8 +8,7 @@ import { ENCODER_CHOICES, PRESETS, type Profile } from './profiles';
  * says why ("'renditions[1] (360p).height' (361) must be even: ..."), so an
  * operator can fix a JSON file or a CLI flag without reading code.
  */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-const NAME_RULE = 'must be lowercase letters, digits, _ and -, starting with a letter or digit, up to 32';
+const MUST_BE_NAME = `must be ${NAME_RULE}`;
 
 const kbps = (what: string, min: number, max: number) =>
   z
@@ -19,7 +19,7 @@ const kbps = (what: string, min: number, max: number) =>
 
 const renditionSchema = z
   .object({
-    name: z.string({ error: 'a rendition needs a name' }).regex(NAME_PATTERN, NAME_RULE),
+    name: z.string({ error: 'a rendition needs a name' }).regex(NAME_PATTERN, MUST_BE_NAME),
     copy: z.boolean().optional(),
     height: z.number().int('must be a whole number of pixels').min(72, 'must be at least 72').max(2160, 'must be at most 2160 (4K)').optional(),
     width: z.number().int('must be a whole number of pixels').min(96, 'must be at least 96').max(3840, 'must be at most 3840 (4K)').optional(),
@@ -36,7 +36,7 @@ const ENCODE_ONLY = ['height', 'width', 'maxFps', 'videoKbps', 'maxrateKbps', 'b
 
 const baseSchema = z
   .object({
-    name: z.string({ error: 'a profile needs a name' }).regex(NAME_PATTERN, NAME_RULE),
+    name: z.string({ error: 'a profile needs a name' }).regex(NAME_PATTERN, MUST_BE_NAME),
     description: z.string().max(200, 'must be at most 200 characters').default(''),
     encoder: z.enum(ENCODER_CHOICES, { error: (iss) => `unknown encoder ${JSON.stringify(iss.input)}: use ${ENCODER_CHOICES.join(', ')}` }).default('auto'),
     keyframes: z

@@ -19,13 +19,19 @@ export interface RenditionSpec {
   width?: number;
   /** Frame rate cap. */
   maxFps?: number;
+  /** Video bitrate, kbit/s (DEFAULT_VIDEO_KBPS when left out). */
   videoKbps?: number;
   maxrateKbps?: number;
   bufsizeKbps?: number;
   /** x264 preset (or the hardware encoder's nearest). */
   preset?: Preset;
+  /** Audio bitrate when the audio is encoded, kbit/s (DEFAULT_AUDIO_KBPS when left out). */
   audioKbps?: number;
 }
+
+/** The bitrates an encoded rendition gets when its profile leaves them out, kbit/s. */
+export const DEFAULT_VIDEO_KBPS = 1500;
+export const DEFAULT_AUDIO_KBPS = 128;
 
 /**
  * Where encoded renditions put keyframes. `source`: exactly where the publisher

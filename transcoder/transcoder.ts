@@ -5,7 +5,7 @@ import type { TypedEmitter } from '../core/typed-emitter';
 import { LIBX264, type EncoderSetup } from './encoder-args';
 import { buildFfmpegCommand, flattenCommand, planLadder, type PlannedRendition } from './ffmpeg-args';
 import { resolveFfmpegPath } from './ffmpeg-path';
-import type { EncoderChoice, Profile } from './profiles';
+import { DEFAULT_AUDIO_KBPS, DEFAULT_VIDEO_KBPS, type EncoderChoice, type Profile } from './profiles';
 import { RateMeter } from './rate-meter';
 import { TranscoderRun } from './transcoder-run';
 
@@ -188,7 +188,7 @@ export class Transcoder {
       killTimeoutMs: this.deps.config.killTimeoutMs,
       onOutput: (i, stream) => {
         const r = status.renditions[i];
-        const kbps = r.spec.copy ? status.source.videoKbps + status.source.audioKbps : (r.spec.videoKbps ?? 1500) + (r.spec.audioKbps ?? 128);
+        const kbps = r.spec.copy ? status.source.videoKbps + status.source.audioKbps : (r.spec.videoKbps ?? DEFAULT_VIDEO_KBPS) + (r.spec.audioKbps ?? DEFAULT_AUDIO_KBPS);
         this.deps.bus.emit('rendition:output', {
           channel: publish.channel,
           publishId: publish.publishId,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Profile } from '../../transcoder/profiles';
+import { DEFAULT_VIDEO_KBPS, type Profile } from '../../transcoder/profiles';
 import { withContext } from './context';
 import { UsageError } from './errors';
 import { table } from './output';
@@ -10,7 +10,7 @@ export type ProfileView = Profile & { builtin: boolean; channels: string[]; keyf
 const dash = (v: unknown, suffix = '') => (v === undefined || v === null ? '-' : `${String(v)}${suffix}`);
 
 export function ladderSummary(p: Profile): string {
-  return p.renditions.map((r) => (r.copy ? `${r.name} (copy)` : `${r.name} ${r.videoKbps ?? 1500}k`)).join(', ');
+  return p.renditions.map((r) => (r.copy ? `${r.name} (copy)` : `${r.name} ${r.videoKbps ?? DEFAULT_VIDEO_KBPS}k`)).join(', ');
 }
 
 function showProfile(p: ProfileView): string {

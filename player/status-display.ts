@@ -1,7 +1,7 @@
 import type { ChannelInfo } from './channel-api';
 import type { Notice } from './hls-player';
 
-export interface ChannelStatusElements {
+export interface StatusDisplayElements {
   title: HTMLElement;
   badge: HTMLElement;
   since: HTMLElement;
@@ -14,11 +14,12 @@ export interface ChannelStatusElements {
 }
 
 /**
- * Header (title, LIVE badge, start time) and the cards laid over the video.
+ * The channel's status on the watch page: header (title, LIVE badge, start time)
+ * and the cards laid over the video (the server's live state is server/channel-status.ts).
  * Every server string goes through textContent, never innerHTML.
  */
-export class ChannelStatus {
-  constructor(private readonly els: ChannelStatusElements) {}
+export class StatusDisplay {
+  constructor(private readonly els: StatusDisplayElements) {}
 
   renderInfo(info: ChannelInfo): void {
     const { title, badge, since } = this.els;
