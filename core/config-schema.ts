@@ -147,6 +147,8 @@ export const configSchema = z
     /** Sets the default channel's stream key (scripted setups); a random key is generated otherwise. */
     streamKey: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, '8 to 128 letters, digits, _ or -').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** On SIGTERM/SIGINT: longest the orderly stop (publishes ended, playlists ENDLIST, database closed) may take before the process exits anyway. */
+    shutdownTimeoutMs: z.number().int().min(500).max(600_000).default(10_000),
     rtmp: rtmpSchema.default(rtmpSchema.parse({})),
     http: httpSchema.default(httpSchema.parse({})),
     hls: hlsSchema.default(hlsSchema.parse({})),

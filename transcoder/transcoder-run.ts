@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
-import { LiveroomError } from '../core/errors';
+import { fail } from '../core/errors';
 import type { FlvFeed } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { FfmpegCommand } from './ffmpeg-args';
@@ -75,7 +75,7 @@ export class TranscoderRun {
       if (this.stopping) return this.finish({ code: null, signal: null });
       const sockPath = path.join(this.dir, `${i}.sock`);
       if (Buffer.byteLength(sockPath) > MAX_SOCKET_PATH) {
-        throw new LiveroomError('LR_TRANSCODER_SOCKET_PATH', `the socket path ${sockPath} is longer than ${MAX_SOCKET_PATH} bytes: set 'transcoder.tempDir' to a shorter folder`);
+        throw fail('LR_TRANSCODER_SOCKET_PATH', { path: sockPath, max: MAX_SOCKET_PATH });
       }
       const server = net.createServer((socket) => {
         this.outputs.add(socket);
@@ -144,9 +144,14 @@ export class TranscoderRun {
     return (this.proc as unknown as { ffmpegProc?: { pid?: number } })?.ffmpegProc?.pid;
   }
 
-  private signal(sig: NodeJS.Signals) {
-    if (!this.proc) return; // never spawned: nothing to signal
-    this.opts.log.warn({ signal: sig }, 'ffmpeg did not stop in time');
+  /** Kills ffmpeg at once (the process is exiting and cannot wait for a graceful stop). */
+  kill(): void {
+    this.signal('SIGKILL', 'ffmpeg killed: the server is exiting now');
+  }
+
+  private signal(sig: NodeJS.Signals, why = 'ffmpeg did not stop in time') {
+    if (!this.proc || this.done) return; // never spawned, or gone already: nothing to signal
+    this.opts.log.warn({ signal: sig }, why);
     try {
       this.proc?.kill(sig);
     } catch {

@@ -186,6 +186,14 @@ export class Transcoder {
     }
   }
 
+  /** Kills every ffmpeg at once, without waiting (the process is exiting: watchdog or a second signal). */
+  kill(): void {
+    for (const job of this.jobs.values()) {
+      job.stopping = true;
+      job.run?.kill();
+    }
+  }
+
   /**
    * A run ended without being asked to (ffmpeg died, or the run failed to
    * start): true when the channel's budget allows another run now.
