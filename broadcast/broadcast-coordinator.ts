@@ -156,7 +156,10 @@ export class BroadcastCoordinator {
     if (!ch || ch.publishId !== e.publishId) return;
     this.deps.log
       .child({ channel: e.channel })
-      .warn({ publishId: e.publishId, code: e.code, signal: e.signal }, 'ffmpeg keeps failing: disconnecting the publisher (restart budget used up)');
+      .warn(
+        { publishId: e.publishId, code: e.code, signal: e.signal, err: e.error },
+        "disconnecting the publisher: ffmpeg keeps failing and the channel's restart budget is used up (transcoder.maxRestartsPerMinute)",
+      );
     this.deps.ingest.kick(e.channel);
   }
 }

@@ -60,8 +60,12 @@ export const transcoderSchema = z
     ffmpegPath: z.string().min(1).optional(),
     /** Built-in or stored profile used by channels that have none assigned. */
     defaultProfile: z.string().min(1).default('default'),
-    /** Restarts allowed per minute when ffmpeg dies while the publisher is still live. */
+    /** Where ffmpeg runs' output sockets go (one folder per server run, removed at the next start if the server crashed); the OS temp folder when unset. */
+    tempDir: z.string().min(1).optional(),
+    /** Restarts allowed per channel per minute when ffmpeg dies (or fails to start) while a publisher is live; counted across reconnects. */
     maxRestartsPerMinute: z.number().int().min(0).max(60).default(5),
+    /** FLV bytes that may wait for ffmpeg; past it (ffmpeg slower than real time) frames are dropped up to the next keyframe. */
+    inputBufferBytes: z.number().int().min(65_536).max(1 << 30).default(4 << 20),
     /** Grace between SIGTERM and SIGKILL when stopping ffmpeg. */
     killTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
     /** Render node for VAAPI and QSV encoders (probed at start; unused without such hardware). */
@@ -144,6 +148,8 @@ export const configSchema = z
     /** Sets the default channel's stream key (scripted setups); a random key is generated otherwise. */
     streamKey: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, '8 to 128 letters, digits, _ or -').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** On SIGTERM/SIGINT: longest the orderly stop (publishes ended, playlists ENDLIST, database closed) may take before the process exits anyway. */
+    shutdownTimeoutMs: z.number().int().min(500).max(600_000).default(10_000),
     rtmp: rtmpSchema.default(rtmpSchema.parse({})),
     http: httpSchema.default(httpSchema.parse({})),
     hls: hlsSchema.default(hlsSchema.parse({})),

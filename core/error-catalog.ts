@@ -145,6 +145,13 @@ export const ERROR_CATALOG = {
     help: 'Internal, never answered: the publisher left while its transcoder was starting; that transcoder does not start.',
   },
 
+  // Transcoder.
+  LR_TRANSCODER_SOCKET_PATH: {
+    status: 500,
+    message: (p: { path: string; max: number }) => `the socket path ${p.path} is longer than ${p.max} bytes: set 'transcoder.tempDir' to a shorter folder`,
+    help: "Logged, never answered: ffmpeg's output sockets would not fit the unix path limit; set 'transcoder.tempDir' to a short folder (the run is retried within 'transcoder.maxRestartsPerMinute', then the publisher is disconnected).",
+  },
+
   // Channels, stream keys, transcode profiles (admin API and CLI).
   LR_CHANNEL_NOT_FOUND: {
     status: 404,

@@ -68,6 +68,8 @@ export interface TranscoderExited {
   publishId: string;
   code: number | null;
   signal: string | null;
+  /** Why the run never got going (temp folder, socket, spawn), when it failed to start. */
+  error?: string;
   willRestart: boolean;
 }
 

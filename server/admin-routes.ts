@@ -224,6 +224,7 @@ export function adminRoutes(deps: AdminDeps): Router {
                 width: job.source.width, height: job.source.height, frameRate: job.source.frameRate,
                 videoCodec: job.source.videoCodec, audioCodec: job.source.audioCodec,
                 kbps: job.inputKbps, announcedKbps: job.source.videoKbps + job.source.audioKbps,
+                droppedFrames: job.dropped.videoFrames, droppedAudioFrames: job.dropped.audioFrames,
               }
             : null,
           encoder: job

@@ -10,6 +10,7 @@ export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' }
   LIVEROOM_DEFAULT_CHANNEL: { key: 'defaultChannel', type: 'string' },
   LIVEROOM_STREAM_KEY: { key: 'streamKey', type: 'string' },
   LIVEROOM_LOG_LEVEL: { key: 'logLevel', type: 'string' },
+  LIVEROOM_SHUTDOWN_TIMEOUT_MS: { key: 'shutdownTimeoutMs', type: 'number' },
   LIVEROOM_RTMP_PORT: { key: 'rtmp.port', type: 'number' },
   LIVEROOM_RTMP_HOST: { key: 'rtmp.host', type: 'string' },
   LIVEROOM_HTTP_PORT: { key: 'http.port', type: 'number' },

@@ -40,9 +40,17 @@ export class HttpServer {
     this.log.info({ port: this.port }, 'HTTP listening');
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops listening; responses in flight (a blocked playlist request just answered
+   * with ENDLIST) get up to `graceMs` to finish, then every connection is closed.
+   */
+  async stop(graceMs = 1000): Promise<void> {
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
     this.server.closeAllConnections();
     await closed;
   }

@@ -182,6 +182,12 @@ export class Liveroom {
     this.stores = undefined;
   }
 
+  /** The process is about to exit without a full stop (shutdown watchdog, second signal): kills ffmpeg children now. */
+  abort(): void {
+    this.transcoder?.kill();
+    this.encoders?.stop();
+  }
+
   /** A random key on first run only (keys an operator revoked stay revoked across restarts), returned that once. */
   private ensureDefaultChannel(channels: ChannelStore, keys: StreamKeys): Pick<StartedInfo, 'streamKey' | 'streamKeyState'> {
     const name = this.config.defaultChannel;

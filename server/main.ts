@@ -27,14 +27,31 @@ export async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // The only place that ends the process: a first signal stops in order (no new publishes, live
+  // streams end with ENDLIST, database closed) under a watchdog; a second signal exits at once.
+  const timeoutMs = room.config.shutdownTimeoutMs;
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      process.stderr.write(`liveroom: ${signal} again, exiting now\n`);
+      room!.abort();
+      process.exit(1);
+    }
     stopping = true;
-    process.stderr.write(`liveroom: ${signal}, stopping\n`);
+    process.stderr.write(`liveroom: ${signal}, stopping (at most ${timeoutMs} ms; send it again to exit now)\n`);
+    const watchdog = setTimeout(() => {
+      process.stderr.write(`liveroom: did not stop within ${timeoutMs} ms (shutdownTimeoutMs), exiting\n`);
+      room!.abort();
+      process.exit(1);
+    }, timeoutMs);
     room!.stop().then(
-      () => process.exit(0),
+      () => {
+        clearTimeout(watchdog);
+        process.stderr.write('liveroom: stopped\n');
+        process.exit(0);
+      },
       (err) => {
+        clearTimeout(watchdog);
         process.stderr.write(`liveroom: stop failed: ${(err as Error).message}\n`);
         process.exit(1);
       },

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
+import { fail } from '../core/errors';
 import type { FlvFeed } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { FfmpegCommand } from './ffmpeg-args';
@@ -11,7 +11,12 @@ import type { FfmpegCommand } from './ffmpeg-args';
 export interface RunExit {
   code: number | null;
   signal: string | null;
+  /** Why the run never got going (temp folder, socket, spawn), when it failed before ffmpeg ran. */
+  error?: string;
 }
+
+/** sun_path is 108 bytes on Linux (104 on macOS); Node silently truncates a longer path, and ffmpeg then connects nowhere. */
+const MAX_SOCKET_PATH = 103;
 
 export interface RunOptions {
   ffmpegPath: string;
@@ -19,6 +24,8 @@ export interface RunOptions {
   feed: FlvFeed;
   log: Logger;
   killTimeoutMs: number;
+  /** Makes this run's own temp folder (its output sockets go there); removed when the run ends. */
+  makeDir(): string;
   /** Called once per rendition when ffmpeg connects its output socket. */
   onOutput(index: number, stream: Readable): void;
   /** Progress as ffmpeg reports it (`speed=1.01x`). */
@@ -39,19 +46,37 @@ export class TranscoderRun {
   private readonly outputs = new Set<net.Socket>();
   private dir?: string;
   private done = false;
+  private stopping = false;
   private resolveExit!: (e: RunExit) => void;
 
   constructor(private readonly opts: RunOptions) {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
   }
 
-  /** Opens the output sockets, then spawns ffmpeg. Resolves once spawned. */
+  /**
+   * Opens the output sockets, then spawns ffmpeg. Resolves once spawned. Any
+   * failure on the way (temp folder, socket, spawn) finishes the run: the feed
+   * is closed, `exited` resolves with the error, and start() rejects with it.
+   */
   async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (err) {
+      this.finish({ code: null, signal: null, error: (err as Error).message });
+      throw err;
+    }
+  }
+
+  private async open(): Promise<void> {
     const { command, log } = this.opts;
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-'));
+    this.dir = this.opts.makeDir();
     const urls: string[] = [];
     for (let i = 0; i < command.outputs.length; i++) {
+      if (this.stopping) return this.finish({ code: null, signal: null });
       const sockPath = path.join(this.dir, `${i}.sock`);
+      if (Buffer.byteLength(sockPath) > MAX_SOCKET_PATH) {
+        throw fail('LR_TRANSCODER_SOCKET_PATH', { path: sockPath, max: MAX_SOCKET_PATH });
+      }
       const server = net.createServer((socket) => {
         this.outputs.add(socket);
         socket.once('close', () => this.outputs.delete(socket));
@@ -59,13 +84,14 @@ export class TranscoderRun {
         this.opts.onOutput(i, socket);
       });
       server.maxConnections = 1;
+      this.servers.push(server);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(sockPath, () => resolve());
       });
-      this.servers.push(server);
       urls.push(`unix:${sockPath}`);
     }
+    if (this.stopping) return this.finish({ code: null, signal: null });
 
     const cmd = ffmpeg({ stdoutLines: 0 })
       .setFfmpegPath(this.opts.ffmpegPath)
@@ -96,8 +122,6 @@ export class TranscoderRun {
     cmd.run();
   }
 
-  private stopping = false;
-
   /** Ends the run: stdin closed (ffmpeg flushes its last fragments), then SIGTERM, then SIGKILL. */
   async stop(): Promise<RunExit> {
     this.stopping = true;
@@ -107,6 +131,11 @@ export class TranscoderRun {
     if ((await Promise.race([this.exited, timeout(killTimeoutMs)])) === 'timeout') {
       this.signal('SIGTERM');
       if ((await Promise.race([this.exited, timeout(killTimeoutMs)])) === 'timeout') this.signal('SIGKILL');
+      // Bounded: a run whose process never reports back (or never got spawned) is finished here.
+      if ((await Promise.race([this.exited, timeout(killTimeoutMs)])) === 'timeout') {
+        this.opts.log.error({ pid: this.pid }, 'ffmpeg did not exit after SIGKILL: giving up on it');
+        this.finish({ code: null, signal: 'SIGKILL' });
+      }
     }
     return this.exited;
   }
@@ -115,8 +144,14 @@ export class TranscoderRun {
     return (this.proc as unknown as { ffmpegProc?: { pid?: number } })?.ffmpegProc?.pid;
   }
 
-  private signal(sig: NodeJS.Signals) {
-    this.opts.log.warn({ signal: sig }, 'ffmpeg did not stop in time');
+  /** Kills ffmpeg at once (the process is exiting and cannot wait for a graceful stop). */
+  kill(): void {
+    this.signal('SIGKILL', 'ffmpeg killed: the server is exiting now');
+  }
+
+  private signal(sig: NodeJS.Signals, why = 'ffmpeg did not stop in time') {
+    if (!this.proc || this.done) return; // never spawned, or gone already: nothing to signal
+    this.opts.log.warn({ signal: sig }, why);
     try {
       this.proc?.kill(sig);
     } catch {
@@ -130,7 +165,13 @@ export class TranscoderRun {
     this.opts.feed.close();
     for (const s of this.servers) s.close();
     // Let the sockets drain what ffmpeg wrote before exiting; they end by themselves.
-    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) {
+      try {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+      } catch (err) {
+        this.opts.log.warn({ err: (err as Error).message }, 'cannot remove the run folder');
+      }
+    }
     this.resolveExit(exit);
   }
 }

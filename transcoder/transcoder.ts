@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { HlsConfig, TranscoderConfig } from '../core/config-schema';
 import type { LiveroomEvents, PublishStarted, SourceInfo } from '../core/events';
 import type { Logger } from '../core/logger';
@@ -6,7 +7,9 @@ import { LIBX264, type EncoderSetup } from './encoder-args';
 import { buildFfmpegCommand, flattenCommand, planLadder, type PlannedRendition } from './ffmpeg-args';
 import { resolveFfmpegPath } from './ffmpeg-path';
 import { DEFAULT_AUDIO_KBPS, DEFAULT_VIDEO_KBPS, type EncoderChoice, type Profile } from './profiles';
+import { FlvFeedBuffer, type FeedDrops } from './feed-buffer';
 import { RateMeter } from './rate-meter';
+import { RunFolders } from './run-folders';
 import { TranscoderRun } from './transcoder-run';
 
 export interface TranscoderDeps {
@@ -34,6 +37,8 @@ export interface LiveTranscode {
   progress: { fps: number; speed: number; kbps: number } | null;
   /** The publisher's feed into ffmpeg, measured over the last seconds. */
   inputKbps: number;
+  /** Frames dropped in this publish because ffmpeg fell behind and the input buffer was full. */
+  dropped: FeedDrops;
   pid?: number;
 }
 
@@ -43,14 +48,21 @@ interface Job {
   stopping: boolean;
   /** A profile restart is replacing the run: its exit is not a crash. */
   replacing: boolean;
-  restartTimes: number[];
   /** ffmpeg runs so far in this publish (names each run for the packager). */
   runs: number;
   setup: EncoderSetup;
   keyframes: Profile['keyframes'];
   input: RateMeter;
+  /** Drops of the runs that ended, and the current run's feed buffer. */
+  droppedBefore: FeedDrops;
+  feed?: FlvFeedBuffer;
   status: LiveTranscode;
 }
+
+const noDrops = (): FeedDrops => ({ videoFrames: 0, audioFrames: 0, episodes: 0 });
+const addDrops = (a: FeedDrops, b: FeedDrops = noDrops()): FeedDrops => ({
+  videoFrames: a.videoFrames + b.videoFrames, audioFrames: a.audioFrames + b.audioFrames, episodes: a.episodes + b.episodes,
+});
 
 /** Waits for the publisher's metadata (sizes, codecs): OBS sends it right after publishing. */
 async function waitForSource(publish: PublishStarted, timeoutMs: number): Promise<SourceInfo> {
@@ -66,16 +78,24 @@ async function waitForSource(publish: PublishStarted, timeoutMs: number): Promis
 /** Supervises one ffmpeg per live channel: starts it, restarts it if it dies mid-publish, always ends it with the publish. */
 export class Transcoder {
   private readonly jobs = new Map<string, Job>();
+  /**
+   * When ffmpeg died unasked, per channel, over the last minute. Kept across
+   * publishes: a source that crashes ffmpeg cannot loop by reconnecting.
+   */
+  private readonly restartTimes = new Map<string, number[]>();
   private ffmpegPath = '';
+  private folders?: RunFolders;
 
   constructor(private readonly deps: TranscoderDeps) {}
 
   start(): void {
     this.ffmpegPath = resolveFfmpegPath(this.deps.config.ffmpegPath);
+    this.folders = new RunFolders(this.deps.config.tempDir ?? os.tmpdir(), this.deps.log);
+    this.folders.start();
   }
 
   live(): LiveTranscode[] {
-    return [...this.jobs.values()].map((j) => ({ ...j.status, inputKbps: Math.round(j.input.kbps()), pid: j.run?.pid }));
+    return [...this.jobs.values()].map((j) => ({ ...j.status, inputKbps: Math.round(j.input.kbps()), dropped: addDrops(j.droppedBefore, j.feed?.drops), pid: j.run?.pid }));
   }
 
   async begin(publish: PublishStarted): Promise<void> {
@@ -84,14 +104,14 @@ export class Transcoder {
       publish,
       stopping: false,
       replacing: false,
-      restartTimes: [],
       runs: 0,
       setup: LIBX264,
       keyframes: 'source',
       input: new RateMeter(5000),
+      droppedBefore: noDrops(),
       status: {
         channel: publish.channel, publishId: publish.publishId, profile: profile.name, renditions: [], source: publish.source(),
-        encoder: 'none', encoderReason: '', notes: [], restarts: 0, progress: null, inputKbps: 0,
+        encoder: 'none', encoderReason: '', notes: [], restarts: 0, progress: null, inputKbps: 0, dropped: noDrops(),
       },
     };
     this.jobs.set(publish.channel, job);
@@ -159,8 +179,36 @@ export class Transcoder {
 
   async stop(): Promise<void> {
     await Promise.all([...this.jobs.keys()].map((c) => this.end(c)));
+    try {
+      this.folders?.stop();
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'cannot remove the transcoder temp folder');
+    }
   }
 
+  /** Kills every ffmpeg at once, without waiting (the process is exiting: watchdog or a second signal). */
+  kill(): void {
+    for (const job of this.jobs.values()) {
+      job.stopping = true;
+      job.run?.kill();
+    }
+  }
+
+  /**
+   * A run ended without being asked to (ffmpeg died, or the run failed to
+   * start): true when the channel's budget allows another run now.
+   */
+  private allowRestart(channel: string): boolean {
+    const now = Date.now();
+    const times = (this.restartTimes.get(channel) ?? []).filter((t) => now - t < 60_000);
+    const allowed = times.length < this.deps.config.maxRestartsPerMinute;
+    if (allowed) times.push(now);
+    if (times.length) this.restartTimes.set(channel, times);
+    else this.restartTimes.delete(channel);
+    return allowed;
+  }
+
+  /** Starts one ffmpeg run for the job. Never rejects: a run that fails to start is handled like one that died. */
   private async spawn(job: Job, log: Logger): Promise<void> {
     const { publish, status } = job;
     let feed;
@@ -169,6 +217,10 @@ export class Transcoder {
     } catch {
       return; // the publisher left while we were getting ready
     }
+    // ffmpeg reads the publisher through a bounded buffer: when it falls behind, frames are dropped up to a keyframe.
+    if (job.feed) job.droppedBefore = addDrops(job.droppedBefore, job.feed.drops);
+    const buffer = (job.feed = new FlvFeedBuffer(feed.stream, this.deps.config.inputBufferBytes));
+    const source = feed;
     const command = buildFfmpegCommand({
       ladder: status.renditions,
       source: status.source,
@@ -183,9 +235,10 @@ export class Transcoder {
     const run = new TranscoderRun({
       ffmpegPath: this.ffmpegPath,
       command,
-      feed,
+      feed: { stream: buffer.output, close: () => source.close() },
       log,
       killTimeoutMs: this.deps.config.killTimeoutMs,
+      makeDir: () => this.folders!.create(),
       onOutput: (i, stream) => {
         const r = status.renditions[i];
         const kbps = r.spec.copy ? status.source.videoKbps + status.source.audioKbps : (r.spec.videoKbps ?? DEFAULT_VIDEO_KBPS) + (r.spec.audioKbps ?? DEFAULT_AUDIO_KBPS);
@@ -203,20 +256,21 @@ export class Transcoder {
       onInput: (bytes) => job.input.add(bytes),
     });
     job.run = run;
-    await run.start();
-    run.exited.then((exit) => {
+    void run.exited.then((exit) => {
       if (job.stopping || job.replacing || job.run !== run || this.jobs.get(publish.channel) !== job) return;
-      const now = Date.now();
-      job.restartTimes = job.restartTimes.filter((t) => now - t < 60_000);
-      const willRestart = job.restartTimes.length < this.deps.config.maxRestartsPerMinute;
-      log.warn({ ...exit, willRestart }, 'ffmpeg exited while the publisher is live');
-      this.deps.bus.emit('transcoder:exited', { channel: publish.channel, publishId: publish.publishId, code: exit.code, signal: exit.signal, willRestart });
+      const willRestart = this.allowRestart(publish.channel);
+      if (exit.error) log.error({ err: exit.error, willRestart }, 'ffmpeg run failed to start');
+      else log.warn({ ...exit, willRestart }, 'ffmpeg exited while the publisher is live');
+      this.deps.bus.emit('transcoder:exited', {
+        channel: publish.channel, publishId: publish.publishId, code: exit.code, signal: exit.signal, error: exit.error, willRestart,
+      });
       if (!willRestart) return;
-      job.restartTimes.push(now);
       status.restarts++;
       setTimeout(() => {
         if (!job.stopping && job.run === run) void this.spawn(job, log);
       }, 250);
     });
+    // A start failure has already finished the run (feed closed, `exited` settled): the handler above takes it from there.
+    await run.start().catch(() => {});
   }
 }

@@ -10,7 +10,7 @@ interface StatusChannel {
   since: number;
   profile: string;
   viewers: number;
-  input: { width: number; height: number; frameRate: number; videoCodec: string; audioCodec: string; kbps: number; announcedKbps: number } | null;
+  input: { width: number; height: number; frameRate: number; videoCodec: string; audioCodec: string; kbps: number; announcedKbps: number; droppedFrames?: number; droppedAudioFrames?: number } | null;
   encoder: { name: string; reason: string; speed: number | null; fps: number | null; outputKbps: number | null; restarts: number } | null;
   renditions: { name: string; width: number; height: number; bandwidth: number; frameRate: number; codecs: string[]; copy: boolean }[];
   notes: string[];
@@ -35,11 +35,14 @@ function showStatus(channels: StatusChannel[]): string {
     ]),
   );
   const details = channels
-    .filter((c) => c.renditions.length > 0 || c.notes.length > 0)
+    .filter((c) => c.renditions.length > 0 || c.notes.length > 0 || c.input?.droppedFrames)
     .map((c) => {
       const rows = c.renditions.map((r) => [r.name, r.copy ? 'copy' : c.encoder?.name ?? 'encode', `${r.width}x${r.height}`, r.frameRate.toFixed(3), kbits(r.bandwidth), r.codecs.join(',')]);
       const lines = [`\n${c.name}:`, table(['  RENDITION', 'MODE', 'RESOLUTION', 'FRAME-RATE', 'BANDWIDTH', 'CODECS'], rows.map((r) => [`  ${r[0]}`, ...r.slice(1)]))];
       if (c.encoder?.restarts) lines.push(`  ffmpeg restarted ${c.encoder.restarts} time(s) during this publish`);
+      if (c.input?.droppedFrames) {
+        lines.push(`  input: ${c.input.droppedFrames} video frame(s) dropped: ffmpeg ran slower than real time and its input buffer was full (a lighter profile helps)`);
+      }
       for (const n of c.notes) lines.push(`  note: ${n}`);
       return lines.join('\n');
     });
