@@ -101,7 +101,7 @@ async function publishFlood(target: AbuseTarget, addr: string, counts: AbuseCoun
   }
   counts.connections++;
   try {
-    await c.handshake(3000);
+    await c.handshake(5000);
   } catch {
     counts.closedAtOnce++;
     return c.destroy();
@@ -120,6 +120,8 @@ async function publishFlood(target: AbuseTarget, addr: string, counts: AbuseCoun
 export interface LaneOptions {
   garbageBytes?: number;
   stallMs?: number;
+  /** Stalled connections let go by then at the latest (ms since the epoch). */
+  until?: number;
   publishes?: number;
 }
 
@@ -129,7 +131,7 @@ export function abuseOnce(kind: AbuseKind, target: AbuseTarget, addr: string, co
     case 'garbage':
       return garbage(target, addr, counts, opts.garbageBytes ?? 16_384);
     case 'stalled':
-      return stalled(target, addr, counts, opts.stallMs ?? 15_000);
+      return stalled(target, addr, counts, Math.max(0, Math.min(opts.stallMs ?? 15_000, (opts.until ?? Infinity) - Date.now())));
     case 'publish-flood':
       return publishFlood(target, addr, counts, opts.publishes ?? 300);
   }
