@@ -40,6 +40,7 @@ import { fail } from '../core/errors';
 import type { PublishRejected } from '../core/events';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
+skipUnusedFlvParser(); // before the RTMP modules load: they capture the FLV class
 const Context = require('node-media-server/src/core/context.js') as NmsContext;
 const RtmpSession = require('node-media-server/src/session/rtmp_session.js') as new (socket: net.Socket) => NmsSession;
 const RtmpProto = (require('node-media-server/src/protocol/rtmp.js') as { prototype: Record<string, unknown> }).prototype;
@@ -53,8 +54,9 @@ const TYPE_AUDIO = 8;
 const TYPE_VIDEO = 9;
 /** Commands, metadata and anything but audio/video stay below this even once admitted (OBS metadata is ~1 KiB). */
 const MAX_COMMAND_BYTES = 65_536;
-/** Chunk streams per connection: encoders use 3 to 6 (control, command, audio, video, data). */
+/** Chunk streams per connection: encoders use 3 to 6 (control, command, audio, video, data); before a publish, 2 or 3. */
 const MAX_CHUNK_STREAMS = 16;
+const PRE_AUTH_MAX_CHUNK_STREAMS = 6;
 /** createStream commands per connection (OBS and ffmpeg send one). */
 const MAX_CREATE_STREAMS = 4;
 /** Stream names and apps node-media-server accepts (its SAFE_NAME_PATTERN); checked first so it never refuses on its own. */
@@ -224,7 +226,8 @@ export class RtmpConnection {
     };
     rtmp.packetParse = () => {
       orig.packetParse();
-      if (rtmp.inPackets.size > MAX_CHUNK_STREAMS) fail(`used more than ${MAX_CHUNK_STREAMS} chunk streams`);
+      const max = conn.admitted ? MAX_CHUNK_STREAMS : PRE_AUTH_MAX_CHUNK_STREAMS;
+      if (rtmp.inPackets.size > max) fail(`used more than ${max} chunk streams`);
     };
     rtmp.controlHandler = () => {
       if (rtmp.parserPacket.header.type === TYPE_SET_CHUNK_SIZE) {
@@ -275,6 +278,25 @@ export class RtmpConnection {
       conn.hooks.admitted(conn);
     };
   }
+}
+
+/**
+ * node-media-server's RTMP parser constructs an FLV file parser it never uses, with a zero-filled
+ * 1 MiB buffer, for every connection: under a connection flood that alone kept tens of MiB resident
+ * (measured: 300 sessions, +56 MiB with it, +19 MiB without). Before the RTMP modules load, the FLV
+ * module's export is swapped for a proxy whose `new` gives an empty parser; the static muxing helpers
+ * the broadcast uses (createHeader, createMessage, parserTag) pass through. Where a module registry
+ * ignores require.cache (jest), nothing changes and `attach` still drops the parser after the fact.
+ */
+function skipUnusedFlvParser() {
+  const id = require.resolve('node-media-server/src/protocol/flv.js');
+  const Flv = require(id) as new () => object;
+  const entry = require.cache[id];
+  if (!entry || (Flv as { __liveroomLazy?: true }).__liveroomLazy) return;
+  entry.exports = new Proxy(Flv, {
+    construct: () => Object.create(Flv.prototype) as object,
+    get: (target, key, receiver) => (key === '__liveroomLazy' ? true : Reflect.get(target, key, receiver)),
+  });
 }
 
 /** Fails at start if node-media-server's parser no longer has the methods we patch. */
