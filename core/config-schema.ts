@@ -18,8 +18,55 @@ export const rtmpSchema = z
     app: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, _ and - only').default('live'),
     /** A connection that has not started publishing by then is dropped (broken handshakes, idle sockets). */
     handshakeTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    /** Open RTMP connections in all; at the cap a new one evicts the oldest connection that has not been admitted yet. */
+    maxConnections: z.number().int().min(1).max(100_000).default(256),
+    /** Open RTMP connections per client address; more are closed at once (NATs share addresses). */
+    maxConnectionsPerAddress: z.number().int().min(1).max(100_000).default(8),
+    /** Bytes a connection may send before a publish is admitted (handshake and commands take about 4 KiB); past it, closed. */
+    preAuthMaxBytes: z.number().int().min(4096).max(16_777_216).default(16_384),
+    /** Largest RTMP message a connection may declare before a publish is admitted (commands are a few hundred bytes). */
+    preAuthMaxMessageBytes: z.number().int().min(512).max(1_048_576).default(4096),
+    /** Largest audio/video RTMP message of an admitted publisher (one video frame); commands and metadata stay under 64 KiB. */
+    maxMessageBytes: z.number().int().min(65_536).max(16_777_215).default(4_194_304),
+    /** Failed attempts per address (unknown key, protocol violation, timeout) before it is backed off. */
+    authFailuresBeforeBackoff: z.number().int().min(1).max(10_000).default(5),
+    /** First backoff; it doubles with each further failure. A backed-off address is closed as soon as it connects. */
+    authBackoffMs: z.number().int().min(10).max(3_600_000).default(1000),
+    /** Longest backoff; an address with no failure for this long starts over. */
+    authBackoffMaxMs: z.number().int().min(10).max(86_400_000).default(60_000),
+    /** Refused connections are logged at most once per address per interval, with counts. */
+    refusalLogIntervalMs: z.number().int().min(100).max(3_600_000).default(10_000),
+    /** A publisher that sends no audio or video for this long is disconnected (frozen encoder, dead network path). */
+    mediaTimeoutMs: z.number().int().min(500).max(600_000).default(5000),
+    /** A valid-key publish takes over a live channel whose publisher has sent no media for this long (OBS reconnecting). */
+    takeoverAfterMs: z.number().int().min(100).max(600_000).default(1500),
+    /** TCP keepalive on admitted publishers: first probe after this much idle time. */
+    keepAliveMs: z.number().int().min(1000).max(7_200_000).default(5000),
   })
-  .strict();
+  .strict()
+  .superRefine((rtmp, ctx) => {
+    if (rtmp.takeoverAfterMs >= rtmp.mediaTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['takeoverAfterMs'],
+        message: `'rtmp.takeoverAfterMs' (${rtmp.takeoverAfterMs}) must be below 'rtmp.mediaTimeoutMs' (${rtmp.mediaTimeoutMs})`,
+      });
+    }
+    if (rtmp.authBackoffMs > rtmp.authBackoffMaxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['authBackoffMs'],
+        message: `'rtmp.authBackoffMs' (${rtmp.authBackoffMs}) must not exceed 'rtmp.authBackoffMaxMs' (${rtmp.authBackoffMaxMs})`,
+      });
+    }
+    if (rtmp.maxConnectionsPerAddress > rtmp.maxConnections) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxConnectionsPerAddress'],
+        message: `'rtmp.maxConnectionsPerAddress' (${rtmp.maxConnectionsPerAddress}) must not exceed 'rtmp.maxConnections' (${rtmp.maxConnections})`,
+      });
+    }
+  });
 
 export const httpSchema = z
   .object({

@@ -144,6 +144,12 @@ export const ERROR_CATALOG = {
     message: (p: { channel: string }) => `channel '${p.channel}' is no longer live`,
     help: 'Internal, never answered: the publisher left while its transcoder was starting; that transcoder does not start.',
   },
+  LR_INGEST_NMS_UNSUPPORTED: {
+    status: 500,
+    startup: true,
+    message: (p: { missing: string }) => `node-media-server's RTMP parser changed (no ${p.missing}): ingest/nms-bridge.ts supports 4.4.x; install that version`,
+    help: 'The installed node-media-server is not the 4.4.x whose parser the ingest hardens: install the version package.json names.',
+  },
 
   // Transcoder.
   LR_TRANSCODER_SOCKET_PATH: {

@@ -40,7 +40,11 @@ export interface PublishStarted {
 export interface PublishEnded {
   channel: string;
   publishId: string;
-  reason: 'publisher-left' | 'kicked' | 'server-stopping';
+  /**
+   * publisher-left: its connection closed; publisher-silent: no media for rtmp.mediaTimeoutMs;
+   * replaced: a publish with a valid key took over while this one was silent (a publish:started follows).
+   */
+  reason: 'publisher-left' | 'publisher-silent' | 'replaced' | 'kicked' | 'server-stopping';
 }
 
 export interface PublishRejected {

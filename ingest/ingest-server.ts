@@ -1,12 +1,15 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
+import { systemClock, type Clock } from '../core/clock';
 import type { RtmpConfig } from '../core/config-schema';
 import { fail } from '../core/errors';
 import type { FlvFeed, LiveroomEvents, PublishEnded, PublishRejected, SourceInfo } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { TypedEmitter } from '../core/typed-emitter';
+import { AddressGuard } from './address-guard';
 import { redactStreamKeys } from './log-redaction';
-import { NmsBridge, type NmsSession } from './nms-bridge';
+import { NmsBridge, type NmsSession, type PublishVerdict, type RtmpConnection } from './nms-bridge';
+import { RefusalLog } from './refusal-log';
 
 export interface IngestDeps {
   config: RtmpConfig;
@@ -14,14 +17,25 @@ export interface IngestDeps {
   channelForKey(key: string): string | undefined;
   bus: TypedEmitter<LiveroomEvents>;
   log: Logger;
+  clock?: Clock;
 }
 
 interface Publish {
   id: string;
   channel: string;
-  session: NmsSession;
+  conn: RtmpConnection;
   feeds: Set<FlvFeed>;
 }
+
+interface Connection {
+  conn: RtmpConnection;
+  address: string;
+}
+
+/** How often live publishes are checked for silence. */
+const WATCH_MS = 250;
+/** How often the per-address tables are swept and refusal summaries written. */
+const SWEEP_MS = 2000;
 
 /** FLV codec ids, and the FourCCs enhanced RTMP announces as videocodecid (OBS: 'hvc1', 'av01'). */
 const FLV_VIDEO_CODECS: Record<number, string> = { 7: 'h264', 12: 'hevc', 13: 'av1', 0x68766331: 'hevc', 0x61763031: 'av1', 0x76703039: 'vp9' };
@@ -30,17 +44,30 @@ const FLV_AUDIO_CODECS: Record<number, string> = { 10: 'aac', 2: 'mp3' };
 
 /**
  * RTMP ingest: accepts publishes to rtmp://HOST:PORT/<app>/<streamKey> for
- * known keys, refuses everything else before anything is spawned, and reports
- * a publisher leaving the moment its socket closes.
+ * known keys and refuses everything else before anything is spawned. Before a
+ * key is proven a connection is cheap and bounded (per-address and global
+ * connection caps, failed attempts backed off, a byte and message-size budget:
+ * see nms-bridge.ts). A publisher is over the moment its socket closes or it
+ * sends no media for rtmp.mediaTimeoutMs; a valid-key publish takes over a
+ * channel whose publisher has been silent for rtmp.takeoverAfterMs (an encoder
+ * reconnecting after its network path died), and is refused while that one is
+ * healthy.
  */
 export class IngestServer {
   private server?: net.Server;
   private bridge?: NmsBridge;
-  private readonly sockets = new Set<net.Socket>();
-  private readonly admitted = new Map<string, string>(); // NMS session id → channel
+  private guard?: AddressGuard;
+  private refusals?: RefusalLog;
+  private timers: NodeJS.Timeout[] = [];
+  /** Open connections, oldest first (the order eviction at the cap relies on). */
+  private readonly conns = new Map<net.Socket, Connection>();
   private readonly publishes = new Map<string, Publish>(); // channel → publish
+  private readonly pendingChannel = new WeakMap<RtmpConnection, string>();
+  private readonly clock: Clock;
 
-  constructor(private readonly deps: IngestDeps) {}
+  constructor(private readonly deps: IngestDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
 
   get port(): number {
     const addr = this.server?.address();
@@ -51,10 +78,23 @@ export class IngestServer {
     return this.publishes.has(channel);
   }
 
+  /** Open RTMP connections, admitted or not, and addresses remembered (tests and status). */
+  stats(): { connections: number; publishes: number; addresses: number } {
+    return { connections: this.conns.size, publishes: this.publishes.size, addresses: this.guard?.size ?? 0 };
+  }
+
   async start(): Promise<void> {
     const { config, log } = this.deps;
+    this.guard = new AddressGuard(config, this.clock);
+    this.refusals = new RefusalLog(log, config.refusalLogIntervalMs, this.clock);
     this.bridge = new NmsBridge(
-      { prePublish: (s) => this.prePublish(s), postPublish: (s) => this.postPublish(s) },
+      config,
+      {
+        authorize: (conn, app, name) => this.authorize(conn, app, name),
+        refused: (conn, reason, description) => this.refused(conn, reason, description),
+        admitted: (conn) => this.admitted(conn),
+        violation: (conn, rule) => this.failed(this.addressOf(conn), 'protocol-violation', { rule }),
+      },
       (message, level) => {
         // node-media-server logs stream paths and refused names, and both hold the key.
         log[level === 'error' ? 'warn' : 'debug']({ nms: level }, redactStreamKeys(message));
@@ -74,6 +114,13 @@ export class IngestServer {
       server.listen(config.port, config.host, () => resolve());
     });
     server.on('error', (err) => log.error({ err: err.message }, 'RTMP listener error'));
+    this.timers.push(setInterval(() => this.watchSilence(), WATCH_MS));
+    this.timers.push(
+      setInterval(() => {
+        this.guard?.sweep();
+        this.refusals?.flush();
+      }, SWEEP_MS),
+    );
     log.info({ port: this.port }, 'RTMP ingest listening');
   }
 
@@ -82,87 +129,148 @@ export class IngestServer {
     const p = this.publishes.get(channel);
     if (!p) return false;
     this.endPublish(p, 'kicked');
-    p.session.socket.destroy();
     return true;
   }
 
   /** Disconnects publishers whose stream key no longer opens their channel (revoked or rotated). */
   dropRevoked(): void {
     for (const p of [...this.publishes.values()]) {
-      if (this.deps.channelForKey(p.session.streamName) !== p.channel) this.kick(p.channel);
+      if (this.deps.channelForKey(p.conn.streamName) !== p.channel) this.kick(p.channel);
     }
   }
 
   async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
     for (const p of [...this.publishes.values()]) this.endPublish(p, 'server-stopping');
-    for (const s of this.sockets) s.destroy();
+    for (const { conn } of this.conns.values()) conn.destroy();
     this.bridge?.stop();
+    this.refusals?.close();
     const server = this.server;
     this.server = undefined;
     if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private onConnection(socket: net.Socket) {
-    this.sockets.add(socket);
-    socket.setNoDelay(true);
-    // A connection that has not become an admitted publisher in time is dropped:
-    // broken handshakes, scanners and idle sockets cannot pile up.
-    const timer = setTimeout(() => {
-      if (!this.isPublisherSocket(socket)) socket.destroy();
-    }, this.deps.config.handshakeTimeoutMs);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      this.sockets.delete(socket);
-    });
-    socket.on('error', () => {});
-    this.bridge!.attach(socket);
+  private addressOf(conn: RtmpConnection): string {
+    return this.conns.get(conn.socket)?.address ?? conn.socket.remoteAddress ?? '';
   }
 
-  private isPublisherSocket(socket: net.Socket) {
-    for (const p of this.publishes.values()) if (p.session.socket === socket) return true;
+  private onConnection(socket: net.Socket) {
+    const { config } = this.deps;
+    const address = socket.remoteAddress ?? '';
+    socket.on('error', () => {});
+    // Refusals at accept cost one accept and one close: nothing is parsed, nothing is allocated.
+    const refusal = this.guard!.open(address);
+    if (refusal) {
+      socket.destroy();
+      const detail = refusal === 'backed-off' ? { backoffLeftMs: this.guard!.backoffLeft(address) } : { limit: config.maxConnectionsPerAddress };
+      this.refusals!.refused(address, refusal, detail);
+      return;
+    }
+    if (this.conns.size >= config.maxConnections && !this.evictOldestPending()) {
+      this.guard!.close(address);
+      socket.destroy();
+      this.refusals!.refused(address, 'server-full', { limit: config.maxConnections });
+      return;
+    }
+    socket.setNoDelay(true);
+    const conn = this.bridge!.attach(socket);
+    this.conns.set(socket, { conn, address });
+    // A connection that has not become an admitted publisher in time is dropped and counts as a failure:
+    // stalled handshakes, scanners and idle sockets cannot pile up.
+    const timer = setTimeout(() => {
+      if (conn.admitted || socket.destroyed) return;
+      conn.destroy();
+      this.failed(address, 'timeout', { afterMs: config.handshakeTimeoutMs });
+    }, config.handshakeTimeoutMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.conns.delete(socket);
+      this.guard?.close(address);
+    });
+  }
+
+  /** At the global cap, the oldest connection still short of a publish makes room; admitted publishers are never evicted. */
+  private evictOldestPending(): boolean {
+    for (const [socket, c] of this.conns) {
+      if (c.conn.admitted) continue;
+      c.conn.destroy();
+      this.conns.delete(socket);
+      this.refusals!.refused(c.address, 'evicted-at-capacity', { limit: this.deps.config.maxConnections });
+      return true;
+    }
     return false;
   }
 
-  private reject(session: NmsSession, reason: PublishRejected['reason']) {
-    this.deps.log.warn({ remote: session.socket?.remoteAddress, reason }, 'publish rejected');
-    this.deps.bus.emit('publish:rejected', { remoteAddress: session.socket?.remoteAddress ?? '', reason });
+  /** A failed attempt: counted against the address (growing backoff) and logged at most once per interval. */
+  private failed(address: string, reason: string, detail: Record<string, unknown> = {}) {
+    const backoffMs = this.guard?.fail(address) ?? 0;
+    this.refusals?.refused(address, reason, backoffMs ? { ...detail, backoffMs } : detail);
   }
 
-  private prePublish(session: NmsSession) {
-    if (!session.streamPath || !session.streamName) return this.reject(session, 'malformed');
-    if (session.streamApp !== this.deps.config.app) return this.reject(session, 'wrong-app');
-    const channel = this.deps.channelForKey(session.streamName);
-    if (!channel) return this.reject(session, 'unknown-key');
-    if (this.publishes.has(channel)) return this.reject(session, 'already-live');
-    // prePublish and postPublish run in one call stack inside node-media-server.
-    this.admitted.set(session.id, channel);
-    session.socket.once('close', () => this.admitted.delete(session.id));
-    this.bridge!.admit(session);
+  private authorize(conn: RtmpConnection, app: string, key: string): PublishVerdict {
+    const { config, log } = this.deps;
+    if (app !== config.app) return { ok: false, reason: 'wrong-app', description: `unknown application '${app}'` };
+    const channel = this.deps.channelForKey(key);
+    if (!channel) return { ok: false, reason: 'unknown-key', description: 'unknown stream key' };
+    const current = this.publishes.get(channel);
+    if (current) {
+      const silentMs = this.clock() - current.conn.lastMediaAt;
+      if (silentMs < config.takeoverAfterMs) {
+        return {
+          ok: false,
+          reason: 'already-live',
+          description: `channel '${channel}' is live with a healthy publisher (last media ${silentMs} ms ago); a new publish takes over only after ${config.takeoverAfterMs} ms without media`,
+        };
+      }
+      log.warn({ channel, publishId: current.id, silentMs, remote: this.addressOf(conn) }, 'new publish takes over from a silent publisher');
+      this.endPublish(current, 'replaced');
+    }
+    this.pendingChannel.set(conn, channel);
+    return { ok: true };
   }
 
-  private postPublish(session: NmsSession) {
-    const channel = this.admitted.get(session.id);
-    this.admitted.delete(session.id);
-    if (!channel || session.socket.destroyed) return; // not ours: node-media-server refused it already
-    const publish: Publish = { id: crypto.randomBytes(8).toString('hex'), channel, session, feeds: new Set() };
+  private refused(conn: RtmpConnection, reason: PublishRejected['reason'], description: string) {
+    const address = this.addressOf(conn);
+    // A wrong key or path is a failed attempt; a second publisher with a valid key is not (OBS retrying).
+    if (reason === 'already-live') this.refusals!.refused(address, reason, { description }, 'publish refused');
+    else this.failed(address, reason, { description });
+    this.deps.bus.emit('publish:rejected', { remoteAddress: address, reason });
+  }
+
+  private admitted(conn: RtmpConnection) {
+    const channel = this.pendingChannel.get(conn);
+    this.pendingChannel.delete(conn);
+    if (!channel || conn.socket.destroyed) return conn.destroy();
+    conn.socket.setKeepAlive(true, this.deps.config.keepAliveMs);
+    const publish: Publish = { id: crypto.randomBytes(8).toString('hex'), channel, conn, feeds: new Set() };
     this.publishes.set(channel, publish);
-    session.socket.once('close', () => this.endPublish(publish, 'publisher-left'));
-    this.deps.log.info({ channel, publishId: publish.id, remote: session.socket.remoteAddress }, 'publish started');
+    const remoteAddress = this.addressOf(conn);
+    conn.socket.once('close', () => this.endPublish(publish, 'publisher-left'));
+    this.deps.log.info({ channel, publishId: publish.id, remote: remoteAddress }, 'publish started');
     this.deps.bus.emit('publish:started', {
       channel,
       publishId: publish.id,
-      startedAt: Date.now(),
-      remoteAddress: session.socket.remoteAddress ?? '',
+      startedAt: this.clock(),
+      remoteAddress,
       openFeed: () => this.openFeed(publish),
-      source: () => sourceInfo(session, this.bridge?.videoHeader(session.streamPath)),
+      source: () => sourceInfo(conn.session, this.bridge?.videoHeader(conn)),
     });
   }
 
-  private openFeed(publish: Publish): FlvFeed {
-    const sub = this.bridge!.subscribe(publish.session.streamPath);
-    if (!sub || this.publishes.get(publish.channel) !== publish) {
-      throw fail('LR_INGEST_PUBLISH_GONE', { channel: publish.channel });
+  private watchSilence() {
+    const now = this.clock();
+    for (const p of [...this.publishes.values()]) {
+      const silentMs = now - p.conn.lastMediaAt;
+      if (silentMs < this.deps.config.mediaTimeoutMs) continue;
+      this.deps.log.warn({ channel: p.channel, publishId: p.id, silentMs }, 'publisher sent no media: disconnecting it');
+      this.endPublish(p, 'publisher-silent');
     }
+  }
+
+  private openFeed(publish: Publish): FlvFeed {
+    const sub = this.publishes.get(publish.channel) === publish ? this.bridge!.subscribe(publish.conn) : undefined;
+    if (!sub) throw fail('LR_INGEST_PUBLISH_GONE', { channel: publish.channel });
     const feed: FlvFeed = {
       stream: sub.stream,
       close: () => {
@@ -178,6 +286,9 @@ export class IngestServer {
     if (this.publishes.get(publish.channel) !== publish) return;
     this.publishes.delete(publish.channel);
     for (const feed of [...publish.feeds]) feed.close();
+    // Synchronously out of node-media-server's stream table: a takeover's publish registers right after.
+    this.bridge!.release(publish.conn);
+    publish.conn.destroy();
     this.deps.log.info({ channel: publish.channel, publishId: publish.id, reason }, 'publish ended');
     this.deps.bus.emit('publish:ended', { channel: publish.channel, publishId: publish.id, reason });
   }

@@ -13,6 +13,7 @@ import { formatLatencyResult, runLatencyBench } from './bench-latency';
 import { chatBenchFlags, formatChatResult, runChatBench } from './bench-chat';
 import { formatTranscodeResult, runTranscodeBench } from './bench-transcode';
 import { formatPlayersResult, PLAYERS, runPlayersBench, type PlayerName } from './bench-players';
+import { formatAbuseResult, runAbuseBench } from './bench-abuse';
 
 export interface BenchContext {
   root: string;
@@ -82,6 +83,26 @@ const BENCHES: BenchDefinition[] = [
         log: ctx.log,
       }),
     format: (result) => formatPlayersResult(result as Parameters<typeof formatPlayersResult>[0]),
+  },
+  {
+    name: 'abuse',
+    description: 'RTMP abuse at full speed beside a live stream: server RSS idle/peak/after, longest gap between new parts, handshake time (--runs=3 --idle=8 --attack=20 --after=30 --garbage=300 --stalled=100 --floods=50 --publishes=300 --garbage-bytes=16384 --addresses=250)',
+    run: (ctx) =>
+      runAbuseBench({
+        root: ctx.root,
+        runs: Math.max(1, Math.round(numberFlag(ctx.flags, 'runs', 3))),
+        idleSeconds: numberFlag(ctx.flags, 'idle', 8),
+        attackSeconds: numberFlag(ctx.flags, 'attack', 20),
+        afterSeconds: numberFlag(ctx.flags, 'after', 30),
+        garbageLanes: Math.round(numberFlag(ctx.flags, 'garbage', 300)),
+        stalledLanes: Math.round(numberFlag(ctx.flags, 'stalled', 100)),
+        floodLanes: Math.round(numberFlag(ctx.flags, 'floods', 50)),
+        publishes: Math.round(numberFlag(ctx.flags, 'publishes', 300)),
+        garbageBytes: Math.round(numberFlag(ctx.flags, 'garbage-bytes', 16_384)),
+        addresses: Math.max(1, Math.round(numberFlag(ctx.flags, 'addresses', 250))),
+        log: ctx.log,
+      }),
+    format: (result) => formatAbuseResult(result as Parameters<typeof formatAbuseResult>[0]),
   },
 ];
 

@@ -45,7 +45,8 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
   };
 
   beforeAll(async () => {
-    h = await startLiveroom();
+    // The 503 case below freezes the publisher for a few seconds: keep it well inside the media timeout.
+    h = await startLiveroom({ rtmp: { mediaTimeoutMs: 20_000 } });
   });
   afterAll(async () => {
     await h.stop();
