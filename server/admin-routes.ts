@@ -168,7 +168,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     const name = req.params.name;
     channel(name);
     const b = body(req);
-    if (typeof b.label !== 'string' || !LABEL.test(b.label)) throw fail('LR_MODERATOR_INVALID', { field: 'label' });
+    if (typeof b.label !== 'string' || !KEY_LABEL_PATTERN.test(b.label)) throw fail('LR_MODERATOR_INVALID', { field: 'label' });
     const role = b.role ?? 'moderator';
     if (role !== 'moderator' && role !== 'streamer') throw fail('LR_MODERATOR_INVALID', { field: 'role' });
     const { info, token } = deps.moderators.create(name, b.label, role as TokenRole);

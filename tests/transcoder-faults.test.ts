@@ -117,7 +117,7 @@ describe('an ffmpeg slower than its input', () => {
     } finally {
       process.kill(job.pid!, 'SIGCONT');
     }
-    const env = { ...process.env, LIVEROOM_SERVER: h.base, LIVEROOM_ADMIN_TOKEN: h.room.adminToken!, LIVEROOM_CONFIG: '' };
+    const env = { ...process.env, LIVEROOM_SERVER: h.base, LIVEROOM_ADMIN_TOKEN: fs.readFileSync(path.join(h.dataDir, 'admin-token'), 'utf8').trim(), LIVEROOM_CONFIG: '' };
     const status = JSON.parse((await runCli(['status', 'live', '--json'], env)).stdout);
     expect(status.channels[0].input.droppedFrames).toBeGreaterThan(30);
     expect((await runCli(['status'], env)).stdout).toMatch(/input: \d+ video frame\(s\) dropped: ffmpeg ran slower than real time/);
