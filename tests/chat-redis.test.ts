@@ -203,10 +203,18 @@ describe('chat on two nodes through Redis', () => {
 
   it('applies a ban issued on node A to the user connected on node B', async () => {
     const admin = fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+    // The chat refuses the admin token: the host moderates with a streamer token made through the admin API.
+    const made = await fetch(`${nodes.a.url}/api/admin/channels/live/moderators`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'host', role: 'streamer' }),
+    });
+    expect(made.status).toBe(201);
+    const { token: streamerToken } = (await made.json()) as { token: string };
     const identity = newIdentity();
     const { socket: target, welcome } = await join('b', { identity, name: 'troll' });
     const { socket: bystander } = await join('b');
-    const { socket: streamer } = await join('a', { token: admin, name: 'host' });
+    const { socket: streamer } = await join('a', { token: streamerToken, name: 'host' });
 
     // The troll's message on B can be deleted from A, for everyone.
     const sent = await request(target, 'send', { text: 'spam spam' });
