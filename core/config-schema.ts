@@ -89,6 +89,12 @@ export const hlsSchema = z
     windowSegments: z.number().int().min(3).max(600).default(12),
     /** How long a blocking playlist or preload-hint request may wait, in target durations. */
     blockingTimeoutTargets: z.number().min(1).max(10).default(3),
+    /**
+     * A publisher that drops and publishes again within this continues the same broadcast: the same
+     * media playlists go on after EXT-X-DISCONTINUITY, with no ENDLIST, so every player resumes by
+     * itself. Past it the playlists end; the next publish gets new media URIs. 0 ends at once.
+     */
+    reconnectGraceMs: z.number().int().min(0).max(600_000).default(15_000),
   })
   .strict()
   .superRefine((hls, ctx) => {

@@ -107,6 +107,11 @@ export const ERROR_CATALOG = {
     message: (p: { channel: string; rendition: string }) => `no rendition '${p.rendition}' on channel '${p.channel}'`,
     help: "The rendition is not (or not yet) part of the channel's ladder: take the names from master.m3u8.",
   },
+  LR_HLS_NO_BROADCAST: {
+    status: 404,
+    message: (p: { channel: string; broadcast: string }) => `channel '${p.channel}' has no broadcast '${p.broadcast}' (it is over, or older than the last one)`,
+    help: 'Media URIs name their broadcast; a new publish after the reconnect grace starts a new one: reload master.m3u8.',
+  },
   LR_HLS_NOT_FOUND: {
     status: 404,
     message: (p: { file: string; known: boolean }) => (p.known ? `${p.file} is not (or no longer) available` : `no such file ${p.file}`),

@@ -47,6 +47,8 @@ export class MediaPlaylist {
   readonly segments: Segment[] = [];
   current?: Segment;
   ended = false;
+  /** The publisher is gone and may come back (reconnect grace): no new parts, no preload hint, no ENDLIST. */
+  paused = false;
   discontinuitySequence = 0;
   init?: { id: number; bytes: Buffer; info: InitInfo };
 
@@ -75,6 +77,7 @@ export class MediaPlaylist {
     this.inits.set(id, bytes);
     this.pendingDiscontinuity = this.segments.length > 0;
     this.ended = false;
+    this.paused = false;
   }
 
   /** Adds one fragment as a part; `clock` says whether a segment opens on it (keyframes only). */
@@ -99,6 +102,14 @@ export class MediaPlaylist {
     this.frames.count += f.samples;
     this.frames.seconds += f.duration;
     this.parts.set(part.id, { part, segment: seg });
+    this.notify();
+  }
+
+  /** The publisher is gone for now: the segment in progress is closed; the next stream continues after a discontinuity. */
+  pause(): void {
+    if (this.ended) return;
+    this.closeSegment();
+    this.paused = true;
     this.notify();
   }
 
@@ -144,7 +155,7 @@ export class MediaPlaylist {
 
   /** The next part's id (EXT-X-PRELOAD-HINT), or undefined once ended. */
   get nextPartIdHint(): number | undefined {
-    return this.ended || !this.init ? undefined : this.nextPartId;
+    return this.ended || this.paused || !this.init ? undefined : this.nextPartId;
   }
 
   /**

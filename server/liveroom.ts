@@ -121,7 +121,14 @@ export class Liveroom {
       bus,
       log: log.child({ module: 'ingest' }),
     }));
-    const broadcasts = (this.broadcasts = new BroadcastCoordinator({ bus, transcoder, packager, ingest, log: log.child({ module: 'broadcast' }) }));
+    const broadcasts = (this.broadcasts = new BroadcastCoordinator({
+      bus,
+      transcoder,
+      packager,
+      ingest,
+      log: log.child({ module: 'broadcast' }),
+      reconnectGraceMs: config.hls.reconnectGraceMs,
+    }));
     bus.on('channel:state', (e) => status.set(e.channel, e.live));
 
     const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' })));
