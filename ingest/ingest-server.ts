@@ -223,7 +223,7 @@ export class IngestServer {
       if (handshaken) return;
       handshaken = true; // one failure per connection
       socket.destroy();
-      this.failed(address, 'tls-handshake', { reason: (err.code ?? err.message).slice(0, 80) });
+      this.failed(address, 'tls-handshake', { tlsError: (err.code ?? err.message).slice(0, 80) });
     });
     return socket;
   }

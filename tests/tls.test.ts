@@ -71,11 +71,17 @@ describe('TLS in process: RTMPS publish, HTTPS playlists, the watch page and cha
     expect(h.info.rtmpsPort).not.toBe(h.info.rtmpPort);
   });
 
-  it('goes live from a real ffmpeg publishing over rtmps://, with the playlists served over https', async () => {
-    const media = await until(async () => {
+  /** The first variant's media playlist once it has parts (the RTMPS publish is live). */
+  const liveMedia = () =>
+    until(async () => {
       const m = await mediaPlaylist(h.base, live.cert);
       return lastPart(m.text) ? m : undefined;
-    }, 40_000, `a live media playlist over https (ffmpeg: ${pub.stderr()})`);
+    }, 40_000, 'a live media playlist over https');
+
+  it('goes live from a real ffmpeg publishing over rtmps://, with the playlists served over https', async () => {
+    const media = await liveMedia().catch((err: Error) => {
+      throw new Error(`${err.message}; ffmpeg said: ${pub.stderr()}`);
+    });
     expect(media.text).toMatch(/^#EXTM3U/);
     expect(h.room.ingest!.isLive('live')).toBe(true);
     // Plain http on the TLS port is not served.
@@ -108,7 +114,7 @@ describe('TLS in process: RTMPS publish, HTTPS playlists, the watch page and cha
 
   it('drops garbage TLS handshakes cheaply, backs off that address only, and the live stream goes on', async () => {
     const port = h.info.rtmpsPort;
-    const before = lastPart((await mediaPlaylist(h.base, live.cert)).text);
+    const before = lastPart((await liveMedia()).text);
     const garbage = crypto.randomBytes(2048);
     // Not TLS at all: each is refused by the TLS layer at once and counts as a failed attempt for 127.0.0.7.
     for (let i = 0; i < 3; i++) {
