@@ -151,6 +151,34 @@ describe('TLS in process: RTMPS publish, HTTPS playlists, the watch page and cha
   });
 });
 
+describe('TLS with http.publicUrl', () => {
+  it('prints the public host, over TLS: https:// for viewers and rtmps:// on the RTMPS port for OBS', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-tls-url-'));
+    const cert = makeCert(dir, 'url');
+    const h = await startLiveroom({ http: { tls: { cert: cert.cert, key: cert.key }, publicUrl: 'https://live.example.com/' } });
+    try {
+      expect(h.info.playerUrl).toBe('https://live.example.com/watch/live');
+      expect(h.info.rtmpUrl).toBe(`rtmps://live.example.com:${h.info.rtmpsPort}/live`);
+    } finally {
+      await h.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops the start with one line when the key is not the certificate\'s', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-tls-bad-'));
+    const [a, b] = [makeCert(dir, 'a'), makeCert(dir, 'b')];
+    try {
+      await expect(startLiveroom({ http: { tls: { cert: a.cert, key: b.key } } })).rejects.toMatchObject({
+        code: 'LR_TLS_CERT',
+        message: expect.stringMatching(/cannot use the TLS certificate .*a-cert\.pem with the key .*b-key\.pem: .*key values mismatch/),
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('TLS in a real server process: printed URLs, the CLI over https, SIGHUP renewal', () => {
   let dir: string;
   let first: TestCert;
