@@ -186,7 +186,11 @@ export class Liveroom {
 
   /** SIGHUP: re-reads the certificate and key now (main.ts); true when a new pair is in use. */
   reloadTls(reason = 'reload requested'): boolean {
-    return this.tls?.reload(reason) ?? false;
+    if (!this.tls) {
+      this.log.info({ reason }, 'no TLS certificate configured (http.tls): nothing to reload');
+      return false;
+    }
+    return this.tls.reload(reason);
   }
 
   async stop(): Promise<void> {

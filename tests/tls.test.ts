@@ -126,6 +126,13 @@ describe('TLS in process: RTMPS publish, HTTPS playlists, the watch page and cha
     expect(await handshakes(port, '127.0.0.7')).toBe(false);
     expect(await handshakes(port, '127.0.0.8')).toBe(true);
     expect(await handshakes(port, '127.0.0.1')).toBe(true);
+    // A crowd: 60 more addresses, 3 garbage handshakes each, all at once; each ends up backed off too.
+    const crowd = Array.from({ length: 60 }, (_, i) => `127.0.1.${i + 1}`);
+    const t0 = Date.now();
+    const closes = await Promise.all(crowd.flatMap((a) => [0, 1, 2].map(() => sendAndWaitClose(port, a, garbage))));
+    expect(Math.max(...closes.map((c) => c.ms))).toBeLessThan(5000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await handshakes(port, crowd[0])).toBe(false);
     // The publisher was never disturbed: still live, and new parts keep coming.
     expect(h.room.ingest!.isLive('live')).toBe(true);
     await until(async () => lastPart((await mediaPlaylist(h.base, live.cert)).text) !== before, 10_000, 'new parts after the garbage');
