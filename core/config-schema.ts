@@ -13,6 +13,8 @@ export const rtmpSchema = z
   .object({
     /** RTMP listen port; 0 picks a free port (tests). */
     port: port.default(1935),
+    /** RTMPS (RTMP over TLS) listen port, opened only when 'http.tls' is set (same certificate); 0 picks a free port (tests). */
+    tlsPort: port.default(1936),
     host: host.default('0.0.0.0'),
     /** The RTMP application name: OBS publishes to rtmp://HOST:PORT/<app>/<streamKey>. */
     app: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, _ and - only').default('live'),
@@ -68,8 +70,31 @@ export const rtmpSchema = z
     }
   });
 
+export const tlsSchema = z
+  .object({
+    /** PEM certificate file (the full chain: certbot's fullchain.pem). Re-read on SIGHUP and when it changes. */
+    cert: z.string().min(1).optional(),
+    /** PEM private key file of that certificate (certbot's privkey.pem). */
+    key: z.string().min(1).optional(),
+    /** How often the two files are checked for a renewal (a stat each; no restart needed). */
+    checkIntervalMs: z.number().int().min(100).max(86_400_000).default(60_000),
+  })
+  .strict()
+  .superRefine((tls, ctx) => {
+    if ((tls.cert === undefined) !== (tls.key === undefined)) {
+      const [set, missing] = tls.cert !== undefined ? ['cert', 'key'] : ['key', 'cert'];
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `'http.tls.${set}' is set but 'http.tls.${missing}' is not: give both the certificate and its key (or neither, for plain HTTP)`,
+      });
+    }
+  });
+
 export const httpSchema = z
   .object({
+    /** Serves HTTPS (and the chat over WSS) when 'http.tls.cert' and 'http.tls.key' are set; RTMPS opens on 'rtmp.tlsPort'. */
+    tls: tlsSchema.default(tlsSchema.parse({})),
     port: port.default(8000),
     host: host.default('0.0.0.0'),
     /** The URL printed for viewers and OBS; derived from the listen address when unset. */
@@ -209,11 +234,21 @@ export const configSchema = z
     transcoder: transcoderSchema.default(transcoderSchema.parse({})),
     chat: chatSchema.default(chatSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const { rtmp, http } = config;
+    if (http.tls.cert === undefined || rtmp.tlsPort === 0) return;
+    for (const [key, used] of [['rtmp.port', rtmp.port], ['http.port', http.port]] as const) {
+      if (used === rtmp.tlsPort) {
+        ctx.addIssue({ code: 'custom', path: ['rtmp', 'tlsPort'], message: `'rtmp.tlsPort' (${rtmp.tlsPort}) must differ from '${key}' (${used}): RTMPS has its own port` });
+      }
+    }
+  });
 
 export type LiveroomConfig = z.infer<typeof configSchema>;
 export type RtmpConfig = LiveroomConfig['rtmp'];
 export type HttpConfig = LiveroomConfig['http'];
+export type TlsConfig = HttpConfig['tls'];
 export type HlsConfig = LiveroomConfig['hls'];
 export type TranscoderConfig = LiveroomConfig['transcoder'];
 export type ChatConfig = LiveroomConfig['chat'];

@@ -23,7 +23,7 @@ interface ErrorSpec {
   help: string;
 }
 
-type Service = 'HTTP' | 'RTMP';
+type Service = 'HTTP' | 'RTMP' | 'RTMPS';
 const quoteList = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', ');
 
 export const ERROR_CATALOG = {
@@ -66,6 +66,13 @@ export const ERROR_CATALOG = {
     message: (p: { service: Service; port: number; variable: string; key: string }) =>
       `${p.service} port ${p.port} is already in use: stop the other process or set ${p.variable} (${p.key})`,
     help: 'Another process holds the HTTP or RTMP port: stop it or choose another port.',
+  },
+  LR_TLS_CERT: {
+    status: 500,
+    startup: true,
+    message: (p: { cert: string; key: string; reason: string }) =>
+      `cannot use the TLS certificate ${p.cert} with the key ${p.key}: ${p.reason}. Check 'http.tls.cert' and 'http.tls.key' (LIVEROOM_TLS_CERT, LIVEROOM_TLS_KEY): PEM files readable by the server user, the key belonging to the certificate`,
+    help: "The TLS certificate or key ('http.tls.cert', 'http.tls.key') is missing, unreadable, not PEM, or the key is not the certificate's. A renewal that fails the same way is logged and the old certificate kept.",
   },
   LR_LISTEN_FAILED: {
     status: 500,

@@ -26,9 +26,13 @@ import { fail } from '../core/errors';
 import { ensureAdminToken } from './admin-token';
 import { ChatServer } from '../chat/chat-server';
 import { ModeratorTokens } from '../chat/moderator-tokens';
+import { TlsContext } from './tls-context';
 
 export interface StartedInfo {
+  /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
   rtmpUrl: string;
+  /** The plain RTMP URL, which stays open beside RTMPS (encoders without TLS, a local OBS). */
+  plainRtmpUrl: string;
   /** The default channel's stream key, only when this start created it: it is shown this once. */
   streamKey: string | undefined;
   /** Where the default channel's key stands: created now, given by the setting, kept from an earlier start, or none active. */
@@ -37,6 +41,10 @@ export interface StartedInfo {
   playerUrl: string;
   httpPort: number;
   rtmpPort: number;
+  /** The RTMPS port, 0 without a certificate. */
+  rtmpsPort: number;
+  /** HTTPS (and RTMPS) on: 'http.tls' is set. */
+  tls: boolean;
 }
 
 /**
@@ -58,6 +66,7 @@ export class Liveroom {
   encoders?: EncoderProbe;
   chat?: ChatServer;
   moderatorTokens?: ModeratorTokens;
+  tls?: TlsContext;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -115,11 +124,15 @@ export class Liveroom {
       bus,
       log: log.child({ module: 'transcoder' }),
     }));
+    // One certificate for HTTPS, the chat's WSS and RTMPS; a renewal reaches all three without a restart.
+    const { cert, key, checkIntervalMs } = config.http.tls;
+    const tls = (this.tls = cert && key ? new TlsContext({ cert, key, checkIntervalMs }, log.child({ module: 'tls' })) : undefined);
     const ingest = (this.ingest = new IngestServer({
       config: config.rtmp,
       channelForKey: (key) => keys.channelForKey(key),
       bus,
       log: log.child({ module: 'ingest' }),
+      ...(tls && { secureContext: () => tls.current.context }),
     }));
     const broadcasts = (this.broadcasts = new BroadcastCoordinator({
       bus,
@@ -131,7 +144,8 @@ export class Liveroom {
     }));
     bus.on('channel:state', (e) => status.set(e.channel, e.live));
 
-    const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' })));
+    const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' }), tls?.current));
+    tls?.onChange((pair) => http.setCertificate(pair));
     const app = http.app;
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
     app.use('/hls', hlsRoutes(packager, config.hls));
@@ -173,7 +187,17 @@ export class Liveroom {
     await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
     await http.start();
     await ingest.start();
+    tls?.start();
     return this.describe(streamKey);
+  }
+
+  /** SIGHUP: re-reads the certificate and key now (main.ts); true when a new pair is in use. */
+  reloadTls(reason = 'reload requested'): boolean {
+    if (!this.tls) {
+      this.log.info({ reason }, 'no TLS certificate configured (http.tls): nothing to reload');
+      return false;
+    }
+    return this.tls.reload(reason);
   }
 
   async stop(): Promise<void> {
@@ -184,6 +208,7 @@ export class Liveroom {
     this.packager?.stop();
     await this.chat?.stop();
     await this.http?.stop();
+    this.tls?.stop();
     this.bus.removeAllListeners();
     this.stores?.close();
     this.stores = undefined;
@@ -212,15 +237,24 @@ export class Liveroom {
   private describe(streamKey: Pick<StartedInfo, 'streamKey' | 'streamKeyState'>): StartedInfo {
     const httpPort = this.http!.port;
     const rtmpPort = this.ingest!.port;
-    const base = this.config.http.publicUrl?.replace(/\/$/, '') ?? `http://${displayHost(this.config.http.host)}:${httpPort}`;
+    const rtmpsPort = this.ingest!.tlsPort;
+    const tls = this.http!.secure;
+    const scheme = tls ? 'https' : 'http';
+    // http.publicUrl wins (a reverse proxy, a CDN); otherwise the listen address, over TLS when it is on.
+    const base = this.config.http.publicUrl?.replace(/\/$/, '') ?? `${scheme}://${displayHost(this.config.http.host)}:${httpPort}`;
     const rtmpHost = new URL(base).hostname;
+    const app = this.config.rtmp.app;
+    const plainRtmpUrl = `rtmp://${rtmpHost}:${rtmpPort}/${app}`;
     return {
-      rtmpUrl: `rtmp://${rtmpHost}:${rtmpPort}/${this.config.rtmp.app}`,
+      rtmpUrl: tls ? `rtmps://${rtmpHost}:${rtmpsPort}/${app}` : plainRtmpUrl,
+      plainRtmpUrl,
       ...streamKey,
       channel: this.config.defaultChannel,
       playerUrl: `${base}/watch/${this.config.defaultChannel}`,
       httpPort,
       rtmpPort,
+      rtmpsPort,
+      tls,
     };
   }
 }

@@ -13,8 +13,11 @@ export const STREAM_KEY = 'test-stream-key-0001';
 export interface Harness {
   room: Liveroom;
   info: StartedInfo;
+  /** http://127.0.0.1:PORT, or https:// with 'http.tls'. */
   base: string;
   rtmp: string;
+  /** rtmps://127.0.0.1:PORT/live with 'http.tls', else ''. */
+  rtmps: string;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -27,7 +30,7 @@ export async function startLiveroom(overrides: LiveroomConfigInput = {}): Promis
     streamKey: STREAM_KEY,
     logLevel: 'silent',
     ...overrides,
-    rtmp: { port: 0, host: '127.0.0.1', ...overrides.rtmp },
+    rtmp: { port: 0, tlsPort: 0, host: '127.0.0.1', ...overrides.rtmp },
     http: { port: 0, host: '127.0.0.1', ...overrides.http },
     // Most tests watch a broadcast end when the publisher stops; the reconnect tests set the grace themselves.
     hls: { reconnectGraceMs: 0, ...overrides.hls },
@@ -37,8 +40,9 @@ export async function startLiveroom(overrides: LiveroomConfigInput = {}): Promis
   return {
     room,
     info,
-    base: `http://127.0.0.1:${info.httpPort}`,
+    base: `${info.tls ? 'https' : 'http'}://127.0.0.1:${info.httpPort}`,
     rtmp: `rtmp://127.0.0.1:${info.rtmpPort}/live`,
+    rtmps: info.tls ? `rtmps://127.0.0.1:${info.rtmpsPort}/live` : '',
     dataDir,
     stop: async () => {
       await room.stop();
