@@ -120,6 +120,8 @@ export function renderMultivariantPlaylist(variants: VariantInfo[], broadcastId:
     if (v.width && v.height) attrs.push(`RESOLUTION=${v.width}x${v.height}`);
     if (v.codecs.length) attrs.push(`CODECS="${v.codecs.join(',')}"`);
     if (v.frameRate > 0) attrs.push(`FRAME-RATE=${v.frameRate.toFixed(3)}`);
+    // No closed-caption renditions: Shaka otherwise probes segments for CEA-608 (and fails on live LL-HLS).
+    attrs.push('CLOSED-CAPTIONS=NONE');
     attrs.push(`STABLE-VARIANT-ID="${v.name}"`);
     out.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`);
     out.push(`${broadcastId}/${v.name}/index.m3u8`);

@@ -19,7 +19,7 @@ function assets(root: string): Record<string, string> {
   const nm = path.join(root, 'node_modules');
   return {
     '/hls.min.js': path.join(nm, 'hls.js', 'dist', 'hls.min.js'),
-    '/shaka-player.compiled.js': path.join(nm, 'shaka-player', 'dist', 'shaka-player.compiled.js'),
+    '/shaka-player.compiled.js': path.join(nm, 'shaka-player', 'dist', process.env.SHAKA_DEBUG ? 'shaka-player.compiled.debug.js' : 'shaka-player.compiled.js'),
     '/video.min.js': path.join(nm, 'video.js', 'dist', 'video.min.js'),
     '/video-js.min.css': path.join(nm, 'video.js', 'dist', 'video-js.min.css'),
   };
@@ -45,7 +45,7 @@ shaka.polyfill.installAll();
 const player = new shaka.Player();
 window.__liveroom = { video, stats: () => { const st = player.getStats(); return { bw: Math.round(st.estimatedBandwidth), height: st.height, latency: st.liveLatency, stalls: st.stallsDetected }; } };
 player.configure({ streaming: { lowLatencyMode: true } });
-player.attach(video).then(() => player.load(${s})).then(() => video.play().catch(() => {})).catch((e) => console.error('shaka', e && e.code, e && e.message));
+player.attach(video).then(() => player.load(${s})).then(() => video.play().catch(() => {})).catch((e) => console.error('shaka', e && e.code, e && e.message, e && e.stack));
 </script>`;
     case 'vjs':
       // VHS on MSE even where the browser claims native HLS (overrideNative), so VHS is what is measured.
