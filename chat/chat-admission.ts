@@ -1,7 +1,6 @@
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
 import type { ChatRole } from './chat-events';
-import { normalizeAddress } from './client-address';
 import { chatError, connectError, userIdFor, waitSeconds, type ChatSocket, type MakeNotice } from './chat-io';
 import type { Moderation } from './moderation';
 import type { RoleResolver } from './moderator-tokens';
@@ -20,6 +19,8 @@ export interface AdmissionDeps {
   isStopping(): boolean;
   /** Where the handshake token of a privileged connection is kept (re-checked on each moderation request). */
   tokens: WeakMap<ChatSocket, string>;
+  /** The client address of a connection from `peer` with this X-Forwarded-For (core/client-address.ts). */
+  clientAddress(peer: string, forwardedFor: string | string[] | undefined): string;
 }
 
 /**
@@ -48,13 +49,7 @@ export class Admission {
   }
 
   private address(socket: ChatSocket): string {
-    if (this.deps.config.trustProxy) {
-      const xff = socket.handshake.headers['x-forwarded-for'];
-      // The entry our proxy appended is the last one; anything left of it came from the client and proves nothing.
-      const last = (Array.isArray(xff) ? xff.join(',') : xff)?.split(',').pop()?.trim();
-      if (last) return normalizeAddress(last);
-    }
-    return normalizeAddress(socket.handshake.address);
+    return this.deps.clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for']);
   }
 
   /** The refusal, if any; on success `socket.data` is filled in. */

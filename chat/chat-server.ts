@@ -4,6 +4,7 @@ import { Server } from 'socket.io';
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
 import type { ChatStores } from '../storage/stores';
+import { normalizeAddress } from '../core/client-address';
 import { CHAT_PATH } from './chat-events';
 import { Admission } from './chat-admission';
 import { handleConnection, type ConnectionDeps } from './chat-connection';
@@ -32,6 +33,16 @@ export interface ChatServerDeps {
   moderatorTokens: RoleResolver;
   /** Tests move time; defaults to Date.now. */
   clock?: Clock;
+  /**
+   * Who a connection comes from (a ClientAddressResolver built from 'http.trustedProxies'); defaults to the
+   * socket peer, never X-Forwarded-For.
+   */
+  clientAddress?(peer: string, forwardedFor: string | string[] | undefined): string;
+  /**
+   * Whether a browser page from `origin` may connect (the handshake's Origin header; undefined when there is none),
+   * given the request's Host. Refused handshakes get HTTP 403 before any chat code runs. Defaults to any origin.
+   */
+  allowOrigin?(origin: string | undefined, host: string | undefined): boolean;
 }
 
 /**
@@ -106,6 +117,7 @@ export class ChatServer {
       makeNotice: this.makeNotice,
       isStopping: () => this.stopping,
       tokens: this.tokens,
+      clientAddress: deps.clientAddress ?? ((peer) => normalizeAddress(peer)),
     });
   }
 
@@ -163,6 +175,12 @@ export class ChatServer {
       serveClient: false, // the player bundles socket.io-client
       maxHttpBufferSize: this.deps.config.maxPacketBytes,
       connectTimeout: 10_000,
+      // A page from another site may not open the chat with its visitors' browsers (cross-site WebSocket hijacking).
+      allowRequest: (req, callback) => {
+        const allow = this.deps.allowOrigin ?? (() => true);
+        const origin = req.headers.origin;
+        callback(null, allow(Array.isArray(origin) ? origin[0] : origin, req.headers.host));
+      },
       ...(this.redis && { adapter: this.redis.adapter }),
     });
     this.io = io;

@@ -26,6 +26,7 @@ import { fail } from '../core/errors';
 import { ensureAdminToken } from './admin-token';
 import { ChatServer } from '../chat/chat-server';
 import { ModeratorTokens } from '../chat/moderator-tokens';
+import { ClientAddressResolver } from '../core/client-address';
 
 export interface StartedInfo {
   rtmpUrl: string;
@@ -124,6 +125,8 @@ export class Liveroom {
     const broadcasts = (this.broadcasts = new BroadcastCoordinator({ bus, transcoder, packager, ingest, log: log.child({ module: 'broadcast' }) }));
     bus.on('channel:state', (e) => status.set(e.channel, e.live));
 
+    // One answer to "who is this?" for every per-address rule: HTTP limits, chat limits, bans, viewer counts.
+    const addresses = new ClientAddressResolver(config.http.trustedProxies);
     const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' })));
     const app = http.app;
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
@@ -135,6 +138,7 @@ export class Liveroom {
       log: log.child({ module: 'chat' }),
       channelExists: (name) => channels.get(name) !== undefined,
       moderatorTokens,
+      clientAddress: (peer, forwardedFor) => addresses.resolve(peer, forwardedFor),
     }));
     app.use('/api/channels', channelRoutes(status, (channel) => chat.addPlayer(channel)));
     app.use(playerRoutes(config.defaultChannel, (name) => channels.get(name) !== undefined));
