@@ -9,6 +9,7 @@ import { CHAT_PATH } from './chat-events';
 import { Admission } from './chat-admission';
 import { handleConnection, type ConnectionDeps } from './chat-connection';
 import { batchRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
+import { AddressLimits } from './address-limits';
 import { LikeAggregator } from './like-aggregator';
 import { MessageBatcher } from './message-batcher';
 import { MessageStore } from './message-store';
@@ -43,6 +44,8 @@ export interface ChatServerDeps {
    * given the request's Host. Refused handshakes get HTTP 403 before any chat code runs. Defaults to any origin.
    */
   allowOrigin?(origin: string | undefined, host: string | undefined): boolean;
+  /** Headers for every engine.io HTTP response (the server's security headers). */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -58,6 +61,7 @@ export class ChatServer {
   private readonly viewers: ViewerCounter;
   private readonly batcher: MessageBatcher;
   private readonly admission: Admission;
+  private readonly addressLimits: AddressLimits;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly makeNotice: MakeNotice;
@@ -107,7 +111,9 @@ export class ChatServer {
       },
       onError,
     });
+    this.addressLimits = new AddressLimits(config, this.clock);
     this.admission = new Admission({
+      addressLimits: this.addressLimits,
       config,
       channelExists: (name) => deps.channelExists(name),
       moderatorTokens: deps.moderatorTokens,
@@ -121,9 +127,17 @@ export class ChatServer {
     });
   }
 
-  /** Registers a player session watching without chat (e.g. an SSE connection); call the returned function when it ends. */
-  addPlayer(channel: string): () => void {
-    return this.viewers.addPlayer(channel);
+  /**
+   * Registers a player session watching without chat (e.g. an SSE connection) from `address`; call the returned
+   * function when it ends. One address counts as one viewer however many sessions it has.
+   */
+  addPlayer(channel: string, address: string): () => void {
+    return this.viewers.addPlayer(channel, address);
+  }
+
+  /** Chat connections open from `address`, or from everyone (tests, status). */
+  socketsOpen(address?: string): number {
+    return this.addressLimits.socketsOpen(address);
   }
 
   /** Current viewers of a channel (what the next broadcast will say). */
@@ -184,6 +198,8 @@ export class ChatServer {
       ...(this.redis && { adapter: this.redis.adapter }),
     });
     this.io = io;
+    const extra = this.deps.responseHeaders;
+    if (extra) io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, extra));
     if (this.redis) {
       io.on('viewers:report', (report) => {
         if (!isViewerReport(report) || report.node === this.node) return;
@@ -251,6 +267,7 @@ export class ChatServer {
       likes: this.likes,
       viewers: this.viewers,
       batcher: this.batcher,
+      addressLimits: this.addressLimits,
       moderatorTokens: this.deps.moderatorTokens,
       tokens: this.tokens,
       clock: this.clock,

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { LiveroomConfig } from '../core/config-schema';
 import type { LiveroomEvents } from '../core/events';
 import type { Logger } from '../core/logger';
@@ -27,6 +28,10 @@ import { ensureAdminToken } from './admin-token';
 import { ChatServer } from '../chat/chat-server';
 import { ModeratorTokens } from '../chat/moderator-tokens';
 import { ClientAddressResolver } from '../core/client-address';
+import { AddressSlots } from '../core/address-slots';
+import { HeldRequests } from './held-requests';
+import { originPolicy } from './origin-policy';
+import { SECURITY_HEADERS, securityHeaders } from './security-headers';
 
 export interface StartedInfo {
   rtmpUrl: string;
@@ -59,6 +64,10 @@ export class Liveroom {
   encoders?: EncoderProbe;
   chat?: ChatServer;
   moderatorTokens?: ModeratorTokens;
+  /** HLS requests held open, per address (tests and status read the count). */
+  heldRequests?: HeldRequests;
+  /** Open status event streams, per address. */
+  eventStreams?: AddressSlots;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -127,10 +136,13 @@ export class Liveroom {
 
     // One answer to "who is this?" for every per-address rule: HTTP limits, chat limits, bans, viewer counts.
     const addresses = new ClientAddressResolver(config.http.trustedProxies);
+    const clientAddress = (req: IncomingMessage) => addresses.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' })));
     const app = http.app;
+    app.use(securityHeaders());
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
-    app.use('/hls', hlsRoutes(packager, config.hls));
+    const held = (this.heldRequests = new HeldRequests(config.http.maxHeldRequestsPerAddress, clientAddress));
+    app.use('/hls', hlsRoutes(packager, config.hls, held));
     const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
@@ -139,9 +151,15 @@ export class Liveroom {
       channelExists: (name) => channels.get(name) !== undefined,
       moderatorTokens,
       clientAddress: (peer, forwardedFor) => addresses.resolve(peer, forwardedFor),
+      allowOrigin: originPolicy(config.http),
+      responseHeaders: SECURITY_HEADERS,
     }));
-    app.use('/api/channels', channelRoutes(status, (channel) => chat.addPlayer(channel)));
-    app.use(playerRoutes(config.defaultChannel, (name) => channels.get(name) !== undefined));
+    const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
+    app.use(
+      '/api/channels',
+      channelRoutes({ status, onPlayer: (channel, address) => chat.addPlayer(channel, address), eventStreams, clientAddress }),
+    );
+    app.use(playerRoutes(config.defaultChannel, (name) => channels.get(name) !== undefined, config.http.frameAncestors));
     app.use(
       '/api/admin',
       adminRoutes({
