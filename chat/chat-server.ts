@@ -10,6 +10,7 @@ import { Admission } from './chat-admission';
 import { handleConnection, type ConnectionDeps } from './chat-connection';
 import { batchRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
 import { AddressLimits } from './address-limits';
+import { ChatRetention } from './chat-retention';
 import { LikeAggregator } from './like-aggregator';
 import { MessageBatcher } from './message-batcher';
 import { MessageStore } from './message-store';
@@ -62,6 +63,7 @@ export class ChatServer {
   private readonly batcher: MessageBatcher;
   private readonly admission: Admission;
   private readonly addressLimits: AddressLimits;
+  private readonly retention: ChatRetention;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly makeNotice: MakeNotice;
@@ -112,6 +114,7 @@ export class ChatServer {
       onError,
     });
     this.addressLimits = new AddressLimits(config, this.clock);
+    this.retention = new ChatRetention({ days: config.retentionDays, stores, clock: this.clock, log: this.log });
     this.admission = new Admission({
       addressLimits: this.addressLimits,
       config,
@@ -217,6 +220,7 @@ export class ChatServer {
     });
     this.likes.start();
     this.viewers.start();
+    this.retention.start(); // purges once now, then daily
     this.sweepTimer = setInterval(() => this.admission.sweep(), 10_000);
     this.log.info({ path: CHAT_PATH, nodes: this.redis ? 'several (Redis)' : 'one' }, 'chat started');
     return this;
@@ -231,6 +235,7 @@ export class ChatServer {
     this.sweepTimer = undefined;
     this.likes.stop(); // writes pending likes
     this.viewers.stop();
+    this.retention.stop();
     this.batcher.stop();
     // The other nodes stop counting our viewers now rather than when our last report expires.
     if (this.redis) io.serverSideEmit('viewers:report', { node: this.node, counts: {}, ttlMs: 0 });
