@@ -103,14 +103,16 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
       return error('LR_CHAT_TOO_LONG', `${kind === 'danmaku' ? 'Bullet comments' : 'Messages'} are limited to ${limit} characters; yours has ${length}.`);
     }
     // This connection's bucket, then its address's across all its connections and identities; a refusal takes from neither.
+    // Moderators and the streamer (their token is the authority) are not held back by viewers who share their address.
     const ownWait = messageBucket.waitMs();
     if (ownWait > 0) return error('LR_CHAT_RATE_LIMITED', `You are sending messages too fast; wait ${waitSeconds(ownWait)} s.`, ownWait);
-    const addressWait = deps.addressLimits.messageWaitMs(address);
+    const byAddress = socket.data.role === 'viewer';
+    const addressWait = byAddress ? deps.addressLimits.messageWaitMs(address) : 0;
     if (addressWait > 0) {
       return error('LR_CHAT_RATE_LIMITED', `Too many messages from your address; wait ${waitSeconds(addressWait)} s.`, addressWait);
     }
     messageBucket.take();
-    deps.addressLimits.takeMessage(address);
+    if (byAddress) deps.addressLimits.takeMessage(address);
     const now = clock();
     if (socket.data.role === 'viewer') {
       const until = moderation.timeoutUntil(channel, userId, now);

@@ -198,6 +198,7 @@ export const chatSchema = z
     /**
      * Messages per address across all its connections and identities: burst and refill, on top of the per-connection
      * bucket. Viewers behind one NAT share it (a classroom on one address gets this rate in all); raise it for them.
+     * Moderators and the streamer are not counted against it.
      */
     messageBurstPerAddress: z.number().int().min(1).max(100_000).default(20),
     messagesPerSecondPerAddress: z.number().min(0.01).max(100_000).default(5),

@@ -5,6 +5,8 @@
  * identities), a forged X-Forwarded-For not believed from a direct client,
  * and the Origin check at the handshake.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ChatError, SendAck } from '../chat/chat-events';
 import { startLiveroom, until, type Harness } from './helpers/liveroom-harness';
 import { joinChat, type ChatSocket } from './helpers/loopback-client';
@@ -17,6 +19,18 @@ const join = (opts: Parameters<typeof joinChat>[1] = {}) => {
   return j;
 };
 const send = (s: ChatSocket, text: string) => (s.timeout(3000) as unknown as { emitWithAck(e: string, p: unknown): Promise<SendAck> }).emitWithAck('send', { text });
+
+/** A streamer token made through the admin API, with the token the server wrote to its data folder. */
+async function streamerToken(): Promise<string> {
+  const admin = fs.readFileSync(path.join(h.room.config.dataDir, 'admin-token'), 'utf8').trim();
+  const res = await fetch(`${h.base}/api/admin/channels/live/moderators`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ label: 'Host', role: 'streamer' }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
 
 beforeAll(async () => {
   h = await startLiveroom({
@@ -68,7 +82,11 @@ describe('messages per address', () => {
     expect(limited[0].error).toMatchObject({ code: 'LR_CHAT_RATE_LIMITED', message: expect.stringMatching(/your address/) });
     expect(limited[0].error.retryAfterMs).toBeGreaterThan(0);
 
-    // Another address still talks.
+    // The streamer on the same address is not held back by it; another address still talks.
+    const token = await streamerToken();
+    const host = join({ localAddress: '127.0.0.4', auth: { name: 'Host', token } });
+    await host.welcome;
+    expect((await send(host.socket, 'welcome everyone')).ok).toBe(true);
     const other = join({ localAddress: '127.0.0.5' });
     await other.welcome;
     expect((await send(other.socket, 'hello')).ok).toBe(true);
