@@ -10,6 +10,8 @@ describe('originPolicy', () => {
     expect(allow('https://evil.example', 'localhost:8000')).toBe(false);
     expect(allow('http://localhost:9999', 'localhost:8000')).toBe(false);
     expect(allow('null', 'localhost:8000')).toBe(false);
+    expect(allow('https://site.example', 'site.example:443')).toBe(true);
+    expect(allow('https://site.example', 'SITE.example')).toBe(true);
     expect(allow('https://evil.example', undefined)).toBe(false);
   });
 

@@ -15,6 +15,9 @@ export function originPolicy(http: Pick<HttpConfig, 'publicUrl' | 'allowedOrigin
   return (origin, host) => {
     if (origin === undefined || any || allowed.has(origin)) return true;
     if (!host || !URL.canParse(origin)) return false; // "null" (sandboxed frames, file:) and garbage
-    return new URL(origin).host === host.toLowerCase();
+    const page = new URL(origin);
+    // The Host header read with the page's scheme, so "example.com:443" and "https://example.com" agree.
+    const ours = `${page.protocol}//${host}`;
+    return URL.canParse(ours) && new URL(ours).host === page.host;
   };
 }
