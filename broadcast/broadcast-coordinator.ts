@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { LiveroomEvents, PublishEnded, PublishStarted, RenditionOutput, TranscoderExited } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { TypedEmitter } from '../core/typed-emitter';
@@ -12,7 +13,10 @@ export interface BroadcastTranscoder {
 
 /** What the coordinator needs from the packager (packager/packager.ts). */
 export interface BroadcastPackager {
-  attach(output: RenditionOutput): void;
+  /** Feeds a rendition of broadcast `broadcastId`: a new id starts new media playlists under new URIs. */
+  attach(output: RenditionOutput, broadcastId: string): void;
+  /** The publisher is gone but may come back: the playlists stay open (no ENDLIST) and players keep polling. */
+  pause(channel: string): void;
   /** Every playlist of the channel gets ENDLIST. */
   end(channel: string): void;
 }
@@ -29,6 +33,8 @@ export interface BroadcastDeps {
   packager: BroadcastPackager;
   ingest: BroadcastIngest;
   log: Logger;
+  /** A publisher that leaves and publishes again within this continues the same broadcast (hls.reconnectGraceMs); 0 ends at once. */
+  reconnectGraceMs?: number;
 }
 
 /**
@@ -36,24 +42,23 @@ export interface BroadcastDeps {
  * - `idle`: nothing on air (never published, or the last broadcast is flushed);
  * - `starting`: a publish arrived; waiting for the previous flush, then the transcoder is starting;
  * - `live`: the transcoder runs for the current publish (the packager decides when playlists are playable);
+ * - `waiting`: the publisher left (or went silent) and may come back: the transcoder has flushed, the
+ *   playlists stay open without ENDLIST, and a publish within the grace continues them after a
+ *   discontinuity (same broadcast, same URIs); when the grace runs out the broadcast ends;
  * - `ending`: the broadcast is over; the transcoder is flushing, then the playlists get ENDLIST.
- *
- * Reconnect seam (issue 12 item 3): today `publisher-left` goes straight to
- * `ending` (see `publisherLeft`). A grace period adds one state between them,
- * `waiting` (publisher left, the transcoder has flushed, the playlists stay open
- * without ENDLIST): `publisherLeft` stops the transcoder and arms a timer instead
- * of calling `endBroadcast`; a `publish:started` for the channel in `waiting`
- * clears the timer and begins the transcoder again on the same playlists (the
- * packager continues with a discontinuity); the timer firing calls `endBroadcast`.
- * Other reasons (`kicked`, `server-stopping`) keep ending at once.
+ * A kick or the server stopping ends at once, without a grace.
  */
-export type BroadcastPhase = 'idle' | 'starting' | 'live' | 'ending';
+export type BroadcastPhase = 'idle' | 'starting' | 'live' | 'waiting' | 'ending';
 
 interface ChannelBroadcast {
   channel: string;
   phase: BroadcastPhase;
   /** The publish on air (or being started); null once it ended. */
   publishId: string | null;
+  /** The broadcast: one publish plus the reconnects within the grace; names its media URIs. */
+  broadcastId: string | null;
+  /** Ends a `waiting` broadcast when the grace runs out. */
+  graceTimer?: NodeJS.Timeout;
   /** Settles when the last broadcast on this channel is fully flushed (transcoder exited, ENDLIST written). */
   flushed: Promise<void>;
   /** Settles when the current publish's transcoder start settled. */
@@ -75,7 +80,7 @@ export class BroadcastCoordinator {
     if (this.unsubscribe.length) return;
     this.listen('publish:started', (e) => this.publishStarted(e));
     this.listen('publish:ended', (e) => this.publishEnded(e));
-    this.listen('rendition:output', (e) => this.deps.packager.attach(e));
+    this.listen('rendition:output', (e) => this.renditionOutput(e));
     this.listen('transcoder:exited', (e) => this.transcoderExited(e));
   }
 
@@ -92,14 +97,14 @@ export class BroadcastCoordinator {
   /** Ends every broadcast still on air and waits until each is flushed; stops listening. */
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
-    for (const ch of this.channels.values()) if (ch.publishId !== null) this.endBroadcast(ch, 'server-stopping');
+    for (const ch of this.channels.values()) if (ch.publishId !== null || ch.phase === 'waiting') this.endBroadcast(ch, 'server-stopping');
     await Promise.all([...this.channels.values()].map((ch) => ch.flushed));
   }
 
   private channel(name: string): ChannelBroadcast {
     let ch = this.channels.get(name);
     if (!ch) {
-      ch = { channel: name, phase: 'idle', publishId: null, flushed: Promise.resolve(), started: Promise.resolve() };
+      ch = { channel: name, phase: 'idle', publishId: null, broadcastId: null, flushed: Promise.resolve(), started: Promise.resolve() };
       this.channels.set(name, ch);
     }
     return ch;
@@ -108,6 +113,11 @@ export class BroadcastCoordinator {
   private publishStarted(e: PublishStarted) {
     const ch = this.channel(e.channel);
     const log = this.deps.log.child({ channel: e.channel });
+    const resumed = ch.phase === 'waiting';
+    clearTimeout(ch.graceTimer);
+    ch.graceTimer = undefined;
+    if (!resumed) ch.broadcastId = crypto.randomBytes(4).toString('hex');
+    else log.info({ publishId: e.publishId, broadcastId: ch.broadcastId }, 'publisher back within the reconnect grace: the broadcast continues');
     ch.publishId = e.publishId;
     ch.phase = 'starting';
     // A new publish waits for the previous broadcast on this channel to be fully flushed.
@@ -126,15 +136,42 @@ export class BroadcastCoordinator {
     this.publisherLeft(ch, e.reason);
   }
 
-  /** The publisher is gone. Today the broadcast ends at once; the reconnect grace hooks in here (see BroadcastPhase). */
+  private renditionOutput(e: RenditionOutput) {
+    const ch = this.channels.get(e.channel);
+    if (!ch?.broadcastId || ch.publishId !== e.publishId) return; // a late output of a publish already gone
+    this.deps.packager.attach(e, ch.broadcastId);
+  }
+
+  /** The publisher is gone: it may come back within the grace (a dropped connection, OBS reconnecting), else the broadcast ends. */
   private publisherLeft(ch: ChannelBroadcast, reason: PublishEnded['reason']) {
-    this.endBroadcast(ch, reason);
+    const graceMs = this.deps.reconnectGraceMs ?? 0;
+    if (graceMs <= 0 || reason === 'kicked' || reason === 'server-stopping') return this.endBroadcast(ch, reason);
+    const publishId = ch.publishId;
+    ch.publishId = null;
+    ch.phase = 'waiting';
+    const log = this.deps.log.child({ channel: ch.channel });
+    const flushed = ch.flushed
+      .then(() => this.deps.transcoder.end(ch.channel))
+      .catch((err: Error) => log.error({ publishId, err: err.message }, 'transcoder failed to stop'))
+      .then(() => {
+        if (ch.phase === 'waiting') this.deps.packager.pause(ch.channel);
+      })
+      .catch((err: Error) => log.error({ publishId, err: err.message }, 'packager failed to pause the playlists'));
+    ch.flushed = flushed;
+    ch.graceTimer = setTimeout(() => {
+      ch.graceTimer = undefined;
+      if (ch.phase === 'waiting') this.endBroadcast(ch, reason);
+    }, graceMs);
+    log.info({ publishId, reason, graceMs }, 'publisher gone: waiting for it to reconnect');
   }
 
   /** Stops the transcoder (it flushes), then ends the playlists; the channel's next publish waits for this. */
   private endBroadcast(ch: ChannelBroadcast, reason: PublishEnded['reason']) {
     const publishId = ch.publishId;
+    clearTimeout(ch.graceTimer);
+    ch.graceTimer = undefined;
     ch.publishId = null;
+    ch.broadcastId = null;
     ch.phase = 'ending';
     const log = this.deps.log.child({ channel: ch.channel });
     const previous = ch.flushed;

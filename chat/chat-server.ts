@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
+import type https from 'node:https';
 import { Server } from 'socket.io';
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
@@ -70,7 +71,7 @@ export class ChatServer {
   /** Handshake tokens of privileged connections; kept out of SocketData, which the adapter shares. */
   private readonly tokens = new WeakMap<ChatSocket, string>();
   private io: ChatIo | undefined;
-  private httpServer: http.Server | undefined;
+  private httpServer: http.Server | https.Server | undefined;
   private httpListeners: { event: string; before: Function[] }[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private starting = false;
@@ -173,7 +174,7 @@ export class ChatServer {
    * then attaches to the HTTP server; resolves with this, so
    * `const chat = await new ChatServer(deps).start(server)` works.
    */
-  async start(httpServer: http.Server): Promise<this> {
+  async start(httpServer: http.Server | https.Server): Promise<this> {
     if (this.io || this.starting) throw new Error('ChatServer already started');
     this.starting = true;
     try {

@@ -14,6 +14,8 @@ export const rtmpSchema = z
   .object({
     /** RTMP listen port; 0 picks a free port (tests). */
     port: port.default(1935),
+    /** RTMPS (RTMP over TLS) listen port, opened only when 'http.tls' is set (same certificate); 0 picks a free port (tests). */
+    tlsPort: port.default(1936),
     host: host.default('0.0.0.0'),
     /** The RTMP application name: OBS publishes to rtmp://HOST:PORT/<app>/<streamKey>. */
     app: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, _ and - only').default('live'),
@@ -69,8 +71,31 @@ export const rtmpSchema = z
     }
   });
 
+export const tlsSchema = z
+  .object({
+    /** PEM certificate file (the full chain: certbot's fullchain.pem). Re-read on SIGHUP and when it changes. */
+    cert: z.string().min(1).optional(),
+    /** PEM private key file of that certificate (certbot's privkey.pem). */
+    key: z.string().min(1).optional(),
+    /** How often the two files are checked for a renewal (a stat each; no restart needed). */
+    checkIntervalMs: z.number().int().min(100).max(86_400_000).default(60_000),
+  })
+  .strict()
+  .superRefine((tls, ctx) => {
+    if ((tls.cert === undefined) !== (tls.key === undefined)) {
+      const [set, missing] = tls.cert !== undefined ? ['cert', 'key'] : ['key', 'cert'];
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `'http.tls.${set}' is set but 'http.tls.${missing}' is not: give both the certificate and its key (or neither, for plain HTTP)`,
+      });
+    }
+  });
+
 export const httpSchema = z
   .object({
+    /** Serves HTTPS (and the chat over WSS) when 'http.tls.cert' and 'http.tls.key' are set; RTMPS opens on 'rtmp.tlsPort'. */
+    tls: tlsSchema.default(tlsSchema.parse({})),
     port: port.default(8000),
     host: host.default('0.0.0.0'),
     /** The URL printed for viewers and OBS; derived from the listen address when unset. */
@@ -124,6 +149,12 @@ export const hlsSchema = z
     windowSegments: z.number().int().min(3).max(600).default(12),
     /** How long a blocking playlist or preload-hint request may wait, in target durations. */
     blockingTimeoutTargets: z.number().min(1).max(10).default(3),
+    /**
+     * A publisher that drops and publishes again within this continues the same broadcast: the same
+     * media playlists go on after EXT-X-DISCONTINUITY, with no ENDLIST, so every player resumes by
+     * itself. Past it the playlists end; the next publish gets new media URIs. 0 ends at once.
+     */
+    reconnectGraceMs: z.number().int().min(0).max(600_000).default(15_000),
   })
   .strict()
   .superRefine((hls, ctx) => {
@@ -254,11 +285,21 @@ export const configSchema = z
     transcoder: transcoderSchema.default(transcoderSchema.parse({})),
     chat: chatSchema.default(chatSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const { rtmp, http } = config;
+    if (http.tls.cert === undefined || rtmp.tlsPort === 0) return;
+    for (const [key, used] of [['rtmp.port', rtmp.port], ['http.port', http.port]] as const) {
+      if (used === rtmp.tlsPort) {
+        ctx.addIssue({ code: 'custom', path: ['rtmp', 'tlsPort'], message: `'rtmp.tlsPort' (${rtmp.tlsPort}) must differ from '${key}' (${used}): RTMPS has its own port` });
+      }
+    }
+  });
 
 export type LiveroomConfig = z.infer<typeof configSchema>;
 export type RtmpConfig = LiveroomConfig['rtmp'];
 export type HttpConfig = LiveroomConfig['http'];
+export type TlsConfig = HttpConfig['tls'];
 export type HlsConfig = LiveroomConfig['hls'];
 export type TranscoderConfig = LiveroomConfig['transcoder'];
 export type ChatConfig = LiveroomConfig['chat'];

@@ -25,7 +25,7 @@ interface ErrorSpec {
   help: string;
 }
 
-type Service = 'HTTP' | 'RTMP';
+type Service = 'HTTP' | 'RTMP' | 'RTMPS';
 const quoteList = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', ');
 
 export const ERROR_CATALOG = {
@@ -69,6 +69,13 @@ export const ERROR_CATALOG = {
       `${p.service} port ${p.port} is already in use: stop the other process or set ${p.variable} (${p.key})`,
     help: 'Another process holds the HTTP or RTMP port: stop it or choose another port.',
   },
+  LR_TLS_CERT: {
+    status: 500,
+    startup: true,
+    message: (p: { cert: string; key: string; reason: string }) =>
+      `cannot use the TLS certificate ${p.cert} with the key ${p.key}: ${p.reason}. Check 'http.tls.cert' and 'http.tls.key' (LIVEROOM_TLS_CERT, LIVEROOM_TLS_KEY): PEM files readable by the server user, the key belonging to the certificate`,
+    help: "The TLS certificate or key ('http.tls.cert', 'http.tls.key') is missing, unreadable, not PEM, or the key is not the certificate's. A renewal that fails the same way is logged and the old certificate kept.",
+  },
   LR_LISTEN_FAILED: {
     status: 500,
     startup: true,
@@ -108,6 +115,11 @@ export const ERROR_CATALOG = {
     status: 404,
     message: (p: { channel: string; rendition: string }) => `no rendition '${p.rendition}' on channel '${p.channel}'`,
     help: "The rendition is not (or not yet) part of the channel's ladder: take the names from master.m3u8.",
+  },
+  LR_HLS_NO_BROADCAST: {
+    status: 404,
+    message: (p: { channel: string; broadcast: string }) => `channel '${p.channel}' has no broadcast '${p.broadcast}' (it is over, or older than the last one)`,
+    help: 'Media URIs name their broadcast; a new publish after the reconnect grace starts a new one: reload master.m3u8.',
   },
   LR_HLS_NOT_FOUND: {
     status: 404,

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
+import type tls from 'node:tls';
 import { systemClock, type Clock } from '../core/clock';
 import type { RtmpConfig } from '../core/config-schema';
 import { fail } from '../core/errors';
@@ -10,6 +11,7 @@ import { AddressGuard } from './address-guard';
 import { redactStreamKeys } from './log-redaction';
 import { NmsBridge, type NmsSession, type PublishVerdict, type RtmpConnection } from './nms-bridge';
 import { RefusalLog } from './refusal-log';
+import { RtmpsListener } from './rtmps-listener';
 
 export interface IngestDeps {
   config: RtmpConfig;
@@ -18,6 +20,8 @@ export interface IngestDeps {
   bus: TypedEmitter<LiveroomEvents>;
   log: Logger;
   clock?: Clock;
+  /** With a certificate, RTMPS is also served on rtmp.tlsPort (see rtmps-listener.ts); asked per connection, so a renewal applies at once. */
+  secureContext?: () => tls.SecureContext;
 }
 
 interface Publish {
@@ -55,6 +59,7 @@ const FLV_AUDIO_CODECS: Record<number, string> = { 10: 'aac', 2: 'mp3' };
  */
 export class IngestServer {
   private server?: net.Server;
+  private rtmps?: RtmpsListener;
   private bridge?: NmsBridge;
   private guard?: AddressGuard;
   private refusals?: RefusalLog;
@@ -72,6 +77,11 @@ export class IngestServer {
   get port(): number {
     const addr = this.server?.address();
     return typeof addr === 'object' && addr ? addr.port : 0;
+  }
+
+  /** The RTMPS port, or 0 without a certificate. */
+  get tlsPort(): number {
+    return this.rtmps?.port ?? 0;
   }
 
   isLive(channel: string): boolean {
@@ -114,6 +124,16 @@ export class IngestServer {
       server.listen(config.port, config.host, () => resolve());
     });
     server.on('error', (err) => log.error({ err: err.message }, 'RTMP listener error'));
+    if (this.deps.secureContext) {
+      this.rtmps = new RtmpsListener({
+        port: config.tlsPort,
+        host: config.host,
+        secureContext: this.deps.secureContext,
+        onConnection: (raw, upgrade) => this.onConnection(raw, upgrade),
+      });
+      await this.rtmps.start((err) => log.error({ err: err.message }, 'RTMPS listener error'));
+      log.info({ port: this.tlsPort }, 'RTMPS ingest listening');
+    }
     this.timers.push(setInterval(() => this.watchSilence(), WATCH_MS));
     this.timers.push(
       setInterval(() => {
@@ -149,31 +169,35 @@ export class IngestServer {
     const server = this.server;
     this.server = undefined;
     if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.rtmps?.stop();
+    this.rtmps = undefined;
   }
 
   private addressOf(conn: RtmpConnection): string {
     return this.conns.get(conn.socket)?.address ?? conn.socket.remoteAddress ?? '';
   }
 
-  private onConnection(socket: net.Socket) {
+  /** An accepted connection; `upgrade` (RTMPS) starts TLS on it once the address may connect. */
+  private onConnection(raw: net.Socket, upgrade?: () => tls.TLSSocket) {
     const { config } = this.deps;
-    const address = socket.remoteAddress ?? '';
-    socket.on('error', () => {});
-    // Refusals at accept cost one accept and one close: nothing is parsed, nothing is allocated.
+    const address = raw.remoteAddress ?? '';
+    raw.on('error', () => {});
+    // Refusals at accept cost one accept and one close: nothing is parsed, nothing is allocated, no TLS handshake.
     const refusal = this.guard!.open(address);
     if (refusal) {
-      socket.destroy();
+      raw.destroy();
       const detail = refusal === 'backed-off' ? { backoffLeftMs: this.guard!.backoffLeft(address) } : { limit: config.maxConnectionsPerAddress };
       this.refusals!.refused(address, refusal, detail);
       return;
     }
     if (this.conns.size >= config.maxConnections && !this.evictOldestPending()) {
       this.guard!.close(address);
-      socket.destroy();
+      raw.destroy();
       this.refusals!.refused(address, 'server-full', { limit: config.maxConnections });
       return;
     }
-    socket.setNoDelay(true);
+    raw.setNoDelay(true);
+    const socket = upgrade ? this.secure(raw, address, upgrade) : raw;
     const conn = this.bridge!.attach(socket);
     this.conns.set(socket, { conn, address });
     // A connection that has not become an admitted publisher in time is dropped and counts as a failure:
@@ -188,6 +212,20 @@ export class IngestServer {
       this.conns.delete(socket);
       this.guard?.close(address);
     });
+  }
+
+  /** The TLS socket RTMP runs on; a failed handshake (garbage, a scanner, an old client) is a failed attempt for the address. */
+  private secure(raw: net.Socket, address: string, upgrade: () => tls.TLSSocket): tls.TLSSocket {
+    const socket = upgrade();
+    let handshaken = false;
+    socket.once('secure', () => (handshaken = true));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (handshaken) return;
+      handshaken = true; // one failure per connection
+      socket.destroy();
+      this.failed(address, 'tls-handshake', { tlsError: (err.code ?? err.message).slice(0, 80) });
+    });
+    return socket;
   }
 
   /** At the global cap, the oldest connection still short of a publish makes room; admitted publishers are never evicted. */

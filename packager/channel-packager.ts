@@ -21,6 +21,14 @@ interface Rendition {
   stream?: Readable;
 }
 
+/** One broadcast's media playlists: a publish and its reconnects within the grace share them. */
+interface Broadcast {
+  id: string;
+  renditions: Map<string, Rendition>;
+  /** Renditions of its current (or last) ladder, in ladder order. */
+  active: string[];
+}
+
 /** Common frame rates: a measured rate within 0.05% of one is that rate (ms timestamps make 30 fps measure 29.998). */
 const NOMINAL_RATES = [23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60, 120];
 
@@ -32,12 +40,14 @@ function nominalFrameRate(measured: number): number {
 /**
  * One channel's renditions: feeds each rendition's fMP4 stream into its
  * playlist and answers for the channel as a whole (multivariant playlist,
- * rendition reports, live or not).
+ * rendition reports, live or not). Each broadcast has its own media playlists
+ * under its own URIs (`<broadcast>/<rendition>/index.m3u8`), so a playlist that
+ * got ENDLIST never changes again; the previous broadcast stays served (ended)
+ * for players still holding it.
  */
 export class ChannelPackager {
-  private readonly renditions = new Map<string, Rendition>();
-  /** Renditions of the current (or last) broadcast, in ladder order. */
-  private active: string[] = [];
+  private broadcast?: Broadcast;
+  private previous?: Broadcast;
   private publishId?: string;
   private live = false;
   /** Segment boundaries of the current ffmpeg run, shared by its renditions. */
@@ -58,18 +68,39 @@ export class ChannelPackager {
     return this.publishId ?? null;
   }
 
-  /** Feeds one rendition's byte stream of one ffmpeg run (`run` names the run; its renditions share a segment clock). */
-  attach(publishId: string, run: string, name: string, stream: Readable, nominalBandwidth: number, ladder?: string[]): void {
-    if (publishId !== this.publishId) {
-      this.publishId = publishId;
-      this.active = [];
+  /** The current broadcast's id (its media URIs' first path segment), if any. */
+  get broadcastId(): string | undefined {
+    return this.broadcast?.id;
+  }
+
+  private get renditions(): Map<string, Rendition> {
+    return this.broadcast?.renditions ?? new Map();
+  }
+
+  private get active(): string[] {
+    return this.broadcast?.active ?? [];
+  }
+
+  /**
+   * Feeds one rendition's byte stream of one ffmpeg run (`run` names the run; its renditions share a
+   * segment clock) of broadcast `broadcastId`. A new broadcast id starts new playlists; the same id
+   * with a new publish (a reconnect) continues them after a discontinuity.
+   */
+  attach(broadcastId: string, publishId: string, run: string, name: string, stream: Readable, nominalBandwidth: number, ladder?: string[]): void {
+    if (broadcastId !== this.broadcast?.id) {
+      if (this.broadcast) for (const r of this.broadcast.renditions.values()) if (!r.playlist.ended) r.playlist.end();
+      this.previous = this.broadcast;
+      this.broadcast = { id: broadcastId, renditions: new Map(), active: [] };
+      this.clock = undefined;
     }
+    const broadcast = this.broadcast;
+    if (publishId !== this.publishId) this.publishId = publishId;
     if (ladder && this.clock?.run !== run) this.replaceLadder(ladder);
-    if (!this.active.includes(name)) this.active.push(name);
-    let r = this.renditions.get(name);
+    if (!broadcast.active.includes(name)) broadcast.active.push(name);
+    let r = broadcast.renditions.get(name);
     if (!r) {
       r = { name, playlist: new MediaPlaylist({ ...this.playlistOptions, name }), nominalBandwidth };
-      this.renditions.set(name, r);
+      broadcast.renditions.set(name, r);
     }
     r.nominalBandwidth = nominalBandwidth;
     r.stream = stream;
@@ -110,11 +141,17 @@ export class ChannelPackager {
    * multivariant playlist and learn the new renditions.
    */
   private replaceLadder(ladder: string[]) {
-    const changed = this.active.length > 0 && (ladder.length !== this.active.length || ladder.some((n) => !this.active.includes(n)));
-    for (const n of this.active) if (!ladder.includes(n)) this.renditions.get(n)?.playlist.end();
-    this.active = [...ladder];
+    const b = this.broadcast!;
+    const changed = b.active.length > 0 && (ladder.length !== b.active.length || ladder.some((n) => !b.active.includes(n)));
+    for (const n of b.active) if (!ladder.includes(n)) b.renditions.get(n)?.playlist.end();
+    b.active = [...ladder];
     // Live again once every rendition of the new ladder has content (onFragment).
     if (changed) this.setLive(false);
+  }
+
+  /** The publisher is gone for now: segments in progress close, playlists stay open (no ENDLIST) until it returns or end(). */
+  pause(): void {
+    for (const name of this.active) this.renditions.get(name)?.playlist.pause();
   }
 
   /** The broadcast is over: every playlist gets ENDLIST. */
@@ -123,18 +160,35 @@ export class ChannelPackager {
     this.setLive(false);
   }
 
-  playlist(name: string): MediaPlaylist | undefined {
-    return this.renditions.get(name)?.playlist;
+  /** Is the current broadcast waiting for its publisher to come back? */
+  get reconnecting(): boolean {
+    const pls = this.active.map((n) => this.renditions.get(n)?.playlist);
+    return pls.length > 0 && pls.every((pl) => pl?.paused && !pl.ended);
   }
 
-  renderMedia(name: string, skip: boolean): string | undefined {
-    const pl = this.playlist(name);
-    if (!pl) return undefined;
-    const reports = this.active
+  /** A rendition's playlist in the current or the previous broadcast. */
+  playlist(broadcastId: string, name: string): MediaPlaylist | undefined {
+    return this.find(broadcastId)?.renditions.get(name)?.playlist;
+  }
+
+  renderMedia(broadcastId: string, name: string, skip: boolean): string | undefined {
+    const b = this.find(broadcastId);
+    const pl = b?.renditions.get(name)?.playlist;
+    if (!b || !pl) return undefined;
+    const reports = b.active
       .filter((n) => n !== name)
-      .map((n) => renditionReport(n, this.renditions.get(n)!.playlist))
+      .map((n) => renditionReport(n, b.renditions.get(n)!.playlist))
       .filter((r) => r !== undefined);
     return renderMediaPlaylist(pl, { skip, reports });
+  }
+
+  /** Is `broadcastId` the current or the previous broadcast (the ones still served)? */
+  hasBroadcast(broadcastId: string): boolean {
+    return this.find(broadcastId) !== undefined;
+  }
+
+  private find(broadcastId: string): Broadcast | undefined {
+    return [this.broadcast, this.previous].find((b) => b?.id === broadcastId);
   }
 
   summaries(): RenditionSummary[] {
@@ -160,14 +214,16 @@ export class ChannelPackager {
     // Only the whole ladder (a player that saw one rendition would never learn of the others),
     // and only once each has media: its frame rate is measured from it.
     const ready = this.active.every((n) => this.renditions.get(n)?.playlist.hasContent);
-    return ready && variants.length > 0 && variants.length === this.active.length ? renderMultivariantPlaylist(variants) : undefined;
+    return ready && variants.length > 0 && variants.length === this.active.length ? renderMultivariantPlaylist(variants, this.broadcast!.id) : undefined;
   }
 
   /** Releases blocked requests and detaches streams (server stopping). */
   close(): void {
-    for (const r of this.renditions.values()) {
-      r.playlist.close();
-      r.stream = undefined;
+    for (const b of [this.broadcast, this.previous]) {
+      for (const r of b?.renditions.values() ?? []) {
+        r.playlist.close();
+        r.stream = undefined;
+      }
     }
   }
 

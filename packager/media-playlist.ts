@@ -53,6 +53,8 @@ export class MediaPlaylist {
   readonly segments: Segment[] = [];
   current?: Segment;
   ended = false;
+  /** The publisher is gone and may come back (reconnect grace): no new parts, no preload hint, no ENDLIST. */
+  paused = false;
   discontinuitySequence = 0;
   init?: { id: number; bytes: Buffer; info: InitInfo };
 
@@ -85,6 +87,7 @@ export class MediaPlaylist {
     this.inits.set(id, bytes);
     this.pendingDiscontinuity = this.segments.length > 0;
     this.ended = false;
+    this.paused = false;
   }
 
   /** Adds one fragment as a part; `clock` says whether a segment opens on it (keyframes only). */
@@ -110,6 +113,14 @@ export class MediaPlaylist {
     this.frames.seconds += f.duration;
     this.parts.set(part.id, { part, segment: seg });
     this.wakeForPart(seg.msn, seg.parts.length - 1, part.id);
+  }
+
+  /** The publisher is gone for now: the segment in progress is closed; the next stream continues after a discontinuity. */
+  pause(): void {
+    if (this.ended) return;
+    this.closeSegment();
+    this.paused = true;
+    this.notify();
   }
 
   /** The publisher is gone: the last segment is closed and ENDLIST written. */
@@ -154,7 +165,7 @@ export class MediaPlaylist {
 
   /** The next part's id (EXT-X-PRELOAD-HINT), or undefined once ended. */
   get nextPartIdHint(): number | undefined {
-    return this.ended || !this.init ? undefined : this.nextPartId;
+    return this.ended || this.paused || !this.init ? undefined : this.nextPartId;
   }
 
   /**

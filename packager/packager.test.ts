@@ -29,6 +29,10 @@ function feed(bytes: Buffer, stream: PassThrough) {
   }
 }
 
+const HLS = { partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3, reconnectGraceMs: 15_000 };
+const B1 = 'b0000001';
+const B2 = 'b0000002';
+
 describe('packager on real ffmpeg fMP4', () => {
   const log = pino({ level: 'silent' });
   const fmp4 = makeFmp4(6, 30);
@@ -43,13 +47,13 @@ describe('packager on real ffmpeg fMP4', () => {
 
   it('cuts keyframe-aligned segments from sub-target parts and writes LL-HLS tags', () => {
     const events: boolean[] = [];
-    const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 4, blockingTimeoutTargets: 3 }, log, (_c, live) => events.push(live));
+    const p = new Packager({ ...HLS, windowSegments: 4 }, log, (_c, live) => events.push(live));
     const s = new PassThrough();
-    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1_000_000 });
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1_000_000 }, B1);
     feed(fmp4, s);
     const ch = p.channel('live')!;
     expect(events).toEqual([true]);
-    const pl = ch.playlist('source')!;
+    const pl = ch.playlist(B1, 'source')!;
     // 6 s at 1 s GOP: 5 complete segments, window keeps 4, the sixth is in progress.
     expect(pl.segments.length).toBe(4);
     expect(pl.mediaSequence).toBe(1);
@@ -58,7 +62,7 @@ describe('packager on real ffmpeg fMP4', () => {
       expect(seg.duration).toBeCloseTo(1, 2);
       for (const part of seg.parts) expect(part.duration).toBeLessThanOrEqual(0.2 + 1e-9);
     }
-    const text = ch.renderMedia('source', false)!;
+    const text = ch.renderMedia(B1, 'source', false)!;
     expect(text).toContain('#EXT-X-TARGETDURATION:1');
     expect(text).toContain('#EXT-X-PART-INF:PART-TARGET=0.20000');
     expect(text).toMatch(/CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6\.000,PART-HOLD-BACK=0\.600,HOLD-BACK=3\.000/);
@@ -73,34 +77,63 @@ describe('packager on real ffmpeg fMP4', () => {
 
     ch.end();
     expect(events).toEqual([true, false]);
-    expect(ch.renderMedia('source', false)).toMatch(/#EXT-X-ENDLIST\n$/);
-    expect(ch.renderMedia('source', false)).not.toContain('PRELOAD-HINT');
+    expect(ch.renderMedia(B1, 'source', false)).toMatch(/#EXT-X-ENDLIST\n$/);
+    expect(ch.renderMedia(B1, 'source', false)).not.toContain('PRELOAD-HINT');
   });
 
-  it('continues with a discontinuity and a new map when the stream comes back', () => {
-    const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3 }, log, () => {});
+  it('continues the same playlist with a discontinuity and a new map when the publisher reconnects', () => {
+    const p = new Packager(HLS, log, () => {});
     const a = new PassThrough();
-    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: a, nominalBandwidth: 1 });
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: a, nominalBandwidth: 1 }, B1);
     feed(fmp4, a);
-    p.end('live');
+    p.pause('live');
+    const cp = p.channel('live')!;
+    const paused = cp.renderMedia(B1, 'source', false)!;
+    expect(cp.reconnecting).toBe(true);
+    expect(paused).not.toContain('ENDLIST');
+    expect(paused).not.toContain('PRELOAD-HINT');
+    expect(paused).not.toMatch(/#EXT-X-PART:[^\n]*\n$/); // the segment in progress was closed
     const b = new PassThrough();
-    p.attach({ channel: 'live', publishId: 'pub2', run: 'r2', rendition: 'source', stream: b, nominalBandwidth: 1 });
+    p.attach({ channel: 'live', publishId: 'pub2', run: 'r2', rendition: 'source', stream: b, nominalBandwidth: 1 }, B1);
     feed(fmp4, b);
-    const text = p.channel('live')!.renderMedia('source', false)!;
+    const text = cp.renderMedia(B1, 'source', false)!;
+    expect(cp.reconnecting).toBe(false);
     expect(text).not.toContain('ENDLIST');
     expect(text.match(/#EXT-X-DISCONTINUITY\n/g)).toHaveLength(1);
     expect(text.match(/#EXT-X-MAP/g)).toHaveLength(2);
-    const msns = p.channel('live')!.playlist('source')!.segments.map((s) => s.msn);
-    expect(msns).toEqual([...msns].sort((x, y) => x - y));
+    expect(text.startsWith(paused.slice(0, paused.indexOf('#EXT-X-RENDITION') > 0 ? paused.indexOf('#EXT-X-RENDITION') : paused.length).split('\n').slice(0, 8).join('\n'))).toBe(true);
+    const msns = cp.playlist(B1, 'source')!.segments.map((s) => s.msn);
+    expect(msns).toEqual(msns.map((_, i) => msns[0] + i)); // no gap, no repeat across the reconnect
+  });
+
+  it('starts new playlists under a new broadcast id and never changes the ended ones', () => {
+    const p = new Packager(HLS, log, () => {});
+    const a = new PassThrough();
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: a, nominalBandwidth: 1 }, B1);
+    feed(fmp4, a);
+    p.end('live');
+    const cp = p.channel('live')!;
+    const ended = cp.renderMedia(B1, 'source', false)!;
+    expect(ended).toMatch(/#EXT-X-ENDLIST\n$/);
+    const b = new PassThrough();
+    p.attach({ channel: 'live', publishId: 'pub2', run: 'r2', rendition: 'source', stream: b, nominalBandwidth: 1 }, B2);
+    feed(fmp4, b);
+    expect(cp.renderMedia(B1, 'source', false)).toBe(ended);
+    const fresh = cp.renderMedia(B2, 'source', false)!;
+    expect(fresh).not.toContain('ENDLIST');
+    expect(fresh).not.toMatch(/#EXT-X-DISCONTINUITY\n/);
+    expect(cp.renderMultivariant()).toContain(`${B2}/source/index.m3u8`);
+    expect(cp.hasBroadcast(B1)).toBe(true);
+    expect(cp.hasBroadcast('b0000003')).toBe(false);
   });
 
   it('skips old segments in a delta update', () => {
-    const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3 }, log, () => {});
+    const p = new Packager(HLS, log, () => {});
     const s = new PassThrough();
-    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1 });
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1 }, B1);
     feed(makeFmp4(10, 30), s);
-    const full = p.channel('live')!.renderMedia('source', false)!;
-    const delta = p.channel('live')!.renderMedia('source', true)!;
+    const full = p.channel('live')!.renderMedia(B1, 'source', false)!;
+    const delta = p.channel('live')!.renderMedia(B1, 'source', true)!;
     const skipped = Number(/#EXT-X-SKIP:SKIPPED-SEGMENTS=(\d+)/.exec(delta)![1]);
     expect(skipped).toBeGreaterThan(0);
     expect(full.match(/#EXTINF/g)!.length - delta.match(/#EXTINF/g)!.length).toBe(skipped);
@@ -110,12 +143,12 @@ describe('packager on real ffmpeg fMP4', () => {
   });
 
   it('answers blocked waits when the part arrives, and times out otherwise', async () => {
-    const p = new Packager({ partTarget: 0.2, segmentTarget: 1, windowSegments: 20, blockingTimeoutTargets: 3 }, log, () => {});
+    const p = new Packager(HLS, log, () => {});
     const s = new PassThrough();
-    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1 });
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1 }, B1);
     const half = fmp4.subarray(0, Math.floor(fmp4.length / 2));
     feed(half, s);
-    const pl = p.channel('live')!.playlist('source')!;
+    const pl = p.channel('live')!.playlist(B1, 'source')!;
     const last = pl.lastSegment!;
     const waiting = pl.waitFor({ msn: last.msn + 1, part: 0 }, 5000);
     const timingOut = pl.waitFor({ msn: last.msn + 50, part: 0 }, 50);

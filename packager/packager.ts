@@ -21,7 +21,7 @@ export class Packager {
   }
 
   /** Feeds one rendition's fMP4 stream of one ffmpeg run (the `rendition:output` payload). */
-  attach(output: RenditionOutput): void {
+  attach(output: RenditionOutput, broadcastId: string): void {
     const { channel, publishId, run, rendition, stream, nominalBandwidth, ladder } = output;
     let cp = this.channels.get(channel);
     if (!cp) {
@@ -33,7 +33,11 @@ export class Packager {
       );
       this.channels.set(channel, cp);
     }
-    cp.attach(publishId, run, rendition, stream, nominalBandwidth, ladder);
+    cp.attach(broadcastId, publishId, run, rendition, stream, nominalBandwidth, ladder);
+  }
+
+  pause(channel: string): void {
+    this.channels.get(channel)?.pause();
   }
 
   end(channel: string): void {

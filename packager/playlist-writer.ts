@@ -112,8 +112,8 @@ export interface VariantInfo {
   frameRate: number;
 }
 
-/** Renders the multivariant playlist. */
-export function renderMultivariantPlaylist(variants: VariantInfo[]): string {
+/** Renders the multivariant playlist; variant URIs are `<broadcastId>/<name>/index.m3u8`, relative to it. */
+export function renderMultivariantPlaylist(variants: VariantInfo[], broadcastId: string): string {
   const out = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS'];
   for (const v of variants) {
     const attrs = [`BANDWIDTH=${Math.round(v.bandwidth)}`];
@@ -122,7 +122,7 @@ export function renderMultivariantPlaylist(variants: VariantInfo[]): string {
     if (v.frameRate > 0) attrs.push(`FRAME-RATE=${v.frameRate.toFixed(3)}`);
     attrs.push(`STABLE-VARIANT-ID="${v.name}"`);
     out.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`);
-    out.push(`${v.name}/index.m3u8`);
+    out.push(`${broadcastId}/${v.name}/index.m3u8`);
   }
   return out.join('\n') + '\n';
 }

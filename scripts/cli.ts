@@ -15,8 +15,11 @@ import { statusCommands } from './cli/status-commands';
 const HELP_AFTER = `
 Finding the server: with no --server, the CLI reads the same settings as the
 server (LIVEROOM_CONFIG file, then LIVEROOM_* variables) and talks to
-http://127.0.0.1:<http.port> with the token in <dataDir>/admin-token.
-LIVEROOM_SERVER and LIVEROOM_ADMIN_TOKEN work like --server and --token.
+http://127.0.0.1:<http.port> (https:// when the server has 'http.tls', trusting
+the certificate file it names) with the token in <dataDir>/admin-token.
+LIVEROOM_SERVER, LIVEROOM_ADMIN_TOKEN and LIVEROOM_CA work like --server,
+--token and --ca. The token is never sent over plain http to a host that is
+not loopback, unless --insecure-http.
 
 Exit status: 0 done, 1 the request failed (server unreachable, token refused,
 the server refused it), 2 the command line is wrong.
@@ -29,7 +32,8 @@ Examples:
   $ liveroom keys create live --label obs
   $ liveroom moderators add live --label Mia
   $ liveroom encoders --json
-  $ liveroom --server https://live.example.com --token "$TOKEN" channels list`;
+  $ liveroom --server https://live.example.com --token "$TOKEN" channels list
+  $ liveroom --server https://10.0.0.5:8000 --ca ./liveroom-cert.pem status`;
 
 function packageVersion(): string {
   // dist/scripts/cli.js and scripts/cli.ts sit at different depths below package.json.
@@ -50,6 +54,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--server <url>', 'admin API of a running server (default: the local one)'))
     .addOption(new Option('--token <token>', 'admin token (default: <dataDir>/admin-token)'))
     .addOption(new Option('-c, --config <file>', 'a liveroom JSON config file (as LIVEROOM_CONFIG)'))
+    .addOption(new Option('--ca <file>', "PEM certificate(s) to trust for an https --server: a self-signed certificate or a private CA (as LIVEROOM_CA)"))
+    .addOption(new Option('--insecure-http', 'send the admin token over plain http to a host that is not loopback (refused otherwise)'))
     .addOption(new Option('--json', 'print JSON for scripts instead of tables'))
     .addHelpText('after', HELP_AFTER)
     .showHelpAfterError('(add --help for usage)')

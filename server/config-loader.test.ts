@@ -28,6 +28,16 @@ describe('config', () => {
     expect(() => loadConfig({ env: { LIVEROOM_STREAM_KEY: 'short' } })).toThrow(/'streamKey'/);
   });
 
+  it('takes a TLS certificate and key together or not at all', () => {
+    expect(() => parseConfig({ http: { tls: { cert: '/etc/c.pem' } } })).toThrow(/'http\.tls\.cert' is set but 'http\.tls\.key' is not: give both/);
+    expect(() => loadConfig({ env: { LIVEROOM_TLS_KEY: '/etc/k.pem' } })).toThrow(/'http\.tls\.key' is set but 'http\.tls\.cert' is not/);
+    const c = loadConfig({ env: { LIVEROOM_TLS_CERT: '/etc/c.pem', LIVEROOM_TLS_KEY: '/etc/k.pem', LIVEROOM_RTMPS_PORT: '1937' } });
+    expect(c.http.tls).toMatchObject({ cert: '/etc/c.pem', key: '/etc/k.pem' });
+    expect(c.rtmp.tlsPort).toBe(1937);
+    expect(loadConfig({ env: {} }).rtmp.tlsPort).toBe(1936);
+    expect(() => parseConfig({ http: { tls: { cert: 'c', key: 'k' } }, rtmp: { tlsPort: 1935 } })).toThrow(/'rtmp\.tlsPort' \(1935\) must differ from 'rtmp\.port'/);
+  });
+
   it('reads a JSON file before the environment', () => {
     const fs = require('node:fs');
     const os = require('node:os');

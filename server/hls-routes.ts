@@ -9,6 +9,8 @@ import type { HeldRequests } from './held-requests';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** An ended broadcast's playlist: final, but kept short so a cache does not hold it for long after the window is gone. */
+const IMMUTABLE_PLAYLIST = 'public, max-age=60';
 
 function intParam(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -33,10 +35,12 @@ export function hlsRoutes(packager: Packager, hls: HlsConfig, held: HeldRequests
   const router = Router();
   const waitMs = (pl: MediaPlaylist) => hls.blockingTimeoutTargets * pl.targetDuration * 1000;
 
-  const rendition = (channel: string, name: string) => {
-    const pl = packager.channel(channel)?.playlist(name);
-    if (!pl || !pl.init) throw fail('LR_HLS_NO_RENDITION', { channel, rendition: name });
-    return pl;
+  const rendition = (channel: string, broadcast: string, name: string) => {
+    const cp = packager.channel(channel);
+    if (!cp?.hasBroadcast(broadcast)) throw fail('LR_HLS_NO_BROADCAST', { channel, broadcast });
+    const pl = cp.playlist(broadcast, name);
+    if (!pl?.init) throw fail('LR_HLS_NO_RENDITION', { channel, rendition: name });
+    return { cp, pl };
   };
 
   router.get('/:channel/master.m3u8', (req, res) => {
@@ -46,38 +50,40 @@ export function hlsRoutes(packager: Packager, hls: HlsConfig, held: HeldRequests
   });
 
   router.get(
-    '/:channel/:rendition/index.m3u8',
+    '/:channel/:broadcast/:rendition/index.m3u8',
     asyncRoute(async (req, res) => {
       const msn = intParam(req.query._HLS_msn, '_HLS_msn');
       const part = intParam(req.query._HLS_part, '_HLS_part');
       const skip = req.query._HLS_skip;
       if (part !== undefined && msn === undefined) throw fail('LR_HLS_PART_WITHOUT_MSN');
       if (skip !== undefined && skip !== 'YES' && skip !== 'v2') throw fail('LR_HLS_BAD_QUERY', { param: '_HLS_skip', expected: 'YES or v2' });
-      const { channel, rendition: name } = req.params as Record<string, string>;
-      const cp = packager.channel(channel);
-      const pl = rendition(channel, name);
+      const { channel, broadcast, rendition: name } = req.params as Record<string, string>;
+      const { cp, pl } = rendition(channel, broadcast, name);
+      let satisfied = true;
       if (msn !== undefined) {
         if (msn > pl.maxRequestableMsn) {
           throw fail('LR_HLS_MSN_TOO_FAR', { msn, last: pl.maxRequestableMsn - 2 });
         }
-        const ready = await held.hold(req, res, pl, { msn, part }, waitMs(pl));
-        if (!ready && !pl.ended) throw fail('LR_HLS_TIMEOUT', { what: `segment ${msn}${part !== undefined ? ` part ${part}` : ''}` });
+        satisfied = await held.hold(req, res, pl, { msn, part }, waitMs(pl));
+        // While the publisher reconnects, the playlist as it stands (no ENDLIST): players keep polling instead of erroring.
+        if (!satisfied && !pl.ended && !pl.paused) throw fail('LR_HLS_TIMEOUT', { what: `segment ${msn}${part !== undefined ? ` part ${part}` : ''}` });
       }
-      const text = cp!.renderMedia(name, skip !== undefined)!;
-      // A blocking response describes the playlist at that msn/part: an edge may keep it.
-      const cache = msn !== undefined ? `public, max-age=${6 * pl.targetDuration}` : pl.ended ? 'public, max-age=2' : 'public, max-age=1';
+      const text = cp.renderMedia(broadcast, name, skip !== undefined)!;
+      // A satisfied blocking response describes the playlist at that msn/part: an edge may keep it.
+      // An ended playlist never changes again (its URIs are not reused).
+      const cache = pl.ended ? IMMUTABLE_PLAYLIST : msn !== undefined && satisfied ? `public, max-age=${6 * pl.targetDuration}` : 'public, max-age=1';
       send(res, PLAYLIST_TYPE, cache, text);
     }),
   );
 
   router.get(
-    '/:channel/:rendition/:file',
+    '/:channel/:broadcast/:rendition/:file',
     asyncRoute(async (req, res) => {
-      const { channel, rendition: name, file } = req.params as Record<string, string>;
+      const { channel, broadcast, rendition: name, file } = req.params as Record<string, string>;
       const uri = parseMediaUri(file);
       if (!uri) throw fail('LR_HLS_NOT_FOUND', { file, known: false });
       const { kind, epoch, n } = uri;
-      const pl = rendition(channel, name);
+      const { pl } = rendition(channel, broadcast, name);
       if (epoch !== packager.epoch) throw fail('LR_HLS_GONE');
       let bytes: Buffer | undefined;
       if (kind === 'init') bytes = pl.getInit(n);

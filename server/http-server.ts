@@ -1,19 +1,39 @@
 import http from 'node:http';
+import https from 'node:https';
 import express, { type Express } from 'express';
 import type { HttpConfig } from '../core/config-schema';
 import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 
-/** The Express app on a node http.Server, with a listen that reports a port clash as one clear error. */
+/** A PEM certificate (chain) and its key. */
+export interface TlsPem {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/**
+ * The Express app on a node http.Server, or an https.Server when given a certificate
+ * (the chat's Socket.IO attaches to either, so it runs over WSS on the same port),
+ * with a listen that reports a port clash as one clear error.
+ */
 export class HttpServer {
   readonly app: Express = express();
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
 
-  constructor(private readonly config: HttpConfig, private readonly log: Logger) {
+  constructor(private readonly config: HttpConfig, private readonly log: Logger, tls?: TlsPem) {
     this.app.disable('x-powered-by');
     this.app.set('etag', false);
-    this.server = http.createServer(this.app);
+    this.server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, this.app) : http.createServer(this.app);
     this.server.keepAliveTimeout = 65_000;
+  }
+
+  get secure(): boolean {
+    return this.server instanceof https.Server;
+  }
+
+  /** A renewed certificate: new connections get it, open ones keep theirs; no restart. */
+  setCertificate(tls: TlsPem): void {
+    if (this.server instanceof https.Server) this.server.setSecureContext({ cert: tls.cert, key: tls.key });
   }
 
   get port(): number {
@@ -37,7 +57,7 @@ export class HttpServer {
       });
     });
     this.server.on('error', (err) => this.log.error({ err: err.message }, 'HTTP server error'));
-    this.log.info({ port: this.port }, 'HTTP listening');
+    this.log.info({ port: this.port, tls: this.secure }, this.secure ? 'HTTPS listening' : 'HTTP listening');
   }
 
   /**

@@ -32,9 +32,13 @@ import { AddressSlots } from '../core/address-slots';
 import { HeldRequests } from './held-requests';
 import { originPolicy } from './origin-policy';
 import { SECURITY_HEADERS, securityHeaders } from './security-headers';
+import { TlsContext } from './tls-context';
 
 export interface StartedInfo {
+  /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
   rtmpUrl: string;
+  /** The plain RTMP URL, which stays open beside RTMPS (encoders without TLS, a local OBS). */
+  plainRtmpUrl: string;
   /** The default channel's stream key, only when this start created it: it is shown this once. */
   streamKey: string | undefined;
   /** Where the default channel's key stands: created now, given by the setting, kept from an earlier start, or none active. */
@@ -43,6 +47,10 @@ export interface StartedInfo {
   playerUrl: string;
   httpPort: number;
   rtmpPort: number;
+  /** The RTMPS port, 0 without a certificate. */
+  rtmpsPort: number;
+  /** HTTPS (and RTMPS) on: 'http.tls' is set. */
+  tls: boolean;
 }
 
 /**
@@ -68,6 +76,7 @@ export class Liveroom {
   heldRequests?: HeldRequests;
   /** Open status event streams, per address. */
   eventStreams?: AddressSlots;
+  tls?: TlsContext;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -125,19 +134,31 @@ export class Liveroom {
       bus,
       log: log.child({ module: 'transcoder' }),
     }));
+    // One certificate for HTTPS, the chat's WSS and RTMPS; a renewal reaches all three without a restart.
+    const { cert, key, checkIntervalMs } = config.http.tls;
+    const tls = (this.tls = cert && key ? new TlsContext({ cert, key, checkIntervalMs }, log.child({ module: 'tls' })) : undefined);
     const ingest = (this.ingest = new IngestServer({
       config: config.rtmp,
       channelForKey: (key) => keys.channelForKey(key),
       bus,
       log: log.child({ module: 'ingest' }),
+      ...(tls && { secureContext: () => tls.current.context }),
     }));
-    const broadcasts = (this.broadcasts = new BroadcastCoordinator({ bus, transcoder, packager, ingest, log: log.child({ module: 'broadcast' }) }));
+    const broadcasts = (this.broadcasts = new BroadcastCoordinator({
+      bus,
+      transcoder,
+      packager,
+      ingest,
+      log: log.child({ module: 'broadcast' }),
+      reconnectGraceMs: config.hls.reconnectGraceMs,
+    }));
     bus.on('channel:state', (e) => status.set(e.channel, e.live));
 
     // One answer to "who is this?" for every per-address rule: HTTP limits, chat limits, bans, viewer counts.
     const addresses = new ClientAddressResolver(config.http.trustedProxies);
     const clientAddress = (req: IncomingMessage) => addresses.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
-    const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' })));
+    const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' }), tls?.current));
+    tls?.onChange((pair) => http.setCertificate(pair));
     const app = http.app;
     app.use(securityHeaders());
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
@@ -188,7 +209,17 @@ export class Liveroom {
     await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
     await http.start();
     await ingest.start();
+    tls?.start();
     return this.describe(streamKey);
+  }
+
+  /** SIGHUP: re-reads the certificate and key now (main.ts); true when a new pair is in use. */
+  reloadTls(reason = 'reload requested'): boolean {
+    if (!this.tls) {
+      this.log.info({ reason }, 'no TLS certificate configured (http.tls): nothing to reload');
+      return false;
+    }
+    return this.tls.reload(reason);
   }
 
   async stop(): Promise<void> {
@@ -199,6 +230,7 @@ export class Liveroom {
     this.packager?.stop();
     await this.chat?.stop();
     await this.http?.stop();
+    this.tls?.stop();
     this.bus.removeAllListeners();
     this.stores?.close();
     this.stores = undefined;
@@ -227,15 +259,24 @@ export class Liveroom {
   private describe(streamKey: Pick<StartedInfo, 'streamKey' | 'streamKeyState'>): StartedInfo {
     const httpPort = this.http!.port;
     const rtmpPort = this.ingest!.port;
-    const base = this.config.http.publicUrl?.replace(/\/$/, '') ?? `http://${displayHost(this.config.http.host)}:${httpPort}`;
+    const rtmpsPort = this.ingest!.tlsPort;
+    const tls = this.http!.secure;
+    const scheme = tls ? 'https' : 'http';
+    // http.publicUrl wins (a reverse proxy, a CDN); otherwise the listen address, over TLS when it is on.
+    const base = this.config.http.publicUrl?.replace(/\/$/, '') ?? `${scheme}://${displayHost(this.config.http.host)}:${httpPort}`;
     const rtmpHost = new URL(base).hostname;
+    const app = this.config.rtmp.app;
+    const plainRtmpUrl = `rtmp://${rtmpHost}:${rtmpPort}/${app}`;
     return {
-      rtmpUrl: `rtmp://${rtmpHost}:${rtmpPort}/${this.config.rtmp.app}`,
+      rtmpUrl: tls ? `rtmps://${rtmpHost}:${rtmpsPort}/${app}` : plainRtmpUrl,
+      plainRtmpUrl,
       ...streamKey,
       channel: this.config.defaultChannel,
       playerUrl: `${base}/watch/${this.config.defaultChannel}`,
       httpPort,
       rtmpPort,
+      rtmpsPort,
+      tls,
     };
   }
 }

@@ -14,7 +14,7 @@ export async function main(): Promise<void> {
     const lines = [
       '',
       '  liveroom is running',
-      `  OBS server:  ${info.rtmpUrl}`,
+      `  OBS server:  ${info.rtmpUrl}${info.tls ? `   (plain RTMP stays open: ${info.plainRtmpUrl})` : ''}`,
       `  Stream key:  ${streamKeyLine(info)}`,
       `  Player:      ${info.playerUrl}`,
       '',
@@ -57,6 +57,10 @@ export async function main(): Promise<void> {
       },
     );
   };
+  // SIGHUP: a renewed certificate (certbot's deploy hook) is taken up without a restart; without TLS it does nothing.
+  process.on('SIGHUP', () => {
+    if (!stopping) room!.reloadTls('SIGHUP');
+  });
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureBuilt, freePort, runCli, startServerProcess, type ServerProcess } from './helpers/cli-harness';
-import { getText, publish, startLiveroom, until, type Publisher } from './helpers/liveroom-harness';
+import { getText, publish, renditionUrl, startLiveroom, until, type Publisher } from './helpers/liveroom-harness';
 import { parseMedia, parseMultivariant, type ParsedVariant } from './helpers/m3u8';
 
 jest.setTimeout(120_000);
@@ -109,7 +109,7 @@ describe('liveroom CLI against a running server', () => {
 
     pub = publish(`${s.rtmp}/${KEY}`, { size: '854x480' });
     const variants = await master(3);
-    const byName = Object.fromEntries(variants.map((v) => [v.uri.split('/')[0], v])) as Record<string, ParsedVariant>;
+    const byName = Object.fromEntries(variants.map((v) => [v.uri.split('/')[1], v])) as Record<string, ParsedVariant>;
     expect(Object.keys(byName)).toEqual(['source', '360p', '240p']);
     expect([byName.source, byName['360p'], byName['240p']].map((v) => v.attrs.RESOLUTION)).toEqual(['854x480', '640x360', '428x240']);
     for (const v of variants) {
@@ -118,7 +118,7 @@ describe('liveroom CLI against a running server', () => {
     }
 
     // Segment N covers the same instants in every rendition.
-    const media = async (name: string) => parseMedia((await getText(`${s.base}/hls/live/${name}/index.m3u8`)).text);
+    const media = async (name: string) => parseMedia((await getText(await renditionUrl(s.base, name))).text);
     await until(async () => (await media('240p')).segments.length >= 3, 30_000, 'three segments');
     const [src, mid, low] = [await media('source'), await media('360p'), await media('240p')];
     const common = src.segments.filter((seg) => mid.segments.some((x) => x.msn === seg.msn) && low.segments.some((x) => x.msn === seg.msn));
@@ -132,10 +132,10 @@ describe('liveroom CLI against a running server', () => {
     }
 
     // BANDWIDTH is the measured peak: at least what the listed 240p segments really carry.
-    const [v240] = parseMultivariant((await getText(`${s.base}/hls/live/master.m3u8`)).text).filter((v) => v.uri.startsWith('240p'));
+    const [v240] = parseMultivariant((await getText(`${s.base}/hls/live/master.m3u8`)).text).filter((v) => v.uri.includes('/240p/'));
     let peak = 0;
     for (const seg of low.segments.slice(-3)) {
-      const bytes = (await (await fetch(`${s.base}/hls/live/240p/${seg.uri}`)).arrayBuffer()).byteLength;
+      const bytes = (await (await fetch(new URL(seg.uri, await renditionUrl(s.base, '240p')))).arrayBuffer()).byteLength;
       peak = Math.max(peak, (bytes * 8) / seg.duration);
     }
     expect(Number(v240.attrs.BANDWIDTH)).toBeGreaterThanOrEqual(Math.floor(peak * 0.99));
@@ -153,7 +153,9 @@ describe('liveroom CLI against a running server', () => {
   });
 
   it('applies an edited profile now with `channels restart`: a short discontinuity, the dropped rendition ends', async () => {
-    const before = parseMedia((await getText(`${s.base}/hls/live/source/index.m3u8`)).text);
+    const sourceUrl = await renditionUrl(s.base, 'source');
+    const url240 = await renditionUrl(s.base, '240p');
+    const before = parseMedia((await getText(sourceUrl)).text);
     const lastMsn = before.segments[before.segments.length - 1].msn;
     const edited = await cli('profiles', 'edit', 'ladder3', '--remove-rendition', '240p', '-r', 'name=360p,height=360,kbps=900');
     expect(edited.code).toBe(0);
@@ -161,13 +163,14 @@ describe('liveroom CLI against a running server', () => {
     const restarted = await cli('channels', 'restart', 'live');
     expect([restarted.code, restarted.stderr]).toEqual([0, '']);
     expect(restarted.stdout).toMatch(/^Channel 'live' restarted with profile 'ladder3'/);
-    expect((await master(2)).map((v) => v.uri)).toEqual(['source/index.m3u8', '360p/index.m3u8']);
+    // The same broadcast goes on: the same media playlist URLs, one rendition fewer.
+    expect((await master(2)).map((v) => new URL(v.uri, `${s.base}/hls/live/master.m3u8`).href)).toEqual([sourceUrl, url240.replace('/240p/', '/360p/')]);
     const after = await until(async () => {
-      const pl = parseMedia((await getText(`${s.base}/hls/live/source/index.m3u8`)).text);
+      const pl = parseMedia((await getText(sourceUrl)).text);
       return pl.segments.some((x) => x.msn > lastMsn && x.discontinuity) && pl;
     }, 20_000, 'a discontinuity in the source playlist');
     expect(after.endlist).toBe(false);
-    expect(parseMedia((await getText(`${s.base}/hls/live/240p/index.m3u8`)).text).endlist).toBe(true);
+    expect(parseMedia((await getText(url240)).text).endlist).toBe(true);
     expect(pub!.proc.exitCode).toBeNull(); // the publisher stayed connected
   });
 

@@ -46,6 +46,8 @@ describe('RTMP ingest under abuse, and a silent publisher replaced', () => {
     h = await startLiveroom({
       transcoder: { defaultProfile: 'passthrough' },
       rtmp: { mediaTimeoutMs: 4000, takeoverAfterMs: 1500, handshakeTimeoutMs: 4000 },
+      // A takeover is a reconnect: the broadcast continues within the grace (the default).
+      hls: { reconnectGraceMs: 15_000 },
     });
     h.room.bus.on('publish:ended', (e) => ended.push(e));
     h.room.bus.on('publish:rejected', (e) => rejected.push(e.reason));

@@ -4,7 +4,7 @@
  * HTTP over loopback.
  */
 import net from 'node:net';
-import { getText, publish, startLiveroom, STREAM_KEY, until, type Harness, type Publisher } from './helpers/liveroom-harness';
+import { getText, publish, renditionUrl, startLiveroom, STREAM_KEY, until, type Harness, type Publisher } from './helpers/liveroom-harness';
 import { parseMedia, parseMultivariant } from './helpers/m3u8';
 
 jest.setTimeout(120_000);
@@ -12,9 +12,13 @@ jest.setTimeout(120_000);
 describe('live pipeline: RTMP in, LL-HLS out', () => {
   let h: Harness;
   const media = async (rendition: string, query = '') => {
-    const r = await getText(`${h.base}/hls/live/${rendition}/index.m3u8${query}`);
-    return { ...r, pl: r.status === 200 ? parseMedia(r.text) : undefined };
+    const url = await renditionUrl(h.base, rendition).catch(() => undefined);
+    if (!url) return { status: 404, text: '', headers: new Headers(), url: '', pl: undefined };
+    const r = await getText(`${url}${query}`);
+    return { ...r, url, pl: r.status === 200 ? parseMedia(r.text) : undefined };
   };
+  /** A media file next to the source rendition's playlist. */
+  const sourceFile = async (uri: string) => new URL(uri, await renditionUrl(h.base, 'source')).href;
   /** A publisher of its own for a describe block: live, with three segments of its own in the playlist. */
   const goLive = async (): Promise<Publisher> => {
     const earlier = (await media('source')).pl?.segments.at(-1)?.msn ?? -1;
@@ -87,7 +91,9 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
       expect(master.headers.get('content-type')).toMatch(/application\/vnd\.apple\.mpegurl/);
       expect(master.headers.get('access-control-allow-origin')).toBe('*');
       const variants = parseMultivariant(master.text);
-      expect(variants.map((v) => v.uri)).toEqual(['source/index.m3u8', '360p/index.m3u8']);
+      const broadcast = variants[0].uri.split('/')[0];
+      expect(broadcast).toMatch(/^[0-9a-f]{8}$/);
+      expect(variants.map((v) => v.uri)).toEqual([`${broadcast}/source/index.m3u8`, `${broadcast}/360p/index.m3u8`]);
       const [source, low] = variants;
       expect(source.attrs.RESOLUTION).toBe('854x480');
       expect(low.attrs.RESOLUTION).toBe('640x360');
@@ -148,7 +154,7 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
       const p = (await media('source')).pl!;
       const seg = p.segments[p.segments.length - 1];
       for (const uri of [seg.map!, seg.uri, p.trailingParts[0]?.uri ?? seg.parts[0].uri]) {
-        const res = await fetch(`${h.base}/hls/live/source/${uri}`);
+        const res = await fetch(await sourceFile(uri));
         expect(res.status).toBe(200);
         expect(res.headers.get('content-type')).toBe('video/mp4');
         expect(res.headers.get('cache-control')).toMatch(/immutable/);
@@ -164,7 +170,7 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
       const nextMsn = last.msn + 1;
       const nextPart = before.trailingParts.length;
       const hinted = before.preloadHint!;
-      const hintReq = fetch(`${h.base}/hls/live/source/${hinted}`);
+      const hintReq = fetch(await sourceFile(hinted));
       const blocked = await media('source', `?_HLS_msn=${nextMsn}&_HLS_part=${nextPart}`);
       expect(blocked.status).toBe(200);
       expect(blocked.headers.get('cache-control')).toMatch(/max-age=\d+/);
@@ -200,13 +206,18 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
         ['?_HLS_skip=maybe', 'LR_HLS_BAD_QUERY'],
       ];
       for (const [q, code] of cases) {
-        const r = await getText(`${h.base}/hls/live/source/index.m3u8${q}`);
+        const r = await getText(`${await renditionUrl(h.base, 'source')}${q}`);
         expect([q, r.status]).toEqual([q, 400]);
         expect(JSON.parse(r.text).error.code).toBe(code);
       }
-      expect((await getText(`${h.base}/hls/live/nope/index.m3u8`)).status).toBe(404);
-      expect((await getText(`${h.base}/hls/live/source/../../etc/passwd`)).status).toBe(404);
-      expect((await getText(`${h.base}/hls/live/source/part-000000-1.m4s`)).status).toBe(404);
+      expect((await getText(await sourceFile('../nope/index.m3u8'))).status).toBe(404);
+      expect((await getText(await sourceFile('../../../etc/passwd'))).status).toBe(404);
+      expect((await getText(await sourceFile('part-000000-1.m4s'))).status).toBe(404);
+      // The layout before broadcasts had their own URIs, and a broadcast that does not exist.
+      expect((await getText(`${h.base}/hls/live/source/index.m3u8`)).status).toBe(404);
+      const gone = await getText(`${h.base}/hls/live/00000000/source/index.m3u8`);
+      expect(gone.status).toBe(404);
+      expect(JSON.parse(gone.text).error.code).toBe('LR_HLS_NO_BROADCAST');
     });
   });
 
@@ -220,7 +231,7 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
         await new Promise((r) => setTimeout(r, 1500));
         const p = (await media('source')).pl!;
         const lastMsn = p.segments[p.segments.length - 1].msn;
-        const r = await getText(`${h.base}/hls/live/source/index.m3u8?_HLS_msn=${lastMsn + 2}`);
+        const r = await getText(`${await renditionUrl(h.base, 'source')}?_HLS_msn=${lastMsn + 2}`);
         expect(r.status).toBe(503);
         expect(JSON.parse(r.text).error.code).toBe('LR_HLS_TIMEOUT');
       } finally {
@@ -273,19 +284,23 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
       await pub?.stop();
     });
 
-    it('continues with a discontinuity when the publisher comes back', async () => {
-      const ended = (await media('source')).pl!;
-      const lastMsn = ended.segments[ended.segments.length - 1].msn;
+    it('after the broadcast ended, a new publish is a new broadcast: new media URIs, the ended playlist never changes', async () => {
+      const ended = await media('source');
+      expect(ended.pl!.endlist).toBe(true);
       pub = publish(`${h.rtmp}/${STREAM_KEY}`);
       const back = await until(async () => {
         const r = await media('source');
-        return r.pl && !r.pl.endlist && r.pl.segments.some((s) => s.msn > lastMsn + 1) && r.pl;
-      }, 30_000, 'the new stream');
-      const first = back.segments.find((s) => s.msn > lastMsn)!;
-      expect(first.discontinuity).toBe(true);
-      expect(first.map).not.toBe(ended.segments[ended.segments.length - 1].map);
-      const msns = back.segments.map((s) => s.msn);
+        return r.url !== ended.url && r.pl && r.pl.segments.length >= 2 && r;
+      }, 30_000, 'the new broadcast');
+      expect(back.pl!.endlist).toBe(false);
+      expect(back.pl!.segments.some((s) => s.discontinuity)).toBe(false);
+      const msns = back.pl!.segments.map((s) => s.msn);
       expect(msns).toEqual(msns.map((_, i) => msns[0] + i));
+      // The ended playlist is still served, byte for byte as it was, and may be cached.
+      const again = await getText(ended.url);
+      expect(again.status).toBe(200);
+      expect(again.text).toBe(ended.text);
+      expect(again.headers.get('cache-control')).toMatch(/max-age=\d+/);
       // A second publisher on the same key is refused while the first is live.
       const dup = publish(`${h.rtmp}/${STREAM_KEY}`, { seconds: 20 });
       expect(await dup.exited).not.toBe(0);

@@ -50,13 +50,15 @@ describe('renditions aligned to the sample', () => {
       return r.status === 200 && parseMultivariant(r.text);
     }, 40_000, `${profile}: master playlist`);
     expect(variants).toHaveLength(count);
-    const names = variants.map((v) => v.uri.split('/')[0]);
+    // Variant URIs are <broadcast>/<rendition>/index.m3u8.
+    const names = variants.map((v) => v.uri.split('/')[1]);
+    const dir = `${base}/${variants[0].uri.split('/')[0]}`;
 
     // Every rendition with at least four complete segments.
     const lists = await until(async () => {
       const out: Record<string, ParsedMedia> = {};
       for (const n of names) {
-        const r = await getText(`${base}/${n}/index.m3u8`);
+        const r = await getText(`${dir}/${n}/index.m3u8`);
         if (r.status !== 200) return false;
         out[n] = parseMedia(r.text);
         if (out[n].segments.length < 4) return false;
@@ -67,7 +69,7 @@ describe('renditions aligned to the sample', () => {
     pub = undefined;
 
     const inits: Record<string, InitTrack[]> = {};
-    for (const n of names) inits[n] = initTracks(await bytes(`${base}/${n}/${lists[n].segments[0].map}`));
+    for (const n of names) inits[n] = initTracks(await bytes(`${dir}/${n}/${lists[n].segments[0].map}`));
     for (const n of names) expect(inits[n].map((t) => t.kind).sort()).toEqual(['soun', 'vide']);
 
     const msns = lists[names[0]].segments.map((s) => s.msn).filter((m) => names.every((n) => lists[n].segments.some((s) => s.msn === m)));
@@ -78,7 +80,7 @@ describe('renditions aligned to the sample', () => {
       // The same PROGRAM-DATE-TIME.
       for (const s of segs) expect({ msn, pdt: s.pdt }).toEqual({ msn, pdt: segs[0].pdt });
       // The same media time at the first moof, per track.
-      const starts = await Promise.all(names.map(async (n, i) => moofStarts(await bytes(`${base}/${n}/${segs[i].uri}`), inits[n])[0]));
+      const starts = await Promise.all(names.map(async (n, i) => moofStarts(await bytes(`${dir}/${n}/${segs[i].uri}`), inits[n])[0]));
       for (let i = 1; i < names.length; i++) {
         expect({ msn, rendition: names[i], video: Math.abs(starts[i].vide - starts[0].vide) < SAME }).toEqual({ msn, rendition: names[i], video: true });
         expect(Math.abs(starts[i].soun - starts[0].soun)).toBeLessThan(AUDIO_FRAME);
@@ -87,7 +89,7 @@ describe('renditions aligned to the sample', () => {
       if (segs.every((s) => s.parts.length > 0)) {
         expect(segs.map((s) => s.parts.length)).toEqual(segs.map(() => segs[0].parts.length));
         for (let p = 0; p < segs[0].parts.length; p++) {
-          const partStarts = await Promise.all(names.map(async (n, i) => moofStarts(await bytes(`${base}/${n}/${segs[i].parts[p].uri}`), inits[n])[0]));
+          const partStarts = await Promise.all(names.map(async (n, i) => moofStarts(await bytes(`${dir}/${n}/${segs[i].parts[p].uri}`), inits[n])[0]));
           for (let i = 1; i < names.length; i++) {
             expect({ msn, part: p, video: Math.abs(partStarts[i].vide - partStarts[0].vide) < SAME }).toEqual({ msn, part: p, video: true });
             expect(Math.abs(partStarts[i].soun - partStarts[0].soun)).toBeLessThan(AUDIO_FRAME);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBuilt, startServerProcess, type ServerProcess } from './helpers/cli-harness';
-import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
+import { getText, publish, until, type Publisher, renditionUrl } from './helpers/liveroom-harness';
 import { parseMedia } from './helpers/m3u8';
 
 jest.setTimeout(180_000);
@@ -77,7 +77,7 @@ describe('shutdown', () => {
     s = await startServerProcess({ LIVEROOM_STREAM_KEY: KEY, LIVEROOM_PROFILE: 'passthrough', LIVEROOM_CONFIG: configFile });
     pub = publish(`${s.rtmp}/${KEY}`);
     const pl = await until(async () => {
-      const r = await getText(`${s!.base}/hls/live/source/index.m3u8`);
+      const r = await getText(await renditionUrl(s!.base, 'source'));
       return r.status === 200 && parseMedia(r.text).segments.length >= 2 && parseMedia(r.text);
     }, 60_000, 'two segments');
     const ffmpeg = await until(() => children(s!.proc.pid!).filter((c) => c.comm === 'ffmpeg').map((c) => c.pid).find(Boolean), 10_000, 'the transcoder ffmpeg');
@@ -88,9 +88,9 @@ describe('shutdown', () => {
     // A long blocking wait, so only the shutdown can answer the player's request early.
     const { ffmpeg } = await startLive({ hls: { blockingTimeoutTargets: 10 } });
     pub!.proc.kill('SIGSTOP'); // the publisher goes quiet: no new part will answer the blocked request
-    const frozen = parseMedia((await getText(`${s!.base}/hls/live/source/index.m3u8`)).text);
+    const frozen = parseMedia((await getText(await renditionUrl(s!.base, 'source'))).text);
     const next = frozen.segments[frozen.segments.length - 1].msn + 2;
-    const blocked = getText(`${s!.base}/hls/live/source/index.m3u8?_HLS_msn=${next}`);
+    const blocked = getText(`${await renditionUrl(s!.base, 'source')}?_HLS_msn=${next}`);
     const events = fetch(`${s!.base}/api/channels/live/events`);
     const stream = (await events).body!.getReader();
     await new Promise((r) => setTimeout(r, 300)); // the request is held by the server

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBuilt, runCli } from './helpers/cli-harness';
-import { getText, publish, startLiveroom, STREAM_KEY, until, type Harness, type Publisher } from './helpers/liveroom-harness';
+import { getText, publish, startLiveroom, STREAM_KEY, until, type Harness, type Publisher, renditionUrl } from './helpers/liveroom-harness';
 import { parseMedia } from './helpers/m3u8';
 
 jest.setTimeout(180_000);
@@ -50,7 +50,7 @@ describe('a transcoder run that cannot start', () => {
     pub = publish(`${h.rtmp}/${STREAM_KEY}`);
     await until(() => live(h), 30_000, 'the channel to go live');
     const pl = await until(async () => {
-      const r = await getText(`${h.base}/hls/live/source/index.m3u8`);
+      const r = await getText(await renditionUrl(h.base, 'source'));
       return r.status === 200 && parseMedia(r.text).segments.length >= 1 && parseMedia(r.text);
     }, 30_000, 'a segment');
     expect(pl.endlist).toBe(false);
@@ -122,9 +122,9 @@ describe('an ffmpeg slower than its input', () => {
     expect(status.channels[0].input.droppedFrames).toBeGreaterThan(30);
     expect((await runCli(['status'], env)).stdout).toMatch(/input: \d+ video frame\(s\) dropped: ffmpeg ran slower than real time/);
     // The same ffmpeg carries on: new segments after the gap, no restart.
-    const before = parseMedia((await getText(`${h.base}/hls/live/source/index.m3u8`)).text);
+    const before = parseMedia((await getText(await renditionUrl(h.base, 'source'))).text);
     const lastMsn = before.segments[before.segments.length - 1]?.msn ?? -1;
-    await until(async () => parseMedia((await getText(`${h.base}/hls/live/source/index.m3u8`)).text).segments.some((s) => s.msn > lastMsn + 1), 30_000, 'new segments');
+    await until(async () => parseMedia((await getText(await renditionUrl(h.base, 'source'))).text).segments.some((s) => s.msn > lastMsn + 1), 30_000, 'new segments');
     expect(h.room.transcoder!.live()[0]).toMatchObject({ pid: job.pid, restarts: 0 });
   });
 });

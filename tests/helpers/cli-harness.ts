@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,8 +41,11 @@ export async function freePort(): Promise<number> {
 export interface ServerProcess {
   proc: ChildProcess;
   env: NodeJS.ProcessEnv;
+  /** http://127.0.0.1:PORT, or https:// when LIVEROOM_TLS_CERT is given. */
   base: string;
   rtmp: string;
+  /** The RTMPS port (open only with a certificate). */
+  rtmpsPort: number;
   dataDir: string;
   log(): string;
   stop(): Promise<void>;
@@ -50,7 +54,7 @@ export interface ServerProcess {
 /** `liveroom start` as a real process, on free ports and a fresh data folder, configured by LIVEROOM_* variables. */
 export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-cli-'));
-  const [httpPort, rtmpPort] = [await freePort(), await freePort()];
+  const [httpPort, rtmpPort, rtmpsPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LIVEROOM_DATA_DIR: dataDir,
@@ -58,6 +62,7 @@ export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Prom
     LIVEROOM_HTTP_HOST: '127.0.0.1',
     LIVEROOM_RTMP_PORT: String(rtmpPort),
     LIVEROOM_RTMP_HOST: '127.0.0.1',
+    LIVEROOM_RTMPS_PORT: String(rtmpsPort),
     LIVEROOM_LOG_LEVEL: 'warn',
     LIVEROOM_CONFIG: '',
     LIVEROOM_SERVER: '',
@@ -69,11 +74,12 @@ export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Prom
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const base = `http://127.0.0.1:${httpPort}`;
+  const ca = env.LIVEROOM_TLS_CERT ? fs.readFileSync(env.LIVEROOM_TLS_CERT) : undefined;
+  const base = `${ca ? 'https' : 'http'}://127.0.0.1:${httpPort}`;
   const until = Date.now() + 20_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`the server exited at start:\n${out}`);
-    const ok = await fetch(`${base}/api/channels/live`).then((r) => r.ok, () => false);
+    const ok = await (ca ? httpsOk(`${base}/api/channels/live`, ca) : fetch(`${base}/api/channels/live`).then((r) => r.ok, () => false));
     if (ok) break;
     if (Date.now() > until) throw new Error(`the server did not answer in 20 s:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -83,6 +89,7 @@ export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Prom
     env,
     base,
     rtmp: `rtmp://127.0.0.1:${rtmpPort}/live`,
+    rtmpsPort,
     dataDir,
     log: () => out,
     stop: async () => {
@@ -92,6 +99,18 @@ export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Prom
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A 2xx over https trusting `ca` (the server's self-signed certificate). */
+function httpsOk(url: string, ca: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    https
+      .get(url, { ca, agent: false }, (res) => {
+        res.resume();
+        resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+      })
+      .on('error', () => resolve(false));
+  });
 }
 
 export interface CliResult {

@@ -13,8 +13,11 @@ export const STREAM_KEY = 'test-stream-key-0001';
 export interface Harness {
   room: Liveroom;
   info: StartedInfo;
+  /** http://127.0.0.1:PORT, or https:// with 'http.tls'. */
   base: string;
   rtmp: string;
+  /** rtmps://127.0.0.1:PORT/live with 'http.tls', else ''. */
+  rtmps: string;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -27,16 +30,19 @@ export async function startLiveroom(overrides: LiveroomConfigInput = {}): Promis
     streamKey: STREAM_KEY,
     logLevel: 'silent',
     ...overrides,
-    rtmp: { port: 0, host: '127.0.0.1', ...overrides.rtmp },
+    rtmp: { port: 0, tlsPort: 0, host: '127.0.0.1', ...overrides.rtmp },
     http: { port: 0, host: '127.0.0.1', ...overrides.http },
+    // Most tests watch a broadcast end when the publisher stops; the reconnect tests set the grace themselves.
+    hls: { reconnectGraceMs: 0, ...overrides.hls },
   });
   const room = new Liveroom(config, pino({ level: process.env.LR_TEST_LOG ?? 'silent' }));
   const info = await room.start();
   return {
     room,
     info,
-    base: `http://127.0.0.1:${info.httpPort}`,
+    base: `${info.tls ? 'https' : 'http'}://127.0.0.1:${info.httpPort}`,
     rtmp: `rtmp://127.0.0.1:${info.rtmpPort}/live`,
+    rtmps: info.tls ? `rtmps://127.0.0.1:${info.rtmpsPort}/live` : '',
     dataDir,
     stop: async () => {
       await room.stop();
@@ -98,4 +104,29 @@ export async function until<T>(fn: () => Promise<T | undefined | false> | T | un
 export async function getText(url: string): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(url);
   return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/**
+ * The channel's media playlist URLs by rendition name, read from its multivariant playlist
+ * (media URIs name the broadcast: /hls/<channel>/<broadcast>/<rendition>/index.m3u8).
+ */
+export async function renditionUrls(base: string, channel = 'live'): Promise<Record<string, string>> {
+  const master = `${base}/hls/${channel}/master.m3u8`;
+  const res = await fetch(master);
+  if (res.status !== 200) throw new Error(`${master}: ${res.status}`);
+  const lines = (await res.text()).trim().split('\n');
+  const out: Record<string, string> = {};
+  lines.forEach((line, i) => {
+    if (!line.startsWith('#EXT-X-STREAM-INF:')) return;
+    const url = new URL(lines[i + 1], master).href;
+    out[url.split('/').at(-2)!] = url;
+  });
+  return out;
+}
+
+/** One rendition's media playlist URL (see renditionUrls). */
+export async function renditionUrl(base: string, rendition: string, channel = 'live'): Promise<string> {
+  const url = (await renditionUrls(base, channel))[rendition];
+  if (!url) throw new Error(`no rendition ${rendition} on ${channel}`);
+  return url;
 }
