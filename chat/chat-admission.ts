@@ -1,13 +1,13 @@
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
 import type { ChatRole } from './chat-events';
-import { normalizeAddress } from './client-address';
 import { chatError, connectError, userIdFor, waitSeconds, type ChatSocket, type MakeNotice } from './chat-io';
 import type { Moderation } from './moderation';
 import type { RoleResolver } from './moderator-tokens';
 import { firstIssue, handshakeSchema } from './payload-schemas';
 import { KeyedRateLimiter, TokenBucket } from './rate-limiter';
 import type { Clock } from '../core/clock';
+import type { AddressLimits } from './address-limits';
 
 export interface AdmissionDeps {
   config: ChatConfig;
@@ -20,6 +20,10 @@ export interface AdmissionDeps {
   isStopping(): boolean;
   /** Where the handshake token of a privileged connection is kept (re-checked on each moderation request). */
   tokens: WeakMap<ChatSocket, string>;
+  /** Connections open per address (the cap), shared with the message limit per address. */
+  addressLimits: AddressLimits;
+  /** The client address of a connection from `peer` with this X-Forwarded-For (core/client-address.ts). */
+  clientAddress(peer: string, forwardedFor: string | string[] | undefined): string;
 }
 
 /**
@@ -45,16 +49,11 @@ export class Admission {
 
   sweep(): void {
     this.connects.sweep();
+    this.deps.addressLimits.sweep();
   }
 
   private address(socket: ChatSocket): string {
-    if (this.deps.config.trustProxy) {
-      const xff = socket.handshake.headers['x-forwarded-for'];
-      // The entry our proxy appended is the last one; anything left of it came from the client and proves nothing.
-      const last = (Array.isArray(xff) ? xff.join(',') : xff)?.split(',').pop()?.trim();
-      if (last) return normalizeAddress(last);
-    }
-    return normalizeAddress(socket.handshake.address);
+    return this.deps.clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for']);
   }
 
   /** The refusal, if any; on success `socket.data` is filled in. */
@@ -86,6 +85,15 @@ export class Admission {
     const userId = userIdFor(identity);
     // Moderators and the streamer are not held by bans: their token is the authority (revoke it instead).
     if (role === 'viewer' && deps.moderation.isBanned(channel, userId, address)) return connectError('LR_CHAT_BANNED', 'You are banned from this chat.');
+    // Last, so that a refusal above never holds a slot; admit() is synchronous, so the check and the take are one step.
+    const release = deps.addressLimits.openSocket(address);
+    if (!release) {
+      const max = deps.addressLimits.maxSockets;
+      return connectError('LR_CHAT_TOO_MANY_SOCKETS', `Too many chat connections are open from your address (at most ${max}); close some tabs and try again.`);
+    }
+    // 'disconnect' for a socket that joined; the engine connection's 'close' for one dropped before it could join.
+    socket.once('disconnect', release);
+    socket.conn.once('close', release);
     socket.data = { channel, userId, name, role, address, overlay: overlay ?? false, batch: batch ?? false, ...(tokenId && { tokenId }) };
     this.limitPackets(socket);
     return undefined;

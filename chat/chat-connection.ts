@@ -9,6 +9,7 @@ import type { RoleResolver } from './moderator-tokens';
 import { charLength, cleanText, firstIssue, likeTapsSchema, moderationSchema, nameSchema, sendSchema } from './payload-schemas';
 import { TokenBucket } from './rate-limiter';
 import type { ViewerCounter } from './viewer-counter';
+import type { AddressLimits } from './address-limits';
 
 /** What a connection's handlers use: the moderation context's parts, with `io` read when needed, and their own. */
 export interface ConnectionDeps extends Omit<ModerationContext, 'io'> {
@@ -16,6 +17,7 @@ export interface ConnectionDeps extends Omit<ModerationContext, 'io'> {
   likes: LikeAggregator;
   viewers: ViewerCounter;
   batcher: MessageBatcher;
+  addressLimits: AddressLimits;
   moderatorTokens: RoleResolver;
   tokens: WeakMap<ChatSocket, string>;
   /** The running Socket.IO server; undefined once the chat is stopping. */
@@ -100,10 +102,17 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
     if (length > limit) {
       return error('LR_CHAT_TOO_LONG', `${kind === 'danmaku' ? 'Bullet comments' : 'Messages'} are limited to ${limit} characters; yours has ${length}.`);
     }
-    if (!messageBucket.take()) {
-      const wait = messageBucket.waitMs();
-      return error('LR_CHAT_RATE_LIMITED', `You are sending messages too fast; wait ${waitSeconds(wait)} s.`, wait);
+    // This connection's bucket, then its address's across all its connections and identities; a refusal takes from neither.
+    // Moderators and the streamer (their token is the authority) are not held back by viewers who share their address.
+    const ownWait = messageBucket.waitMs();
+    if (ownWait > 0) return error('LR_CHAT_RATE_LIMITED', `You are sending messages too fast; wait ${waitSeconds(ownWait)} s.`, ownWait);
+    const byAddress = socket.data.role === 'viewer';
+    const addressWait = byAddress ? deps.addressLimits.messageWaitMs(address) : 0;
+    if (addressWait > 0) {
+      return error('LR_CHAT_RATE_LIMITED', `Too many messages from your address; wait ${waitSeconds(addressWait)} s.`, addressWait);
     }
+    messageBucket.take();
+    if (byAddress) deps.addressLimits.takeMessage(address);
     const now = clock();
     if (socket.data.role === 'viewer') {
       const until = moderation.timeoutUntil(channel, userId, now);

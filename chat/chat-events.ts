@@ -85,6 +85,8 @@ export const CHAT_ERROR_CODES = [
   'LR_CHAT_BANNED',
   /** Too many connections from this address in a short time. */
   'LR_CHAT_TOO_MANY_CONNECTIONS',
+  /** Too many chat connections open at once from this address (chat.maxSocketsPerAddress). */
+  'LR_CHAT_TOO_MANY_SOCKETS',
   'LR_CHAT_UNAVAILABLE',
   /** A payload that does not have the expected shape. */
   'LR_CHAT_INVALID',

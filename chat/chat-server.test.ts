@@ -142,7 +142,7 @@ describe('ChatServer over real Socket.IO', () => {
     await kit.join({ identity: alice }); // a second tab of the same browser
     const { socket: bob } = await kit.join();
     await kit.join({ overlay: true, name: 'OBS' });
-    const release = kit.chat.addPlayer('live');
+    const release = kit.chat.addPlayer('live', '203.0.113.9');
     expect((await nextEvent(aliceTab1, 'viewers', (v) => v.count === 3)).channel).toBe('live');
     expect(kit.chat.viewerCount('live')).toBe(3);
     release();

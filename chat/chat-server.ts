@@ -5,10 +5,13 @@ import { Server } from 'socket.io';
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
 import type { ChatStores } from '../storage/stores';
+import { normalizeAddress } from '../core/client-address';
 import { CHAT_PATH } from './chat-events';
 import { Admission } from './chat-admission';
 import { handleConnection, type ConnectionDeps } from './chat-connection';
 import { batchRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
+import { AddressLimits } from './address-limits';
+import { ChatRetention } from './chat-retention';
 import { LikeAggregator } from './like-aggregator';
 import { MessageBatcher } from './message-batcher';
 import { MessageStore } from './message-store';
@@ -33,6 +36,18 @@ export interface ChatServerDeps {
   moderatorTokens: RoleResolver;
   /** Tests move time; defaults to Date.now. */
   clock?: Clock;
+  /**
+   * Who a connection comes from (a ClientAddressResolver built from 'http.trustedProxies'); defaults to the
+   * socket peer, never X-Forwarded-For.
+   */
+  clientAddress?(peer: string, forwardedFor: string | string[] | undefined): string;
+  /**
+   * Whether a browser page from `origin` may connect (the handshake's Origin header; undefined when there is none),
+   * given the request's Host. Refused handshakes get HTTP 403 before any chat code runs. Defaults to any origin.
+   */
+  allowOrigin?(origin: string | undefined, host: string | undefined): boolean;
+  /** Headers for every engine.io HTTP response (the server's security headers). */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -48,6 +63,8 @@ export class ChatServer {
   private readonly viewers: ViewerCounter;
   private readonly batcher: MessageBatcher;
   private readonly admission: Admission;
+  private readonly addressLimits: AddressLimits;
+  private readonly retention: ChatRetention;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly makeNotice: MakeNotice;
@@ -97,7 +114,10 @@ export class ChatServer {
       },
       onError,
     });
+    this.addressLimits = new AddressLimits(config, this.clock);
+    this.retention = new ChatRetention({ days: config.retentionDays, stores, clock: this.clock, log: this.log });
     this.admission = new Admission({
+      addressLimits: this.addressLimits,
       config,
       channelExists: (name) => deps.channelExists(name),
       moderatorTokens: deps.moderatorTokens,
@@ -107,12 +127,21 @@ export class ChatServer {
       makeNotice: this.makeNotice,
       isStopping: () => this.stopping,
       tokens: this.tokens,
+      clientAddress: deps.clientAddress ?? ((peer) => normalizeAddress(peer)),
     });
   }
 
-  /** Registers a player session watching without chat (e.g. an SSE connection); call the returned function when it ends. */
-  addPlayer(channel: string): () => void {
-    return this.viewers.addPlayer(channel);
+  /**
+   * Registers a player session watching without chat (e.g. an SSE connection) from `address`; call the returned
+   * function when it ends. One address counts as one viewer however many sessions it has.
+   */
+  addPlayer(channel: string, address: string): () => void {
+    return this.viewers.addPlayer(channel, address);
+  }
+
+  /** Chat connections open from `address`, or from everyone (tests, status). */
+  socketsOpen(address?: string): number {
+    return this.addressLimits.socketsOpen(address);
   }
 
   /** Current viewers of a channel (what the next broadcast will say). */
@@ -164,9 +193,17 @@ export class ChatServer {
       serveClient: false, // the player bundles socket.io-client
       maxHttpBufferSize: this.deps.config.maxPacketBytes,
       connectTimeout: 10_000,
+      // A page from another site may not open the chat with its visitors' browsers (cross-site WebSocket hijacking).
+      allowRequest: (req, callback) => {
+        const allow = this.deps.allowOrigin ?? (() => true);
+        const origin = req.headers.origin;
+        callback(null, allow(Array.isArray(origin) ? origin[0] : origin, req.headers.host));
+      },
       ...(this.redis && { adapter: this.redis.adapter }),
     });
     this.io = io;
+    const extra = this.deps.responseHeaders;
+    if (extra) io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, extra));
     if (this.redis) {
       io.on('viewers:report', (report) => {
         if (!isViewerReport(report) || report.node === this.node) return;
@@ -184,6 +221,7 @@ export class ChatServer {
     });
     this.likes.start();
     this.viewers.start();
+    this.retention.start(); // purges once now, then daily
     this.sweepTimer = setInterval(() => this.admission.sweep(), 10_000);
     this.log.info({ path: CHAT_PATH, nodes: this.redis ? 'several (Redis)' : 'one' }, 'chat started');
     return this;
@@ -198,6 +236,7 @@ export class ChatServer {
     this.sweepTimer = undefined;
     this.likes.stop(); // writes pending likes
     this.viewers.stop();
+    this.retention.stop();
     this.batcher.stop();
     // The other nodes stop counting our viewers now rather than when our last report expires.
     if (this.redis) io.serverSideEmit('viewers:report', { node: this.node, counts: {}, ttlMs: 0 });
@@ -234,6 +273,7 @@ export class ChatServer {
       likes: this.likes,
       viewers: this.viewers,
       batcher: this.batcher,
+      addressLimits: this.addressLimits,
       moderatorTokens: this.deps.moderatorTokens,
       tokens: this.tokens,
       clock: this.clock,

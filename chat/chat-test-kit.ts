@@ -15,7 +15,8 @@ import { chatSchema } from '../core/config-schema';
 import type { Db } from '../storage/sqlite/sqlite-database';
 import { SqliteStores } from '../storage/sqlite/sqlite-stores';
 import type { ChatError, ClientToServerEvents, HandshakeAuth, ServerToClientEvents, Welcome } from './chat-events';
-import { ChatServer } from './chat-server';
+import { ChatServer, type ChatServerDeps } from './chat-server';
+import { ClientAddressResolver } from '../core/client-address';
 import { ModeratorTokens } from './moderator-tokens';
 
 export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
@@ -83,7 +84,13 @@ export interface ChatKit {
   close(): Promise<void>;
 }
 
-export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> {
+export interface KitOptions {
+  /** As 'http.trustedProxies': X-Forwarded-For is believed from these. */
+  trustedProxies?: string[];
+  allowOrigin?: ChatServerDeps['allowOrigin'];
+}
+
+export async function startChat(config: ChatConfigInput = {}, opts: KitOptions = {}): Promise<ChatKit> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-chat-'));
   const stores = SqliteStores.open(dir);
   const db = stores.db;
@@ -102,6 +109,7 @@ export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> 
       clock.now += ms;
     },
   };
+  const addresses = new ClientAddressResolver(opts.trustedProxies ?? []);
   const chat = new ChatServer({
     config: chatSchema.parse(config),
     stores,
@@ -109,6 +117,8 @@ export async function startChat(config: ChatConfigInput = {}): Promise<ChatKit> 
     channelExists: (c) => channels.has(c),
     moderatorTokens: tokens,
     clock: () => clock.now,
+    clientAddress: (peer, xff) => addresses.resolve(peer, xff),
+    allowOrigin: opts.allowOrigin,
   });
   await chat.start(server);
   const clients: TestClient[] = [];

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { ChatError, ModerationAck, ModerationRequest, NoticeCode, SystemNotice } from './chat-events';
 import { foldForMatching } from './blocked-words';
-import { isSharedAddress } from './client-address';
+import { isSharedAddress } from '../core/client-address';
 import { roomOf, type ChatIo, type MakeNotice, type NoticeOptions } from './chat-io';
 import type { MessageStore } from './message-store';
 import type { Actor, KnownUser, Moderation } from './moderation';
@@ -90,7 +90,7 @@ export async function runModeration(
       if ('error' in t) return t.error;
       // By identity always; by address too unless the address is shared by many (proxy, NAT, LAN).
       const address = t.user.address && !isSharedAddress(t.user.address) ? t.user.address : '';
-      if (!address) ctx.log.info({ channel, address: t.user.address }, 'chat ban by identity only: the address is shared (set chat.trustProxy behind a reverse proxy)');
+      if (!address) ctx.log.info({ channel, address: t.user.address }, 'chat ban by identity only: the address is shared (set http.trustedProxies behind a reverse proxy)');
       moderation.ban(channel, { ...t.user, address }, req.reason, actor, now);
       const target = { id: t.user.id, name: t.user.name };
       toRoom('ban', `${t.user.name} was banned.`, { level: 'warning', target });

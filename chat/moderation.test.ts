@@ -85,7 +85,7 @@ describe('moderation through the chat server', () => {
   });
 
   it('ban: disconnects the viewer, refuses them by identity and by address, until unbanned', async () => {
-    kit = await startChat({ trustProxy: true }); // addresses from X-Forwarded-For, as behind a reverse proxy
+    kit = await startChat({}, { trustedProxies: ['127.0.0.1'] }); // addresses from X-Forwarded-For, as behind a reverse proxy
     // The proxy appends the real address; what a client put before it is ignored.
     const from = (address: string) => ({ extraHeaders: { 'x-forwarded-for': `6.6.6.6, ${address}` } });
     const { token } = kit.tokens.create('live', 'Mia');
@@ -125,7 +125,7 @@ describe('moderation through the chat server', () => {
   });
 
   it('ban: an address shared by many (loopback, private, a proxy) is not banned; the identity is', async () => {
-    kit = await startChat(); // no trustProxy: everyone here comes from 127.0.0.1
+    kit = await startChat(); // no trusted proxies: everyone here comes from 127.0.0.1
     const { mod, viewerId, other } = await room();
     expect(await request(mod, 'moderate', { action: 'ban', userId: viewerId })).toEqual({ ok: true });
     await sleep(50);

@@ -2,7 +2,7 @@ import { chatSchema } from '../core/config-schema';
 import { parseConfig } from '../server/config-loader';
 import { charLength, cleanText, handshakeSchema, moderationSchema, nameSchema } from './payload-schemas';
 import { formatDuration } from './moderation-actions';
-import { isSharedAddress, normalizeAddress } from './client-address';
+import { isSharedAddress, normalizeAddress } from '../core/client-address';
 
 describe('chat payload validation', () => {
   it('cleans message text: line breaks to spaces, control and bidi characters out, NFC', () => {

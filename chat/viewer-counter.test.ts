@@ -22,7 +22,7 @@ describe('ViewerCounter across nodes', () => {
     const { viewers, told, reports, clock } = counter();
     const release = viewers.addChat('live', 'u1');
     viewers.addChat('live', 'u1'); // a second tab of the same browser
-    viewers.addPlayer('live');
+    viewers.addPlayer('live', '203.0.113.9');
     viewers.tick();
     expect(reports.at(-1)).toEqual({ live: 2 });
     expect(told.at(-1)).toEqual({ channel: 'live', count: 2 });
@@ -41,5 +41,17 @@ describe('ViewerCounter across nodes', () => {
     expect(viewers.count('live')).toBe(2);
     release(); // one of the two tabs closes: the browser still counts once
     expect(viewers.localCounts()).toEqual({ live: 2 });
+  });
+
+  it('counts players without chat once per address, however many streams it opens', () => {
+    const { viewers } = counter();
+    const releases = Array.from({ length: 50 }, () => viewers.addPlayer('live', '203.0.113.9'));
+    const other = viewers.addPlayer('live', '198.51.100.1');
+    expect(viewers.count('live')).toBe(2);
+    releases.slice(1).forEach((r) => r());
+    expect(viewers.count('live')).toBe(2);
+    releases[0]();
+    other();
+    expect(viewers.count('live')).toBe(0);
   });
 });

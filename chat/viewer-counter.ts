@@ -3,7 +3,8 @@ import type { ViewerCount } from './chat-events';
 interface ChannelTally {
   /** Chat connections per public id: several tabs of one browser count once. */
   chat: Map<string, number>;
-  players: number;
+  /** Player sessions without chat per client address: one address counts once, however many streams it opens. */
+  players: Map<string, number>;
   /** What was last broadcast. */
   announced: number;
 }
@@ -18,9 +19,10 @@ export interface NodeViewerReport {
 }
 
 /**
- * Viewers per channel: distinct chat users plus players watching without chat
- * (registered by the HTTP layer, e.g. one per SSE connection of a chat-less
- * embed). Every `intervalMs` each channel whose count changed gets a `viewers`
+ * Viewers per channel: distinct chat users plus distinct addresses of players
+ * watching without chat (registered by the HTTP layer, one per SSE connection
+ * of a chat-less embed). Chat users are distinct identities, which a client
+ * chooses: their number per address is bounded by 'chat.maxSocketsPerAddress'. Every `intervalMs` each channel whose count changed gets a `viewers`
  * broadcast. Read-only overlay connections (OBS) are not registered.
  *
  * With several nodes, each tick hands this node's counts to `report` (sent to
@@ -57,7 +59,7 @@ export class ViewerCounter {
   private tally(channel: string): ChannelTally {
     let t = this.tallies.get(channel);
     if (!t) {
-      t = { chat: new Map(), players: 0, announced: 0 };
+      t = { chat: new Map(), players: new Map(), announced: 0 };
       this.tallies.set(channel, t);
     }
     return t;
@@ -77,15 +79,20 @@ export class ViewerCounter {
     };
   }
 
-  /** Registers a player session without chat; call the returned function once when it ends (extra calls do nothing). */
-  addPlayer(channel: string): () => void {
+  /**
+   * Registers a player session without chat from `address`; call the returned function once when it ends (extra
+   * calls do nothing). Sessions count per distinct address, so opening many streams does not inflate the count.
+   */
+  addPlayer(channel: string, address: string): () => void {
     const t = this.tally(channel);
-    t.players++;
+    t.players.set(address, (t.players.get(address) ?? 0) + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      t.players--;
+      const n = (t.players.get(address) ?? 1) - 1;
+      if (n > 0) t.players.set(address, n);
+      else t.players.delete(address);
     };
   }
 
@@ -96,7 +103,7 @@ export class ViewerCounter {
 
   localCount(channel: string): number {
     const t = this.tallies.get(channel);
-    return t ? t.chat.size + t.players : 0;
+    return t ? t.chat.size + t.players.size : 0;
   }
 
   /** This node's non-zero counts per channel (what `report` receives). */
@@ -140,7 +147,7 @@ export class ViewerCounter {
       }
     }
     for (const [channel, t] of this.tallies) {
-      const count = t.chat.size + t.players + this.remoteCount(channel);
+      const count = t.chat.size + t.players.size + this.remoteCount(channel);
       if (count !== t.announced) {
         t.announced = count;
         try {
@@ -150,7 +157,7 @@ export class ViewerCounter {
         }
       }
       // Nobody here: nobody to tell, whatever the other nodes count.
-      if (t.chat.size + t.players === 0) this.tallies.delete(channel);
+      if (t.chat.size + t.players.size === 0) this.tallies.delete(channel);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE } from './names';
+import { parseProxyEntry, PROXY_ENTRY_RULE } from './client-address';
 
 /**
  * The one configuration schema. Every key has a default so the server runs with
@@ -101,6 +102,40 @@ export const httpSchema = z
     publicUrl: z.string().url().optional(),
     /** Access-Control-Allow-Origin for /hls and the public API, so the stream can be embedded elsewhere. */
     corsOrigin: z.string().min(1).default('*'),
+    /**
+     * Reverse proxies whose X-Forwarded-For is believed: addresses or CIDR ranges (IPv4 and IPv6), e.g. ["127.0.0.1"]
+     * for nginx on the same host. The client address is the first X-Forwarded-For entry from the right that is not one of
+     * them, and only when the connection itself comes from one. Empty: the header is never read (direct exposure).
+     * Used for every per-address limit, chat bans and viewer counts. Replaces the former 'chat.trustProxy'.
+     */
+    trustedProxies: z
+      .array(z.string().refine((e) => parseProxyEntry(e) !== undefined, PROXY_ENTRY_RULE))
+      .max(1000)
+      .default([]),
+    /**
+     * Blocking requests (_HLS_msn playlist reloads, preload-hint parts) one address may have held open at once; past it,
+     * 429 with Retry-After. A player holds one to three per rendition. Everyone behind one NAT or proxy shares the cap.
+     */
+    maxHeldRequestsPerAddress: z.number().int().min(1).max(100_000).default(32),
+    /** Open status event streams (/api/channels/<c>/events) per address; past it, 429 with Retry-After. A watch page opens one. */
+    maxEventStreamsPerAddress: z.number().int().min(1).max(100_000).default(4),
+    /**
+     * Who may embed the pages in a frame: the Content-Security-Policy frame-ancestors sources, space-separated, e.g.
+     * "'self'" or "'self' https://blog.example". The default '*' lets any site embed the player.
+     */
+    frameAncestors: z
+      .string()
+      .trim()
+      .regex(/^[^;,\r\n]+$/, "CSP sources separated by spaces, such as '*', \"'self'\" or \"'self' https://blog.example\"")
+      .default('*'),
+    /**
+     * Origins (scheme://host[:port]) whose pages may open a chat connection, besides the server's own (the request's Host)
+     * and 'http.publicUrl'; ["*"] allows any. Connections without an Origin header (not from a browser) are let in.
+     */
+    allowedOrigins: z
+      .array(z.string().refine((o) => o === '*' || (URL.canParse(o) && new URL(o).origin === o), 'an origin such as https://example.com (no path, no trailing slash), or *'))
+      .max(1000)
+      .default([]),
   })
   .strict();
 
@@ -185,8 +220,24 @@ export const chatSchema = z
     /** New chat connections per address: burst and refill (NATs share addresses; benchmarks raise these). */
     connectBurst: z.number().int().min(1).max(1_000_000).default(60),
     connectsPerSecond: z.number().min(0.01).max(1_000_000).default(5),
-    /** Behind one reverse proxy you run: take the client address from the last X-Forwarded-For entry (the one it appended). */
-    trustProxy: z.boolean().default(false),
+    /**
+     * Open chat connections per address (every tab, overlay and script); past it the connection is refused with
+     * LR_CHAT_TOO_MANY_SOCKETS. Loopback and private addresses count too, so viewers behind one NAT, or behind a proxy
+     * not listed in 'http.trustedProxies', share it: raise it for a venue or school on one address.
+     */
+    maxSocketsPerAddress: z.number().int().min(1).max(1_000_000).default(20),
+    /**
+     * Messages per address across all its connections and identities: burst and refill, on top of the per-connection
+     * bucket. Viewers behind one NAT share it (a classroom on one address gets this rate in all); raise it for them.
+     * Moderators and the streamer are not counted against it.
+     */
+    messageBurstPerAddress: z.number().int().min(1).max(100_000).default(20),
+    messagesPerSecondPerAddress: z.number().min(0.01).max(100_000).default(5),
+    /**
+     * Days chat messages, moderation log entries, viewers' last addresses and ended sanctions are kept; older ones are
+     * deleted at start and daily. Standing bans stay. 0 keeps everything.
+     */
+    retentionDays: z.number().int().min(0).max(36_500).default(30),
     /**
      * Several server nodes: redis://[user:password@]host:port[/db] (or rediss://). The chat then runs through
      * the Socket.IO Redis streams adapter, sharing rooms, counts and moderation. The nodes share one data folder.

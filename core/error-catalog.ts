@@ -19,6 +19,8 @@ interface ErrorSpec {
   status: number;
   /** Raised only while the server starts: it stops the start with one line. */
   startup?: true;
+  /** Answered with a Retry-After header of this many seconds (429s). */
+  retryAfterSeconds?: number;
   message: (...params: never[]) => string;
   help: string;
 }
@@ -148,6 +150,21 @@ export const ERROR_CATALOG = {
     status: 503,
     message: (p: { what: string }) => `${p.what} did not arrive in time`,
     help: 'A blocking request waited longer than hls.blockingTimeoutTargets target durations: the publisher or transcoder is stalled; the player retries.',
+  },
+
+  // Per-address HTTP limits (core/client-address.ts decides who the address is).
+  LR_HTTP_TOO_MANY_HELD: {
+    status: 429,
+    retryAfterSeconds: 1,
+    message: (p: { max: number }) =>
+      `too many blocking requests held open from your address (at most ${p.max}, 'http.maxHeldRequestsPerAddress'); retry after a second`,
+    help: "One address has more blocking playlist or preload-hint requests waiting than 'http.maxHeldRequestsPerAddress' (a player holds one to three per rendition). Raise it for many viewers behind one NAT; behind a reverse proxy, list it in 'http.trustedProxies'.",
+  },
+  LR_HTTP_TOO_MANY_EVENT_STREAMS: {
+    status: 429,
+    retryAfterSeconds: 5,
+    message: (p: { max: number }) => `too many status event streams open from your address (at most ${p.max}, 'http.maxEventStreamsPerAddress'); close a tab and retry`,
+    help: "One address has more /api/channels/<c>/events streams open than 'http.maxEventStreamsPerAddress' (a watch page opens one). Raise it for many viewers behind one NAT; behind a reverse proxy, list it in 'http.trustedProxies'.",
   },
 
   // RTMP ingest.

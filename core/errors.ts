@@ -11,6 +11,8 @@ export type { ErrorCode } from './error-catalog';
  */
 export class LiveroomError extends Error {
   readonly status: number;
+  /** Seconds for a Retry-After header, from the catalog (429s). */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -20,6 +22,8 @@ export class LiveroomError extends Error {
     super(message);
     this.name = 'LiveroomError';
     this.status = status ?? ERROR_CATALOG[code].status;
+    const spec = ERROR_CATALOG[code] as { retryAfterSeconds?: number };
+    this.retryAfterSeconds = spec.retryAfterSeconds;
   }
 }
 

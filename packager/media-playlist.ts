@@ -36,7 +36,13 @@ export interface MediaPlaylistOptions {
   epoch: string;
 }
 
-type Waiter = { ready: () => boolean; resolve: (ready: boolean) => void; timer: NodeJS.Timeout };
+/**
+ * What a held request waits for: part `part` of segment `msn` or anything later (a blocking playlist reload with
+ * _HLS_part), segment `msn` complete (with _HLS_msn alone), or the part with this id (a preload-hint request).
+ */
+export type WaitTarget = { msn: number; part?: number } | { partId: number };
+
+type Waiter = { target: WaitTarget; resolve: (ready: boolean) => void };
 
 /**
  * One rendition's live playlist state: an in-memory window of segments built
@@ -55,7 +61,11 @@ export class MediaPlaylist {
   private nextPartId = 0;
   private readonly inits = new Map<number, Buffer>();
   private readonly parts = new Map<number, { part: Part; segment: Segment }>();
+  /** Every held request, and the same ones indexed by what they wait for, so a new part wakes only those it satisfies. */
   private readonly waiters = new Set<Waiter>();
+  private readonly partWaiters = new Map<number, Map<number, Set<Waiter>>>();
+  private readonly segmentWaiters = new Map<number, Set<Waiter>>();
+  private readonly partIdWaiters = new Map<number, Set<Waiter>>();
   private pendingDiscontinuity = false;
   private frames = { count: 0, seconds: 0 };
 
@@ -102,7 +112,7 @@ export class MediaPlaylist {
     this.frames.count += f.samples;
     this.frames.seconds += f.duration;
     this.parts.set(part.id, { part, segment: seg });
-    this.notify();
+    this.wakeForPart(seg.msn, seg.parts.length - 1, part.id);
   }
 
   /** The publisher is gone for now: the segment in progress is closed; the next stream continues after a discontinuity. */
@@ -177,22 +187,41 @@ export class MediaPlaylist {
     return (this.lastSegment?.msn ?? -1) + 2;
   }
 
-  /** Resolves true once `ready()` holds, false after `timeoutMs` or when ended without it. */
-  waitFor(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (ready()) return Promise.resolve(true);
-    if (this.ended) return Promise.resolve(false);
+  /** Whether `target` is there now. */
+  satisfies(target: WaitTarget): boolean {
+    return 'partId' in target ? this.parts.has(target.partId) : this.reached(target.msn, target.part);
+  }
+
+  /**
+   * Resolves true once `target` is there; false after `timeoutMs`, when ended (or closed) without it, or as soon as
+   * `signal` aborts (the client went away): the waiter and its timer are gone at that moment.
+   */
+  waitFor(target: WaitTarget, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.satisfies(target)) return Promise.resolve(true);
+    if (this.ended || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => waiter.resolve(false);
       const waiter: Waiter = {
-        ready,
+        target,
         resolve: (ok) => {
-          clearTimeout(waiter.timer);
-          this.waiters.delete(waiter);
+          if (!this.waiters.delete(waiter)) return; // answered already
+          this.unindex(waiter);
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           resolve(ok);
         },
-        timer: setTimeout(() => waiter.resolve(false), timeoutMs),
       };
       this.waiters.add(waiter);
+      this.index(waiter);
+      timer = setTimeout(() => waiter.resolve(false), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Requests held right now (blocking reloads and preload hints). */
+  get heldRequests(): number {
+    return this.waiters.size;
   }
 
   getPart(id: number): Part | undefined {
@@ -210,6 +239,46 @@ export class MediaPlaylist {
   /** Releases every blocked request (server stopping). */
   close(): void {
     for (const w of [...this.waiters]) w.resolve(false);
+  }
+
+  private index(w: Waiter): void {
+    const t = w.target;
+    if ('partId' in t) return addTo(this.partIdWaiters, t.partId, w);
+    if (t.part === undefined) return addTo(this.segmentWaiters, t.msn, w);
+    let byPart = this.partWaiters.get(t.msn);
+    if (!byPart) this.partWaiters.set(t.msn, (byPart = new Map()));
+    addTo(byPart, t.part, w);
+  }
+
+  private unindex(w: Waiter): void {
+    const t = w.target;
+    if ('partId' in t) return removeFrom(this.partIdWaiters, t.partId, w);
+    if (t.part === undefined) return removeFrom(this.segmentWaiters, t.msn, w);
+    const byPart = this.partWaiters.get(t.msn);
+    if (!byPart) return;
+    removeFrom(byPart, t.part, w);
+    if (byPart.size === 0) this.partWaiters.delete(t.msn);
+  }
+
+  /**
+   * Part `index` of segment `msn` (id `id`) was just added. Parts arrive in order, so it satisfies exactly the
+   * waiters for (msn, index) and for that id, plus every part waiter of an earlier segment (a segment that closed
+   * with fewer parts than asked for, or MSNs a new stream skipped). Only a few MSNs can be waited for at once
+   * (at most last + 2), so the cost follows the requests woken, not the requests held.
+   */
+  private wakeForPart(msn: number, index: number, id: number): void {
+    for (const [m, byPart] of this.partWaiters) {
+      if (m < msn) for (const set of byPart.values()) wakeAll(set);
+    }
+    const here = this.partWaiters.get(msn)?.get(index);
+    if (here) wakeAll(here);
+    const byId = this.partIdWaiters.get(id);
+    if (byId) wakeAll(byId);
+  }
+
+  /** Segment `msn` was completed: wakes the waiters for it and for earlier ones. */
+  private wakeForSegment(msn: number): void {
+    for (const [m, set] of this.segmentWaiters) if (m <= msn) wakeAll(set);
   }
 
   private openSegment(f: Fragment, msn: number, clock: SegmentClock) {
@@ -240,6 +309,7 @@ export class MediaPlaylist {
     }
     this.segments.push(seg);
     this.trim();
+    this.wakeForSegment(seg.msn);
   }
 
   private trim() {
@@ -253,10 +323,29 @@ export class MediaPlaylist {
     for (const id of this.inits.keys()) if (!liveInits.has(id)) this.inits.delete(id);
   }
 
+  /** For the rare changes (ended): checks every held request; once ended, the unsatisfied ones are answered too. */
   private notify() {
     for (const w of [...this.waiters]) {
-      if (w.ready()) w.resolve(true);
+      if (this.satisfies(w.target)) w.resolve(true);
       else if (this.ended) w.resolve(false);
     }
   }
+}
+
+function addTo<K>(map: Map<K, Set<Waiter>>, key: K, w: Waiter): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(w);
+}
+
+function removeFrom<K>(map: Map<K, Set<Waiter>>, key: K, w: Waiter): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(w);
+  if (set.size === 0) map.delete(key);
+}
+
+/** Resolves each (resolving unindexes it, which empties `set` and drops it from its map). */
+function wakeAll(set: Set<Waiter>): void {
+  for (const w of [...set]) w.resolve(true);
 }

@@ -150,8 +150,8 @@ describe('packager on real ffmpeg fMP4', () => {
     feed(half, s);
     const pl = p.channel('live')!.playlist(B1, 'source')!;
     const last = pl.lastSegment!;
-    const waiting = pl.waitFor(() => pl.reached(last.msn + 1, 0), 5000);
-    const timingOut = pl.waitFor(() => pl.reached(last.msn + 50, 0), 50);
+    const waiting = pl.waitFor({ msn: last.msn + 1, part: 0 }, 5000);
+    const timingOut = pl.waitFor({ msn: last.msn + 50, part: 0 }, 50);
     feed(fmp4.subarray(half.length), s);
     await expect(waiting).resolves.toBe(true);
     await expect(timingOut).resolves.toBe(false);

@@ -89,6 +89,9 @@ export const BENCH_CHAT_CONFIG = {
   // Every client comes from 127.0.0.1.
   connectBurst: 1_000_000,
   connectsPerSecond: 1_000_000,
+  maxSocketsPerAddress: 1_000_000,
+  messageBurstPerAddress: 100_000,
+  messagesPerSecondPerAddress: 100_000,
   // Each sender sends rate/senders per second.
   messageBurst: 1000,
   messagesPerSecond: 1000,

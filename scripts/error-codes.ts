@@ -14,6 +14,7 @@ const CHAT_HELP: Record<ChatErrorCode, string> = {
   LR_CHAT_BAD_TOKEN: 'A moderator or streamer token that is revoked or for another channel, or the admin token (the chat does not take it): join without it, or `liveroom moderators add <channel> --label NAME` for a new one.',
   LR_CHAT_BANNED: 'The viewer (identity or address) is banned from this channel\'s chat.',
   LR_CHAT_TOO_MANY_CONNECTIONS: 'Too many chat connections from one address in a short time; the client waits and retries.',
+  LR_CHAT_TOO_MANY_SOCKETS: "More chat connections open at once from one address than 'chat.maxSocketsPerAddress' (every tab and overlay counts, and so does everyone behind one NAT): close some; the client retries later.",
   LR_CHAT_UNAVAILABLE: 'The chat is restarting or unreachable; the client retries.',
   LR_CHAT_INVALID: 'A payload of the wrong shape (a message, a name, a moderation request).',
   LR_CHAT_EMPTY: 'An empty message.',

@@ -50,4 +50,18 @@ describe('config', () => {
     fs.writeFileSync(f, '{oops');
     expect(() => loadConfig({ file: f, env: {} })).toThrow(/not valid JSON/);
   });
+
+  it('takes trusted proxies as addresses or CIDR ranges, and says what replaced chat.trustProxy', () => {
+    const c = loadConfig({ env: { LIVEROOM_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8,fd00::/8' } });
+    expect(c.http.trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
+    expect(parseConfig({}).http.trustedProxies).toEqual([]);
+    expect(() => parseConfig({ http: { trustedProxies: ['10.0.0.0/33'] } })).toThrow(/'http.trustedProxies.0': an IPv4 or IPv6 address, or a CIDR range/);
+    expect(() => parseConfig({ http: { trustedProxies: ['proxy.local'] } })).toThrow(/'http.trustedProxies.0'/);
+    expect(() => parseConfig({ chat: { trustProxy: true } })).toThrow(
+      /invalid configuration: 'chat.trustProxy' is replaced by 'http.trustedProxies': list the addresses of your reverse proxies/,
+    );
+    expect(() => parseConfig({ http: { allowedOrigins: ['https://a.example/'] } })).toThrow(/'http.allowedOrigins.0': an origin/);
+    expect(parseConfig({ http: { allowedOrigins: ['https://a.example', '*'] } }).http.allowedOrigins).toHaveLength(2);
+    expect(() => parseConfig({ http: { frameAncestors: "'self'; script-src *" } })).toThrow(/'http.frameAncestors'/);
+  });
 });

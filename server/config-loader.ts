@@ -5,7 +5,8 @@ import { configSchema, type LiveroomConfig, type LiveroomConfigInput } from '../
 import { fail } from '../core/errors';
 
 /** Environment variables and the config key each one sets (all prefixed LIVEROOM_). */
-export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' }> = {
+/** `list`: comma-separated, spaces around entries ignored. */
+export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'list' }> = {
   LIVEROOM_DATA_DIR: { key: 'dataDir', type: 'string' },
   LIVEROOM_DEFAULT_CHANNEL: { key: 'defaultChannel', type: 'string' },
   LIVEROOM_STREAM_KEY: { key: 'streamKey', type: 'string' },
@@ -17,6 +18,7 @@ export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' }
   LIVEROOM_HTTP_HOST: { key: 'http.host', type: 'string' },
   LIVEROOM_PUBLIC_URL: { key: 'http.publicUrl', type: 'string' },
   LIVEROOM_CORS_ORIGIN: { key: 'http.corsOrigin', type: 'string' },
+  LIVEROOM_TRUSTED_PROXIES: { key: 'http.trustedProxies', type: 'list' },
   LIVEROOM_TLS_CERT: { key: 'http.tls.cert', type: 'string' },
   LIVEROOM_TLS_KEY: { key: 'http.tls.key', type: 'string' },
   LIVEROOM_RTMPS_PORT: { key: 'rtmp.tlsPort', type: 'number' },
@@ -45,19 +47,30 @@ function fromEnv(env: NodeJS.ProcessEnv, into: Record<string, unknown>) {
       const n = Number(raw);
       if (!Number.isFinite(n)) throw fail('LR_CONFIG_ENV_NOT_NUMBER', { variable: name, raw, key });
       setPath(into, key, n);
+    } else if (type === 'list') {
+      setPath(into, key, raw.split(',').map((e) => e.trim()).filter((e) => e !== ''));
     } else {
       setPath(into, key, raw);
     }
   }
 }
 
+/** Settings that were removed, and what to use instead: a config that still sets one is told so. */
+const REPLACED_SETTINGS: Record<string, string> = {
+  'chat.trustProxy':
+    "'chat.trustProxy' is replaced by 'http.trustedProxies': list the addresses of your reverse proxies (for nginx on the same host, [\"127.0.0.1\"]) and remove 'chat.trustProxy'",
+};
+
 function describe(issue: z.core.$ZodIssue): string {
   const key = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') {
     const prefix = key ? `${key}.` : '';
+    const replaced = issue.keys.map((k) => REPLACED_SETTINGS[`${prefix}${k}`]).find((m) => m !== undefined);
+    if (replaced) return replaced;
     return `unknown setting ${issue.keys.map((k) => `'${prefix}${k}'`).join(', ')}`;
   }
-  if (issue.code === 'custom') return issue.message;
+  // Cross-field rules name their keys themselves; a single value's refinement gets its key here.
+  if (issue.code === 'custom') return issue.message.startsWith("'") || !key ? issue.message : `'${key}': ${issue.message}`;
   return `'${key}': ${issue.message}`;
 }
 

@@ -5,6 +5,7 @@ import { asyncRoute, sendError } from './http-errors';
 import type { Packager } from '../packager/packager';
 import type { MediaPlaylist } from '../packager/media-playlist';
 import { parseMediaUri } from '../packager/media-uris';
+import type { HeldRequests } from './held-requests';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -27,9 +28,10 @@ function send(res: Response, type: string, cache: string, body: string | Buffer)
 /**
  * Our LL-HLS origin over HTTP: multivariant and media playlists with blocking
  * reload (_HLS_msn/_HLS_part), delta updates (_HLS_skip), and the init, part
- * and segment bytes. Parts and segments are immutable once served.
+ * and segment bytes. Parts and segments are immutable once served. Requests
+ * that wait are held through `held` (per-address cap, released on disconnect).
  */
-export function hlsRoutes(packager: Packager, hls: HlsConfig): Router {
+export function hlsRoutes(packager: Packager, hls: HlsConfig, held: HeldRequests): Router {
   const router = Router();
   const waitMs = (pl: MediaPlaylist) => hls.blockingTimeoutTargets * pl.targetDuration * 1000;
 
@@ -62,7 +64,7 @@ export function hlsRoutes(packager: Packager, hls: HlsConfig): Router {
         if (msn > pl.maxRequestableMsn) {
           throw fail('LR_HLS_MSN_TOO_FAR', { msn, last: pl.maxRequestableMsn - 2 });
         }
-        satisfied = await pl.waitFor(() => pl.reached(msn, part), waitMs(pl));
+        satisfied = await held.hold(req, res, pl, { msn, part }, waitMs(pl));
         // While the publisher reconnects, the playlist as it stands (no ENDLIST): players keep polling instead of erroring.
         if (!satisfied && !pl.ended && !pl.paused) throw fail('LR_HLS_TIMEOUT', { what: `segment ${msn}${part !== undefined ? ` part ${part}` : ''}` });
       }
@@ -91,7 +93,7 @@ export function hlsRoutes(packager: Packager, hls: HlsConfig): Router {
         const next = pl.nextPartIdHint;
         // The preload hint: hold the request until the part is complete.
         if (!bytes && next !== undefined && n >= next && n <= next + 2) {
-          const ok = await pl.waitFor(() => pl.getPart(n) !== undefined, waitMs(pl));
+          const ok = await held.hold(req, res, pl, { partId: n }, waitMs(pl));
           bytes = pl.getPart(n)?.bytes;
           if (!ok && !bytes && !pl.ended) throw fail('LR_HLS_TIMEOUT', { what: `part ${n}` });
         }

@@ -3,7 +3,9 @@ import { errorBody, fail, LiveroomError } from '../core/errors';
 import type { Logger } from '../core/logger';
 
 export function sendError(res: Response, err: LiveroomError) {
-  if (!res.headersSent) res.status(err.status).json(errorBody(err));
+  if (res.headersSent) return;
+  if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
+  res.status(err.status).json(errorBody(err));
 }
 
 /** Wraps an async handler so a rejection becomes the error middleware's business. */

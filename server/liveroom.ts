@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { LiveroomConfig } from '../core/config-schema';
 import type { LiveroomEvents } from '../core/events';
 import type { Logger } from '../core/logger';
@@ -26,6 +27,11 @@ import { fail } from '../core/errors';
 import { ensureAdminToken } from './admin-token';
 import { ChatServer } from '../chat/chat-server';
 import { ModeratorTokens } from '../chat/moderator-tokens';
+import { ClientAddressResolver } from '../core/client-address';
+import { AddressSlots } from '../core/address-slots';
+import { HeldRequests } from './held-requests';
+import { originPolicy } from './origin-policy';
+import { SECURITY_HEADERS, securityHeaders } from './security-headers';
 import { TlsContext } from './tls-context';
 
 export interface StartedInfo {
@@ -66,6 +72,10 @@ export class Liveroom {
   encoders?: EncoderProbe;
   chat?: ChatServer;
   moderatorTokens?: ModeratorTokens;
+  /** HLS requests held open, per address (tests and status read the count). */
+  heldRequests?: HeldRequests;
+  /** Open status event streams, per address. */
+  eventStreams?: AddressSlots;
   tls?: TlsContext;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
@@ -144,11 +154,16 @@ export class Liveroom {
     }));
     bus.on('channel:state', (e) => status.set(e.channel, e.live));
 
+    // One answer to "who is this?" for every per-address rule: HTTP limits, chat limits, bans, viewer counts.
+    const addresses = new ClientAddressResolver(config.http.trustedProxies);
+    const clientAddress = (req: IncomingMessage) => addresses.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     const http = (this.http = new HttpServer(config.http, log.child({ module: 'http' }), tls?.current));
     tls?.onChange((pair) => http.setCertificate(pair));
     const app = http.app;
+    app.use(securityHeaders());
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
-    app.use('/hls', hlsRoutes(packager, config.hls));
+    const held = (this.heldRequests = new HeldRequests(config.http.maxHeldRequestsPerAddress, clientAddress));
+    app.use('/hls', hlsRoutes(packager, config.hls, held));
     const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
@@ -156,9 +171,16 @@ export class Liveroom {
       log: log.child({ module: 'chat' }),
       channelExists: (name) => channels.get(name) !== undefined,
       moderatorTokens,
+      clientAddress: (peer, forwardedFor) => addresses.resolve(peer, forwardedFor),
+      allowOrigin: originPolicy(config.http),
+      responseHeaders: SECURITY_HEADERS,
     }));
-    app.use('/api/channels', channelRoutes(status, (channel) => chat.addPlayer(channel)));
-    app.use(playerRoutes(config.defaultChannel, (name) => channels.get(name) !== undefined));
+    const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
+    app.use(
+      '/api/channels',
+      channelRoutes({ status, onPlayer: (channel, address) => chat.addPlayer(channel, address), eventStreams, clientAddress }),
+    );
+    app.use(playerRoutes(config.defaultChannel, (name) => channels.get(name) !== undefined, config.http.frameAncestors));
     app.use(
       '/api/admin',
       adminRoutes({

@@ -11,7 +11,8 @@ export const PLAYER_DIR = path.join(ROOT, 'dist', 'player');
  * For the pages: scripts and styles from this origin only, so that even text
  * that slipped into the DOM as markup could not run or load anything
  * (the chat renders viewers' text with textContent; this is the second line).
- * blob: is what hls.js uses for MediaSource and its worker.
+ * blob: is what hls.js uses for MediaSource and its worker. frame-ancestors
+ * is the operator's ('http.frameAncestors', default any site may embed).
  */
 const PAGE_CSP = [
   "default-src 'self'",
@@ -24,14 +25,15 @@ const PAGE_CSP = [
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
-].join('; ');
+];
 
 /**
  * The watch page at /watch/<channel> and / (default channel), the OBS chat
  * overlay at /chat/<channel>, and their assets under /player/.
  */
-export function playerRoutes(defaultChannel: string, channelExists: (name: string) => boolean): Router {
+export function playerRoutes(defaultChannel: string, channelExists: (name: string) => boolean, frameAncestors = '*'): Router {
   const router = Router();
+  const csp = [...PAGE_CSP, `frame-ancestors ${frameAncestors}`].join('; ');
   const cache = new Map<string, string>();
   const page = (file: string) => {
     let html = cache.get(file);
@@ -43,7 +45,7 @@ export function playerRoutes(defaultChannel: string, channelExists: (name: strin
     }
     return html;
   };
-  const send = (res: Response, html: string) => res.set('Content-Security-Policy', PAGE_CSP).type('html').send(html);
+  const send = (res: Response, html: string) => res.set('Content-Security-Policy', csp).type('html').send(html);
   const unknown = (res: Response, channel: string) => res.status(404).type('text').send(`No channel named '${channel}'.`);
 
   router.use('/player', express.static(PLAYER_DIR, { maxAge: '5m', index: false }));

@@ -25,4 +25,6 @@ export interface ChatMessageStore {
   remove(id: string): boolean;
   /** When this author last wrote in this channel, or undefined. */
   lastMessageTs(channel: string, authorId: string): number | undefined;
+  /** Deletes every message written before `ts` (ms since the epoch), in every channel; returns how many. */
+  purgeBefore(ts: number): number;
 }

@@ -68,4 +68,16 @@ export interface ChatModerationStore {
   appendLog(entry: NewModerationLogRecord): void;
   /** The newest entries first. */
   logEntries(channel: string, limit: number): ModerationLogRecord[];
+
+  /**
+   * Retention: deletes, in every channel, log entries from before `ts`, viewers last seen before it (their last name
+   * and address), and sanctions that ended before it (lifted, or timeouts run out). Standing bans stay.
+   */
+  purgeBefore(ts: number): PurgedModerationRows;
+}
+
+export interface PurgedModerationRows {
+  log: number;
+  users: number;
+  sanctions: number;
 }

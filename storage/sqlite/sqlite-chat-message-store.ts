@@ -45,6 +45,7 @@ export class SqliteChatMessageStore implements ChatMessageStore {
       exists: db.prepare('SELECT 1 FROM chat_messages WHERE id = ?').pluck(),
       remove: db.prepare('DELETE FROM chat_messages WHERE id = ?'),
       lastTs: db.prepare('SELECT MAX(ts) AS ts FROM chat_messages WHERE channel = ? AND author_id = ?'),
+      purge: db.prepare('DELETE FROM chat_messages WHERE ts < ?'),
     };
   }
 
@@ -80,6 +81,10 @@ export class SqliteChatMessageStore implements ChatMessageStore {
 
   remove(id: string): boolean {
     return this.q.remove.run(id).changes > 0;
+  }
+
+  purgeBefore(ts: number): number {
+    return this.q.purge.run(ts).changes;
   }
 
   lastMessageTs(channel: string, authorId: string): number | undefined {

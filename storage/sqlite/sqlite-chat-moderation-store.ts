@@ -3,6 +3,7 @@ import type {
   KnownUserRecord,
   ModerationLogRecord,
   NewModerationLogRecord,
+  PurgedModerationRows,
   SanctionRecord,
 } from '../chat-moderation-store';
 import type { Db } from './sqlite-database';
@@ -64,6 +65,11 @@ export class SqliteChatModerationStore implements ChatModerationStore {
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, address = excluded.address, last_seen = excluded.last_seen`,
       ),
       user: db.prepare('SELECT id, name, address FROM chat_users WHERE id = ?'),
+      purgeLog: db.prepare('DELETE FROM chat_moderation_log WHERE ts < ?'),
+      purgeUsers: db.prepare('DELETE FROM chat_users WHERE last_seen < ?'),
+      purgeSanctions: db.prepare(
+        `DELETE FROM chat_sanctions WHERE lifted_at < @ts OR (lifted_at IS NULL AND kind = 'timeout' AND until < @ts)`,
+      ),
     };
   }
 
@@ -141,6 +147,14 @@ export class SqliteChatModerationStore implements ChatModerationStore {
       targetMessageId: e.targetMessageId,
       detail: JSON.stringify(e.detail),
     });
+  }
+
+  purgeBefore(ts: number): PurgedModerationRows {
+    return this.db.transaction(() => ({
+      log: this.q.purgeLog.run(ts).changes,
+      users: this.q.purgeUsers.run(ts).changes,
+      sanctions: this.q.purgeSanctions.run({ ts }).changes,
+    }))();
   }
 
   logEntries(channel: string, limit: number): ModerationLogRecord[] {

@@ -129,4 +129,8 @@ export const MIGRATIONS: Migration[] = [
   },
   // chat/: a token proves the moderator role, or the streamer's (badge and moderation, no administration).
   `ALTER TABLE chat_moderator_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'moderator' CHECK (role IN ('moderator', 'streamer'));`,
+  // chat/: retention ('chat.retentionDays') deletes by age across channels; these keep that from scanning whole tables.
+  `CREATE INDEX chat_messages_ts ON chat_messages(ts);
+   CREATE INDEX chat_users_last_seen ON chat_users(last_seen);
+   CREATE INDEX chat_moderation_log_ts ON chat_moderation_log(ts);`,
 ];
