@@ -53,7 +53,7 @@ export class MediaPlaylist {
   readonly segments: Segment[] = [];
   current?: Segment;
   ended = false;
-  /** The publisher is gone and may come back (reconnect grace): no new parts, no preload hint, no ENDLIST. */
+  /** The publisher is gone and may come back (reconnect grace): no new parts for now, no ENDLIST. */
   paused = false;
   discontinuitySequence = 0;
   init?: { id: number; bytes: Buffer; info: InitInfo };
@@ -165,7 +165,7 @@ export class MediaPlaylist {
 
   /** The next part's id (EXT-X-PRELOAD-HINT), or undefined once ended. */
   get nextPartIdHint(): number | undefined {
-    return this.ended || this.paused || !this.init ? undefined : this.nextPartId;
+    return this.ended || !this.init ? undefined : this.nextPartId;
   }
 
   /**
@@ -198,7 +198,10 @@ export class MediaPlaylist {
    */
   waitFor(target: WaitTarget, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (this.satisfies(target)) return Promise.resolve(true);
-    if (this.ended || signal?.aborted) return Promise.resolve(false);
+    // Nothing arrives once ended. While the publisher is away a blocking reload is answered at once (held, it
+    // would only time out in the player: hls.js gives up after 0.8 target durations); a preload-hint part
+    // request is held as usual, the hinted part comes first when the publisher is back.
+    if (this.ended || (this.paused && !('partId' in target)) || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = () => waiter.resolve(false);
@@ -327,7 +330,7 @@ export class MediaPlaylist {
   private notify() {
     for (const w of [...this.waiters]) {
       if (this.satisfies(w.target)) w.resolve(true);
-      else if (this.ended) w.resolve(false);
+      else if (this.ended || (this.paused && !('partId' in w.target))) w.resolve(false);
     }
   }
 }

@@ -91,7 +91,7 @@ describe('packager on real ffmpeg fMP4', () => {
     const paused = cp.renderMedia(B1, 'source', false)!;
     expect(cp.reconnecting).toBe(true);
     expect(paused).not.toContain('ENDLIST');
-    expect(paused).not.toContain('PRELOAD-HINT');
+    expect(paused).toContain('PRELOAD-HINT'); // hls.js misreads a parts playlist that ends on a segment URI
     expect(paused).not.toMatch(/#EXT-X-PART:[^\n]*\n$/); // the segment in progress was closed
     const b = new PassThrough();
     p.attach({ channel: 'live', publishId: 'pub2', run: 'r2', rendition: 'source', stream: b, nominalBandwidth: 1 }, B1);

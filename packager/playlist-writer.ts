@@ -85,6 +85,8 @@ export function renderMediaPlaylist(pl: MediaPlaylist, opts: RenderOptions = {})
     writeHead(cur);
     writeParts(cur);
   }
+  // The hint also stays while the publisher is away: hls.js takes a live playlist with parts that ends on a
+  // segment URI as if that segment were still in progress, and then finds the next segment "mismatched".
   const hint = pl.nextPartIdHint;
   if (hint !== undefined && (cur?.parts.length || segments.length)) {
     out.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${uris.part(epoch, hint)}"`);

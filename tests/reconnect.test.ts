@@ -55,14 +55,18 @@ describe('publisher reconnects', () => {
     await pub!.stop(); // SIGKILL: the RTMP connection drops
     await until(() => h!.room.broadcasts!.phase('live') === 'waiting', 10_000, 'the broadcast to wait for its publisher');
 
-    // During the gap: no ENDLIST, no preload hint; a blocking request is held, then answered with the playlist as it stands.
+    // During the gap: the segment in progress is closed, no ENDLIST; the preload hint stays (the next part keeps
+    // its id); a blocking reload is answered at once with the playlist as it stands.
     const gap = await until(async () => {
       const p = parseMedia((await getText(url)).text);
-      return p.preloadHint === undefined && p;
+      return h!.room.packager!.channel('live')!.reconnecting && p.trailingParts.length === 0 && p;
     }, 10_000, 'the paused playlist');
     expect(gap.endlist).toBe(false);
+    expect(gap.preloadHint).toMatch(/^part-/);
     const lastMsn = gap.segments.at(-1)!.msn;
+    const asked = Date.now();
     const held = await getText(`${url}?_HLS_msn=${lastMsn + 1}&_HLS_part=0`);
+    expect(Date.now() - asked).toBeLessThan(800); // not held: hls.js would time out and count an error
     expect(held.status).toBe(200);
     expect(parseMedia(held.text).endlist).toBe(false);
     expect(held.headers.get('cache-control')).toBe('public, max-age=1'); // not kept as the answer for that msn
