@@ -14,6 +14,7 @@ import { chatBenchFlags, formatChatResult, runChatBench } from './bench-chat';
 import { formatTranscodeResult, runTranscodeBench } from './bench-transcode';
 import { formatPlayersResult, PLAYERS, runPlayersBench, type PlayerName } from './bench-players';
 import { formatAbuseResult, runAbuseBench } from './bench-abuse';
+import { formatEdgeResult, runEdgeBench } from './bench-edge';
 
 export interface BenchContext {
   root: string;
@@ -103,6 +104,20 @@ const BENCHES: BenchDefinition[] = [
         log: ctx.log,
       }),
     format: (result) => formatAbuseResult(result as Parameters<typeof formatAbuseResult>[0]),
+  },
+  {
+    name: 'edge',
+    description: 'LL-HLS through the nginx caching edge (deploy/nginx-edge.conf): origin requests per part and per blocking reload, how much later parts arrive than directly (--viewers=20 --seconds=30 --warmup=8 --runs=3)',
+    run: (ctx) =>
+      runEdgeBench({
+        root: ctx.root,
+        viewers: Math.max(1, Math.round(numberFlag(ctx.flags, 'viewers', 20))),
+        seconds: numberFlag(ctx.flags, 'seconds', 30),
+        warmupSeconds: numberFlag(ctx.flags, 'warmup', 8),
+        runs: Math.max(1, Math.round(numberFlag(ctx.flags, 'runs', 3))),
+        log: ctx.log,
+      }),
+    format: (result) => formatEdgeResult(result as Parameters<typeof formatEdgeResult>[0]),
   },
 ];
 

@@ -1,0 +1,203 @@
+/**
+ * `npm run bench -- edge [--viewers=20] [--seconds=30] [--warmup=8] [--runs=3]`:
+ * LL-HLS through the nginx caching edge of deploy/nginx-edge.conf. N light
+ * viewers follow the live edge through the edge as hls.js does (a blocking
+ * reload for the next part, then that part), and two more do the same
+ * directly against the origin, on the same stream at the same time. Reported:
+ * origin requests per part and per blocking reload (from nginx's cache status),
+ * and how much later a part arrives through the edge than directly (median and
+ * p95 per run), which is what glass-to-glass through the edge adds.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
+import { LiveroomProcess, sleep } from './bench/liveroom-process';
+import { edgeConfig, edgeLogStats, startNginx, type EdgeLogStats } from './bench/nginx-process';
+import { median, percentile } from './bench/stats';
+
+export interface EdgeBenchOptions {
+  root: string;
+  viewers: number;
+  seconds: number;
+  warmupSeconds: number;
+  runs: number;
+  log: (line: string) => void;
+}
+
+interface EdgeRun {
+  stats: EdgeLogStats;
+  partOriginPerPart: number;
+  blockingOriginPerReload: number;
+  /** Through the edge minus direct, per part and viewer, ms. */
+  extraDelayP50Ms: number;
+  extraDelayP95Ms: number;
+  partsCompared: number;
+  viewerErrors: number;
+}
+
+export interface EdgeBenchResult {
+  options: Omit<EdgeBenchOptions, 'root' | 'log'>;
+  machine: { cpus: number; loadAvg1: number };
+  runs: EdgeRun[];
+}
+
+/** A light LL-HLS viewer: blocking reload for the next part (hls.js's directives), then each new part, once. */
+class LightViewer {
+  /** Part URI → when its bytes had fully arrived (ms, performance.now()). */
+  readonly arrivals = new Map<string, number>();
+  errors = 0;
+  private running = true;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(private readonly playlistUrl: string) {}
+
+  start(): void {
+    this.done = (async () => {
+      let query = '';
+      while (this.running) {
+        try {
+          const res = await fetch(this.playlistUrl + query);
+          const text = await res.text();
+          if (res.status !== 200) {
+            this.errors++;
+            query = '';
+            await sleep(200);
+            continue;
+          }
+          const { parts, nextMsn, nextPart } = readPlaylist(text);
+          for (const uri of parts.slice(-3)) {
+            if (this.arrivals.has(uri)) continue;
+            const r = await fetch(new URL(uri, this.playlistUrl));
+            await r.arrayBuffer();
+            if (r.ok) this.arrivals.set(uri, performance.now());
+            else this.errors++;
+          }
+          query = `?_HLS_msn=${nextMsn}&_HLS_part=${nextPart}`;
+        } catch {
+          this.errors++;
+          await sleep(200);
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+}
+
+/** The listed part URIs in order, and the msn/part a blocking reload asks for next. */
+function readPlaylist(text: string): { parts: string[]; nextMsn: number; nextPart: number } {
+  const lines = text.split('\n');
+  let msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0) + Number(/SKIPPED-SEGMENTS=(\d+)/.exec(text)?.[1] ?? 0);
+  let partIndex = 0;
+  const parts: string[] = [];
+  for (const line of lines) {
+    if (line.startsWith('#EXT-X-PART:')) {
+      parts.push(/URI="([^"]+)"/.exec(line)![1]);
+      partIndex++;
+    } else if (line && !line.startsWith('#')) {
+      msn++;
+      partIndex = 0;
+    }
+  }
+  return { parts, nextMsn: msn, nextPart: partIndex };
+}
+
+function startPublisher(url: string): ChildProcess {
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=30',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-keyint_min', '30', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', url,
+  ];
+  return spawn(resolveFfmpegPath(), args, { stdio: ['ignore', 'ignore', 'ignore'] });
+}
+
+async function runOnce(opts: EdgeBenchOptions, run: number): Promise<EdgeRun> {
+  const server = new LiveroomProcess({ root: opts.root, logLevel: 'warn', env: { LIVEROOM_PROFILE: 'passthrough' } });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-bench-edge-'));
+  const accessLog = path.join(dir, 'access.log');
+  let publisher: ChildProcess | undefined;
+  let edge: Awaited<ReturnType<typeof startNginx>> | undefined;
+  const viewers: LightViewer[] = [];
+  try {
+    await server.start();
+    publisher = startPublisher(server.rtmpUrl());
+    let playlist = '';
+    for (let i = 0; i < 150 && !playlist; i++) {
+      const r = await fetch(`${server.httpOrigin}/hls/live/master.m3u8`).catch(() => undefined);
+      const text = r?.ok ? await r.text() : '';
+      const uri = text.split('\n').find((l) => l.trim() && !l.startsWith('#'));
+      if (uri) playlist = uri.trim();
+      else await sleep(200);
+    }
+    if (!playlist) throw new Error('the stream did not go live');
+    edge = await startNginx(edgeConfig(opts.root, server.httpOrigin, path.join(dir, 'cache'), accessLog));
+    const edgeUrl = `${edge.url}/hls/live/${playlist}`;
+    const directUrl = `${server.httpOrigin}/hls/live/${playlist}`;
+    const direct = [new LightViewer(directUrl), new LightViewer(directUrl)];
+    const through = Array.from({ length: opts.viewers }, () => new LightViewer(edgeUrl));
+    viewers.push(...direct, ...through);
+    opts.log(`[edge] run ${run}: ${opts.viewers} viewers through the edge + 2 direct; warm-up ${opts.warmupSeconds} s`);
+    for (const v of viewers) v.start();
+    await sleep(opts.warmupSeconds * 1000);
+    fs.writeFileSync(accessLog, '');
+    const since = performance.now();
+    await sleep(opts.seconds * 1000);
+    const stats = edgeLogStats(accessLog);
+    for (const v of viewers) await v.stop();
+
+    // Per part: the first direct arrival is the reference; each edge viewer's arrival minus it.
+    const extra: number[] = [];
+    const ref = new Map<string, number>();
+    for (const v of direct) for (const [uri, t] of v.arrivals) if (t >= since) ref.set(uri, Math.min(ref.get(uri) ?? Infinity, t));
+    for (const v of through) for (const [uri, t] of v.arrivals) if (ref.has(uri)) extra.push(t - ref.get(uri)!);
+    const sorted = extra.sort((a, b) => a - b);
+    const result: EdgeRun = {
+      stats,
+      partOriginPerPart: stats.parts ? stats.partOriginRequests / stats.parts : NaN,
+      blockingOriginPerReload: stats.blocking ? stats.blockingOriginRequests / stats.blocking : NaN,
+      extraDelayP50Ms: Math.round(percentile(sorted, 50)),
+      extraDelayP95Ms: Math.round(percentile(sorted, 95)),
+      partsCompared: sorted.length,
+      viewerErrors: viewers.reduce((a, v) => a + v.errors, 0),
+    };
+    opts.log(`[edge] run ${run}: ${stats.parts} parts, ${result.partOriginPerPart.toFixed(2)} origin requests per part; ${stats.blocking} blocking reloads, ${result.blockingOriginPerReload.toFixed(2)} each; +${result.extraDelayP50Ms} ms p50, +${result.extraDelayP95Ms} ms p95 through the edge`);
+    return result;
+  } finally {
+    for (const v of viewers) await v.stop();
+    await edge?.stop();
+    publisher?.kill('SIGKILL');
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runEdgeBench(opts: EdgeBenchOptions): Promise<EdgeBenchResult> {
+  const runs: EdgeRun[] = [];
+  for (let i = 1; i <= opts.runs; i++) runs.push(await runOnce(opts, i));
+  const { root: _root, log: _log, ...options } = opts;
+  return { options, machine: { cpus: os.cpus().length, loadAvg1: os.loadavg()[0] }, runs };
+}
+
+export function formatEdgeResult(r: EdgeBenchResult): string {
+  const col = (f: (x: EdgeRun) => number, digits = 0) => {
+    const v = r.runs.map(f);
+    return `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)})`;
+  };
+  return [
+    `LL-HLS through the nginx edge (deploy/nginx-edge.conf): ${r.options.viewers} light viewers through it + 2 direct, ${r.options.seconds} s × ${r.runs.length} runs; ${r.machine.cpus} CPUs, load ${r.machine.loadAvg1.toFixed(1)} at the end`,
+    '| measure | median (range) |',
+    '| --- | --- |',
+    `| origin requests per part | ${col((x) => x.partOriginPerPart, 2)} |`,
+    `| origin requests per blocking reload | ${col((x) => x.blockingOriginPerReload, 2)} |`,
+    `| part arrival through the edge, later than direct, p50 | ${col((x) => x.extraDelayP50Ms)} ms |`,
+    `| same, p95 | ${col((x) => x.extraDelayP95Ms)} ms |`,
+    `| viewer request errors | ${col((x) => x.viewerErrors)} |`,
+  ].join('\n');
+}

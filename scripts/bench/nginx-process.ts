@@ -1,0 +1,133 @@
+/**
+ * A real nginx (Debian's /usr/sbin/nginx) as a child process, with its own
+ * prefix, config and temp folders in a fresh temp dir, on a free loopback port.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
+
+export interface Nginx {
+  port: number;
+  url: string;
+  errorLog(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** Starts nginx with `httpBlock` (the inside of `http { }`; `{{PORT}}` is replaced by the port it listens on). */
+export async function startNginx(httpBlock: string): Promise<Nginx> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-nginx-'));
+  const port = await freePort();
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${path.join(dir, t)};`).join('\n');
+  const conf = `daemon off;
+master_process off;
+worker_processes 1;
+pid ${path.join(dir, 'nginx.pid')};
+error_log ${path.join(dir, 'error.log')} warn;
+events { worker_connections 2048; }
+http {
+  access_log off;
+${temp}
+${httpBlock.replaceAll('{{PORT}}', String(port))}
+}
+`;
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const proc: ChildProcess = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const errorLog = () => {
+    try {
+      return fs.readFileSync(path.join(dir, 'error.log'), 'utf8') + stderr;
+    } catch {
+      return stderr;
+    }
+  };
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  // Ready once it accepts connections.
+  const end = Date.now() + 10_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`nginx exited: ${errorLog()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > end) {
+      await stop();
+      throw new Error(`nginx did not listen: ${errorLog()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, url: `http://127.0.0.1:${port}`, errorLog, stop };
+}
+
+/**
+ * deploy/nginx-edge.conf ready to run here: its three marked lines (cache folder, listen port,
+ * origin) pointed at `cacheDir`, the helper's port and `origin`; `accessLog` gets one line per
+ * request: `<upstream cache status> <request uri>`.
+ */
+export function edgeConfig(root: string, origin: string, cacheDir: string, accessLog: string): string {
+  const conf = fs.readFileSync(path.join(root, 'deploy', 'nginx-edge.conf'), 'utf8');
+  const replaced = conf
+    .replace('/var/cache/nginx/liveroom', cacheDir)
+    .replace('listen 8080;', 'listen 127.0.0.1:{{PORT}};')
+    .replaceAll('http://127.0.0.1:8000', origin.replace(/\/$/, ''))
+    .replace('server_name _;', `server_name _;\n    access_log ${accessLog} edge;`);
+  if (replaced.split(origin.replace(/\/$/, '')).length !== 3 || !replaced.includes(cacheDir) || !replaced.includes('{{PORT}}')) {
+    throw new Error('deploy/nginx-edge.conf no longer has the three marked lines this expects');
+  }
+  return `log_format edge '$upstream_cache_status $request_uri';\n${replaced}`;
+}
+
+export interface EdgeLogStats {
+  /** Distinct part URIs requested through the edge, and how many of those requests reached the origin. */
+  parts: number;
+  partOriginRequests: number;
+  /** Distinct blocking playlist requests (_HLS_msn) and how many reached the origin. */
+  blocking: number;
+  blockingOriginRequests: number;
+  requests: number;
+  originRequests: number;
+}
+
+/** Reads the access log written with edgeConfig's format: a request with a cache status other than HIT went to the origin. */
+export function edgeLogStats(accessLog: string): EdgeLogStats {
+  const lines = fs.existsSync(accessLog) ? fs.readFileSync(accessLog, 'utf8').trim().split('\n').filter(Boolean) : [];
+  const parts = new Set<string>();
+  const blocking = new Set<string>();
+  const s: EdgeLogStats = { parts: 0, partOriginRequests: 0, blocking: 0, blockingOriginRequests: 0, requests: lines.length, originRequests: 0 };
+  for (const line of lines) {
+    const [status, uri] = line.split(' ');
+    // '-' : not cacheable or not through the cache (the multivariant playlist, pages): it reached the origin.
+    const origin = status !== 'HIT';
+    if (origin) s.originRequests++;
+    if (/\/part-[^/?]+\.m4s$/.test(uri)) {
+      parts.add(uri);
+      if (origin) s.partOriginRequests++;
+    } else if (/index\.m3u8\?.*_HLS_msn=/.test(uri)) {
+      blocking.add(uri);
+      if (origin) s.blockingOriginRequests++;
+    }
+  }
+  s.parts = parts.size;
+  s.blocking = blocking.size;
+  return s;
+}
