@@ -107,7 +107,7 @@ const BENCHES: BenchDefinition[] = [
   },
   {
     name: 'edge',
-    description: 'LL-HLS through the nginx caching edge (deploy/nginx-edge.conf): origin requests per part and per blocking reload, how much later parts arrive than directly (--viewers=20 --seconds=30 --warmup=8 --runs=3)',
+    description: 'LL-HLS through the nginx caching edge (deploy/nginx-edge.conf): origin requests per part and per blocking reload, how much later parts arrive than directly (--viewers=20 --seconds=30 --warmup=8 --runs=3 --lock=on|off)',
     run: (ctx) =>
       runEdgeBench({
         root: ctx.root,
@@ -115,6 +115,7 @@ const BENCHES: BenchDefinition[] = [
         seconds: numberFlag(ctx.flags, 'seconds', 30),
         warmupSeconds: numberFlag(ctx.flags, 'warmup', 8),
         runs: Math.max(1, Math.round(numberFlag(ctx.flags, 'runs', 3))),
+        lock: ctx.flags.lock !== 'off',
         log: ctx.log,
       }),
     format: (result) => formatEdgeResult(result as Parameters<typeof formatEdgeResult>[0]),
