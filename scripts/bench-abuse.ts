@@ -36,6 +36,8 @@ export interface AbuseBenchOptions {
   garbageBytes: number;
   publishes: number;
   addresses: number;
+  /** NODE_OPTIONS for the server process only (e.g. a V8 heap flag to compare). */
+  serverNodeOptions?: string;
   log: (line: string) => void;
 }
 
@@ -171,7 +173,7 @@ async function probeHandshakes(port: number, running: () => boolean): Promise<{ 
 
 async function runOnce(opts: AbuseBenchOptions, rep: number): Promise<AbuseRun> {
   const { log } = opts;
-  const server = new LiveroomProcess({ root: opts.root, logLevel: 'warn', env: { LIVEROOM_PROFILE: 'passthrough' } });
+  const server = new LiveroomProcess({ root: opts.root, logLevel: 'warn', env: { LIVEROOM_PROFILE: 'passthrough', ...(opts.serverNodeOptions ? { NODE_OPTIONS: opts.serverNodeOptions } : {}) } });
   let publisher: ChildProcess | undefined;
   let worker: ChildProcess | undefined;
   const watcher = () => new PartWatcher(server.httpOrigin);

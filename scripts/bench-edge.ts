@@ -25,6 +25,8 @@ export interface EdgeBenchOptions {
   runs: number;
   /** proxy_cache_lock as shipped (on), or off: every viewer's request then reaches the origin. */
   lock: boolean;
+  /** proxy_cache_lock_timeout in nginx syntax (e.g. "300ms"); unset: as shipped. */
+  lockTimeout?: string;
   log: (line: string) => void;
 }
 
@@ -140,7 +142,9 @@ async function runOnce(opts: EdgeBenchOptions, run: number): Promise<EdgeRun> {
     }
     if (!playlist) throw new Error('the stream did not go live');
     const conf = edgeConfig(opts.root, server.httpOrigin, path.join(dir, 'cache'), accessLog);
-    edge = await startNginx(opts.lock ? conf : conf.replace('proxy_cache_lock on;', 'proxy_cache_lock off;'));
+    let tuned = opts.lock ? conf : conf.replace('proxy_cache_lock on;', 'proxy_cache_lock off;');
+    if (opts.lockTimeout) tuned = tuned.replace(/proxy_cache_lock_timeout [^;]+;/, `proxy_cache_lock_timeout ${opts.lockTimeout};`);
+    edge = await startNginx(tuned);
     const edgeUrl = `${edge.url}/hls/live/${playlist}`;
     const directUrl = `${server.httpOrigin}/hls/live/${playlist}`;
     const direct = [new LightViewer(directUrl), new LightViewer(directUrl)];
@@ -194,7 +198,7 @@ export function formatEdgeResult(r: EdgeBenchResult): string {
     return `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)})`;
   };
   return [
-    `LL-HLS through the nginx edge (deploy/nginx-edge.conf, proxy_cache_lock ${r.options.lock ? 'on' : 'off'}): ${r.options.viewers} light viewers through it + 2 direct, ${r.options.seconds} s × ${r.runs.length} runs; ${r.machine.cpus} CPUs, load ${r.machine.loadAvg1.toFixed(1)} at the end`,
+    `LL-HLS through the nginx edge (deploy/nginx-edge.conf, proxy_cache_lock ${r.options.lock ? 'on' : 'off'}${r.options.lockTimeout ? `, proxy_cache_lock_timeout ${r.options.lockTimeout}` : ''}): ${r.options.viewers} light viewers through it + 2 direct, ${r.options.seconds} s × ${r.runs.length} runs; ${r.machine.cpus} CPUs, load ${r.machine.loadAvg1.toFixed(1)} at the end`,
     '| measure | median (range) |',
     '| --- | --- |',
     `| origin requests per part | ${col((x) => x.partOriginPerPart, 2)} |`,

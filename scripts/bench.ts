@@ -87,7 +87,7 @@ const BENCHES: BenchDefinition[] = [
   },
   {
     name: 'abuse',
-    description: 'RTMP abuse at full speed beside a live stream: server RSS idle/peak/after, longest gap between new parts, handshake time (--runs=3 --idle=8 --attack=20 --after=30 --garbage=300 --stalled=100 --floods=50 --publishes=300 --garbage-bytes=16384 --addresses=250)',
+    description: 'RTMP abuse at full speed beside a live stream: server RSS idle/peak/after, longest gap between new parts, handshake time (--runs=3 --idle=8 --attack=20 --after=30 --garbage=300 --stalled=100 --floods=50 --publishes=300 --garbage-bytes=16384 --addresses=250 --server-node-options="--max-semi-space-size=4")',
     run: (ctx) =>
       runAbuseBench({
         root: ctx.root,
@@ -101,13 +101,14 @@ const BENCHES: BenchDefinition[] = [
         publishes: Math.round(numberFlag(ctx.flags, 'publishes', 300)),
         garbageBytes: Math.round(numberFlag(ctx.flags, 'garbage-bytes', 16_384)),
         addresses: Math.max(1, Math.round(numberFlag(ctx.flags, 'addresses', 250))),
+        serverNodeOptions: ctx.flags['server-node-options'],
         log: ctx.log,
       }),
     format: (result) => formatAbuseResult(result as Parameters<typeof formatAbuseResult>[0]),
   },
   {
     name: 'edge',
-    description: 'LL-HLS through the nginx caching edge (deploy/nginx-edge.conf): origin requests per part and per blocking reload, how much later parts arrive than directly (--viewers=20 --seconds=30 --warmup=8 --runs=3 --lock=on|off)',
+    description: 'LL-HLS through the nginx caching edge (deploy/nginx-edge.conf): origin requests per part and per blocking reload, how much later parts arrive than directly (--viewers=20 --seconds=30 --warmup=8 --runs=3 --lock=on|off --lock-timeout=300ms)',
     run: (ctx) =>
       runEdgeBench({
         root: ctx.root,
@@ -116,6 +117,7 @@ const BENCHES: BenchDefinition[] = [
         warmupSeconds: numberFlag(ctx.flags, 'warmup', 8),
         runs: Math.max(1, Math.round(numberFlag(ctx.flags, 'runs', 3))),
         lock: ctx.flags.lock !== 'off',
+        lockTimeout: typeof ctx.flags['lock-timeout'] === 'string' ? ctx.flags['lock-timeout'] : undefined,
         log: ctx.log,
       }),
     format: (result) => formatEdgeResult(result as Parameters<typeof formatEdgeResult>[0]),

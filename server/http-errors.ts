@@ -4,6 +4,8 @@ import type { Logger } from '../core/logger';
 
 export function sendError(res: Response, err: LiveroomError) {
   if (res.headersSent) return;
+  // An error is never cached: a CDN keeping a 503 or a 404 would serve it after the cause is gone.
+  res.set('Cache-Control', 'no-store');
   if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
   res.status(err.status).json(errorBody(err));
 }

@@ -209,6 +209,7 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
         const r = await getText(`${await renditionUrl(h.base, 'source')}${q}`);
         expect([q, r.status]).toEqual([q, 400]);
         expect(JSON.parse(r.text).error.code).toBe(code);
+        expect(r.headers.get('cache-control')).toBe('no-store'); // an edge must never keep an error
       }
       expect((await getText(await sourceFile('../nope/index.m3u8'))).status).toBe(404);
       expect((await getText(await sourceFile('../../../etc/passwd'))).status).toBe(404);
@@ -234,6 +235,7 @@ describe('live pipeline: RTMP in, LL-HLS out', () => {
         const r = await getText(`${await renditionUrl(h.base, 'source')}?_HLS_msn=${lastMsn + 2}`);
         expect(r.status).toBe(503);
         expect(JSON.parse(r.text).error.code).toBe('LR_HLS_TIMEOUT');
+        expect(r.headers.get('cache-control')).toBe('no-store');
       } finally {
         live.pub!.proc.kill('SIGCONT');
       }
