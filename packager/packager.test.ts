@@ -176,6 +176,5 @@ describe('packager on real ffmpeg fMP4', () => {
     expect(segs.map((x) => x.msn)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(segs.every((x) => x.broadcastId === B1 && x.duration > 0.9)).toBe(true);
     expect(segs.reduce((a, x) => a + x.duration, 0)).toBeCloseTo(6, 1);
-    expect(segs[1].programDateTime - segs[0].programDateTime).toBeCloseTo(segs[0].duration * 1000, -1);
   });
 });
