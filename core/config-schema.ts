@@ -279,7 +279,7 @@ export const recordingsSchema = z
     /** Recordings older than this many days are deleted (at start, hourly and after each broadcast); 0 keeps them. */
     maxAgeDays: z.number().int().min(0).max(36_500).default(0),
     /** Per channel, the oldest recordings are deleted while its recordings take more than this many MiB; 0: no cap. */
-    maxSizeMbPerChannel: z.number().int().min(0).max(1 << 30).default(0),
+    maxSizeMbPerChannel: z.number().min(0).max(1 << 30).default(0),
   })
   .strict();
 

@@ -127,6 +127,12 @@ describe('recordings', () => {
     await page.evaluate((t) => ((window as any).__liveroomReplay.video.currentTime = t), total - 1);
     await until(async () => (await read()).shown.length === 1, 10_000, 'the chat as it stood near the end');
     expect(errors).toEqual([]);
+    // The channel page, offline, lists it and links to the replay.
+    await page.goto(`${h.base}/watch/live`);
+    await page.waitForFunction(() => document.body.dataset.state === 'offline', null, { timeout: 15_000 });
+    const link = page.locator(`#past-broadcasts-list a[data-id="${rec.id}"]`);
+    await link.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await link.getAttribute('href')).toBe(`/watch/live/replays/${rec.id}`);
     await page.close();
 
     // Export: one progressive MP4 that ffmpeg reads with the recording's duration.
