@@ -71,6 +71,26 @@ describe('BroadcastCoordinator', () => {
     await r.coordinator.stop();
   });
 
+  it('announces a broadcast once: started on the first publish, not on a reconnect within the grace, ended after its ENDLIST', async () => {
+    const r = rig(60_000);
+    const events: string[] = [];
+    r.bus.on('broadcast:started', (e) => events.push(`started ${e.channel} ${e.broadcastId}`));
+    r.bus.on('broadcast:ended', (e) => events.push(`ended ${e.channel} ${e.broadcastId} after ${r.calls.at(-1)}`));
+    r.bus.emit('publish:started', r.started('live', 'p1'));
+    await settle();
+    r.bus.emit('rendition:output', { channel: 'live', publishId: 'p1', rendition: 'source', run: 'p1-0', nominalBandwidth: 1, stream: new PassThrough() });
+    r.bus.emit('publish:ended', { channel: 'live', publishId: 'p1', reason: 'publisher-left' });
+    await settle();
+    r.bus.emit('publish:started', r.started('live', 'p2')); // back within the grace
+    await settle();
+    r.bus.emit('publish:ended', { channel: 'live', publishId: 'p2', reason: 'kicked' });
+    await settle();
+    await settle();
+    const id = r.broadcasts[0];
+    expect(events).toEqual([`started live ${id}`, `ended live ${id} after endlist live`]);
+    await r.coordinator.stop();
+  });
+
   it('passes the whole RenditionOutput payload to the packager, with the broadcast id; drops outputs of a publish that is not on air', () => {
     const r = rig();
     const output: RenditionOutput = { channel: 'live', publishId: 'p1', rendition: '360p', run: 'p1-2', nominalBandwidth: 900_000, ladder: ['source', '360p'], stream: new PassThrough() };

@@ -116,8 +116,11 @@ export class BroadcastCoordinator {
     const resumed = ch.phase === 'waiting';
     clearTimeout(ch.graceTimer);
     ch.graceTimer = undefined;
-    if (!resumed) ch.broadcastId = crypto.randomBytes(4).toString('hex');
-    else log.info({ publishId: e.publishId, broadcastId: ch.broadcastId }, 'publisher back within the reconnect grace: the broadcast continues');
+    if (!resumed) {
+      const broadcastId = crypto.randomBytes(4).toString('hex');
+      ch.broadcastId = broadcastId;
+      this.deps.bus.emit('broadcast:started', { channel: e.channel, broadcastId, startedAt: e.startedAt });
+    } else log.info({ publishId: e.publishId, broadcastId: ch.broadcastId }, 'publisher back within the reconnect grace: the broadcast continues');
     ch.publishId = e.publishId;
     ch.phase = 'starting';
     // A new publish waits for the previous broadcast on this channel to be fully flushed.
@@ -168,6 +171,7 @@ export class BroadcastCoordinator {
   /** Stops the transcoder (it flushes), then ends the playlists; the channel's next publish waits for this. */
   private endBroadcast(ch: ChannelBroadcast, reason: PublishEnded['reason']) {
     const publishId = ch.publishId;
+    const broadcastId = ch.broadcastId;
     clearTimeout(ch.graceTimer);
     ch.graceTimer = undefined;
     ch.publishId = null;
@@ -180,6 +184,9 @@ export class BroadcastCoordinator {
       .catch((err: Error) => log.error({ publishId, err: err.message }, 'transcoder failed to stop'))
       .then(() => this.deps.packager.end(ch.channel))
       .catch((err: Error) => log.error({ publishId, err: err.message }, 'packager failed to end the playlists'))
+      .then(() => {
+        if (broadcastId) this.deps.bus.emit('broadcast:ended', { channel: ch.channel, broadcastId, endedAt: Date.now() });
+      })
       .finally(() => {
         if (ch.flushed === flushed && ch.phase === 'ending') ch.phase = 'idle';
       });

@@ -61,6 +61,11 @@ export class MessageStore {
     return this.store.recent(channel, limit).map(toMessage);
   }
 
+  /** A channel's messages from `from` to `to` (ms, inclusive), oldest first, at most `limit`: a replay's chat. */
+  between(channel: string, from: number, to: number, limit: number): ChatMessage[] {
+    return this.store.between(channel, from, to, limit).map(toMessage);
+  }
+
   get(id: string): ChatMessage | undefined {
     const stored = this.store.get(id);
     return stored && toMessage(stored);

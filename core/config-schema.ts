@@ -268,6 +268,21 @@ export const chatSchema = z
     }
   });
 
+export const recordingsSchema = z
+  .object({
+    /** Every broadcast is recorded (channels can override it: `liveroom recordings settings`). */
+    enabled: z.boolean().default(true),
+    /** Which renditions: 'top' (the first of the profile's ladder: the source in every built-in profile) or 'all'. */
+    renditions: z.enum(['top', 'all']).default('top'),
+    /** Where recordings go; '<dataDir>/recordings' when unset (a bigger disk, say). */
+    dir: z.string().min(1).optional(),
+    /** Recordings older than this many days are deleted (at start, hourly and after each broadcast); 0 keeps them. */
+    maxAgeDays: z.number().int().min(0).max(36_500).default(0),
+    /** Per channel, the oldest recordings are deleted while its recordings take more than this many MiB; 0: no cap. */
+    maxSizeMbPerChannel: z.number().min(0).max(1 << 30).default(0),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Where SQLite, the admin token and recordings live. */
@@ -284,6 +299,7 @@ export const configSchema = z
     hls: hlsSchema.default(hlsSchema.parse({})),
     transcoder: transcoderSchema.default(transcoderSchema.parse({})),
     chat: chatSchema.default(chatSchema.parse({})),
+    recordings: recordingsSchema.default(recordingsSchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -303,5 +319,6 @@ export type TlsConfig = HttpConfig['tls'];
 export type HlsConfig = LiveroomConfig['hls'];
 export type TranscoderConfig = LiveroomConfig['transcoder'];
 export type ChatConfig = LiveroomConfig['chat'];
+export type RecordingsConfig = LiveroomConfig['recordings'];
 /** What a caller may pass: every key optional, nested objects partial. */
 export type LiveroomConfigInput = z.input<typeof configSchema>;

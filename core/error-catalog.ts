@@ -274,6 +274,39 @@ export const ERROR_CATALOG = {
     help: 'A transcode profile breaks the rules the message lists, each with its field.',
   },
 
+  // Recordings (replays of past broadcasts).
+  LR_RECORDING_BAD_ID: {
+    status: 400,
+    message: (p: { id: string }) => `'${p.id}' is not a recording id (8 to 32 lowercase hex digits): take ids from \`liveroom recordings list\``,
+    help: 'A recording id is the broadcast id, 8 to 32 lowercase hex digits: `liveroom recordings list` shows them.',
+  },
+  LR_RECORDING_NOT_FOUND: {
+    status: 404,
+    message: (p: { id: string; channel?: string }) => `no recording '${p.id}'${p.channel ? ` on channel '${p.channel}'` : ''} (deleted, or never recorded)`,
+    help: 'No recording has that id (on that channel): it was deleted (by hand or by retention) or never recorded.',
+  },
+  LR_RECORDING_NO_RENDITION: {
+    status: 404,
+    message: (p: { id: string; rendition: string; recorded: string[] }) =>
+      `recording '${p.id}' has no rendition '${p.rendition}' (recorded: ${p.recorded.join(', ') || 'none'})`,
+    help: "Only the renditions a channel records are kept ('recordings.renditions'): take the names from the recording's master.m3u8 or `liveroom recordings show`.",
+  },
+  LR_RECORDING_IN_PROGRESS: {
+    status: 409,
+    message: (p: { id: string; action: string }) => `recording '${p.id}' is still being recorded: ${p.action} it once the broadcast is over`,
+    help: 'A broadcast still on air cannot be deleted or exported: wait for it to end.',
+  },
+  LR_RECORDING_SETTINGS_INVALID: {
+    status: 400,
+    message: (p: { problem: string }) => `invalid recording settings: ${p.problem}`,
+    help: "Recording settings take 'enabled' (true, false or null for the server default) and 'renditions' ('top', 'all', a list of rendition names, or null).",
+  },
+  LR_RECORDING_EXPORT_FAILED: {
+    status: 500,
+    message: (p: { id: string; reason: string }) => `exporting recording '${p.id}' failed: ${p.reason}`,
+    help: "ffmpeg could not remux the recording into an MP4: the message has ffmpeg's last words; the server log the rest.",
+  },
+
   // The admin API's token.
   LR_ADMIN_UNAUTHORIZED: {
     status: 401,

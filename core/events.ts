@@ -84,6 +84,54 @@ export interface ChannelState {
   since: number;
 }
 
+/** A broadcast begins: its first publish (a reconnect within the grace continues the broadcast and is not one). */
+export interface BroadcastStarted {
+  channel: string;
+  /** Stable for the whole broadcast; names its media URIs (and its recording). */
+  broadcastId: string;
+  startedAt: number;
+}
+
+/** A broadcast is over: its last segments are complete and its playlists have ENDLIST. */
+export interface BroadcastEnded {
+  channel: string;
+  broadcastId: string;
+  endedAt: number;
+}
+
+/** An init segment (ftyp+moov) the packager now holds for a rendition of a broadcast. */
+export interface MediaInit {
+  channel: string;
+  broadcastId: string;
+  rendition: string;
+  /** Counts up within the rendition's playlist (a reconnect or an ffmpeg restart brings a new one). */
+  initId: number;
+  bytes: Buffer;
+  /** The broadcast's current ladder, in ladder order (the first is the profile's top rendition). */
+  ladder: string[];
+  width: number;
+  height: number;
+  /** RFC 6381 codec strings of its tracks. */
+  codecs: string[];
+}
+
+/** A segment the packager completed (every part in, closed on the next boundary or at a pause/end). */
+export interface MediaSegment {
+  channel: string;
+  broadcastId: string;
+  rendition: string;
+  msn: number;
+  initId: number;
+  /** Seconds. */
+  duration: number;
+  /** EXT-X-PROGRAM-DATE-TIME of its first sample, ms since the epoch. */
+  programDateTime: number;
+  /** Follows a new stream (reconnect, ffmpeg restart): EXT-X-DISCONTINUITY before it. */
+  discontinuity: boolean;
+  /** moof+mdat fragments of the whole segment. */
+  bytes: Buffer;
+}
+
 export type LiveroomEvents = {
   'publish:started': (e: PublishStarted) => void;
   'publish:ended': (e: PublishEnded) => void;
@@ -92,4 +140,8 @@ export type LiveroomEvents = {
   'transcoder:exited': (e: TranscoderExited) => void;
   /** The packager has a playable playlist (live) or wrote ENDLIST (offline). */
   'channel:state': (e: ChannelState) => void;
+  'broadcast:started': (e: BroadcastStarted) => void;
+  'broadcast:ended': (e: BroadcastEnded) => void;
+  'media:init': (e: MediaInit) => void;
+  'media:segment': (e: MediaSegment) => void;
 };

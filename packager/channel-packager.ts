@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
+import type { MediaInit, MediaSegment } from '../core/events';
 import type { Logger } from '../core/logger';
 import { FragmentSplitter } from './fragment-splitter';
-import { MediaPlaylist, type MediaPlaylistOptions } from './media-playlist';
+import { MediaPlaylist, type MediaPlaylistOptions, type Segment } from './media-playlist';
 import { SegmentClock } from './segment-clock';
 import { renderMultivariantPlaylist, renditionReport, renderMediaPlaylist, type VariantInfo } from './playlist-writer';
 
@@ -27,6 +28,12 @@ interface Broadcast {
   renditions: Map<string, Rendition>;
   /** Renditions of its current (or last) ladder, in ladder order. */
   active: string[];
+}
+
+/** Where completed media goes besides the live window (the recorder, through the bus): inits and whole segments. */
+export interface MediaSink {
+  init(e: MediaInit): void;
+  segment(e: MediaSegment): void;
 }
 
 /** Common frame rates: a measured rate within 0.05% of one is that rate (ms timestamps make 30 fps measure 29.998). */
@@ -58,6 +65,7 @@ export class ChannelPackager {
     private readonly playlistOptions: Omit<MediaPlaylistOptions, 'name'>,
     private readonly log: Logger,
     private readonly onLiveChange: (live: boolean, publishId: string | null) => void,
+    private readonly media?: MediaSink,
   ) {}
 
   get isLive() {
@@ -99,7 +107,8 @@ export class ChannelPackager {
     if (!broadcast.active.includes(name)) broadcast.active.push(name);
     let r = broadcast.renditions.get(name);
     if (!r) {
-      r = { name, playlist: new MediaPlaylist({ ...this.playlistOptions, name }), nominalBandwidth };
+      const onSegmentComplete = this.media && ((seg: Segment) => this.mediaSegment(broadcast.id, name, seg));
+      r = { name, playlist: new MediaPlaylist({ ...this.playlistOptions, name, onSegmentComplete }), nominalBandwidth };
       broadcast.renditions.set(name, r);
     }
     r.nominalBandwidth = nominalBandwidth;
@@ -114,6 +123,7 @@ export class ChannelPackager {
       onInit: (bytes, info) => {
         if (!info.video) this.log.warn({ rendition: name }, 'rendition has no video track');
         rendition.playlist.startStream(bytes, info);
+        this.mediaInit(broadcast, name, rendition.playlist);
       },
       onFragment: (fragment) => {
         rendition.playlist.addFragment(fragment, clock);
@@ -225,6 +235,37 @@ export class ChannelPackager {
         r.stream = undefined;
       }
     }
+  }
+
+  private mediaInit(b: Broadcast, rendition: string, pl: MediaPlaylist) {
+    const init = pl.init;
+    if (!this.media || !init) return;
+    this.media.init({
+      channel: this.channel,
+      broadcastId: b.id,
+      rendition,
+      initId: init.id,
+      bytes: init.bytes,
+      ladder: [...b.active],
+      width: init.info.video?.width ?? 0,
+      height: init.info.video?.height ?? 0,
+      codecs: init.info.tracks.filter((t) => t.kind !== 'other').map((t) => t.codec),
+    });
+  }
+
+  private mediaSegment(broadcastId: string, rendition: string, s: Segment) {
+    if (!this.media || !s.bytes) return;
+    this.media.segment({
+      channel: this.channel,
+      broadcastId,
+      rendition,
+      msn: s.msn,
+      initId: s.initId,
+      duration: s.duration,
+      programDateTime: s.programDateTime,
+      discontinuity: s.discontinuity,
+      bytes: s.bytes,
+    });
   }
 
   private setLive(live: boolean) {

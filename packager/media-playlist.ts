@@ -34,6 +34,8 @@ export interface MediaPlaylistOptions {
   windowSegments: number;
   /** A token in every media URI so URIs from an earlier server run are never confused with new ones by a cache. */
   epoch: string;
+  /** Told of every segment as it completes (its bytes whole): the recorder writes it to disk. */
+  onSegmentComplete?: (segment: Segment) => void;
 }
 
 /**
@@ -313,6 +315,7 @@ export class MediaPlaylist {
     this.segments.push(seg);
     this.trim();
     this.wakeForSegment(seg.msn);
+    this.opts.onSegmentComplete?.(seg);
   }
 
   private trim() {

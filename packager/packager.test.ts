@@ -156,4 +156,25 @@ describe('packager on real ffmpeg fMP4', () => {
     await expect(waiting).resolves.toBe(true);
     await expect(timingOut).resolves.toBe(false);
   });
+
+  it('hands every completed init and segment to the media sink, whole, including those the window dropped', () => {
+    const inits: { rendition: string; initId: number; bytes: Buffer; ladder: string[]; height: number; codecs: string[] }[] = [];
+    const segs: { msn: number; bytes: Buffer; duration: number; programDateTime: number; broadcastId: string }[] = [];
+    const p = new Packager({ ...HLS, windowSegments: 3 }, log, () => {}, { init: (e) => inits.push(e), segment: (e) => segs.push(e) });
+    const s = new PassThrough();
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: s, nominalBandwidth: 1, ladder: ['source'] }, B1);
+    feed(fmp4, s);
+    const pl = p.channel('live')!.playlist(B1, 'source')!;
+    expect(inits).toHaveLength(1);
+    expect(inits[0]).toMatchObject({ rendition: 'source', initId: 0, ladder: ['source'], height: 180 });
+    expect(inits[0].bytes.equals(pl.getInit(0)!)).toBe(true);
+    expect(inits[0].codecs).toEqual([expect.stringMatching(/^avc1\./), 'mp4a.40.2']);
+    expect(segs.map((x) => x.msn)).toEqual([0, 1, 2, 3, 4]);
+    // The last three are still in the window: the sink got exactly the bytes served.
+    for (const seg of pl.segments) expect(segs.find((x) => x.msn === seg.msn)!.bytes.equals(seg.bytes!)).toBe(true);
+    p.end('live'); // the segment in progress completes
+    expect(segs.map((x) => x.msn)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(segs.every((x) => x.broadcastId === B1 && x.duration > 0.9)).toBe(true);
+    expect(segs.reduce((a, x) => a + x.duration, 0)).toBeCloseTo(6, 1);
+  });
 });

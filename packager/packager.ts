@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { HlsConfig } from '../core/config-schema';
 import type { RenditionOutput } from '../core/events';
 import type { Logger } from '../core/logger';
-import { ChannelPackager } from './channel-packager';
+import { ChannelPackager, type MediaSink } from './channel-packager';
 
 /** Our LL-HLS origin: one ChannelPackager per channel that has ever gone live in this run. */
 export class Packager {
@@ -14,6 +14,8 @@ export class Packager {
     private readonly config: HlsConfig,
     private readonly log: Logger,
     private readonly onLiveChange: (channel: string, live: boolean, publishId: string | null) => void,
+    /** Completed inits and segments, as they complete (the recorder's feed). */
+    private readonly media?: MediaSink,
   ) {}
 
   channel(name: string): ChannelPackager | undefined {
@@ -30,6 +32,7 @@ export class Packager {
         { partTarget: this.config.partTarget, segmentTarget: this.config.segmentTarget, windowSegments: this.config.windowSegments, epoch: this.epoch },
         this.log.child({ channel }),
         (live, publishId) => this.onLiveChange(channel, live, publishId),
+        this.media,
       );
       this.channels.set(channel, cp);
     }

@@ -9,6 +9,7 @@ import { LatencyReadout } from './latency-readout';
 import { ListenerBag } from './listener-bag';
 import { PlaybackControls } from './playback-controls';
 import { QualityMenu } from './quality-menu';
+import { ReplayListView } from './replay-list';
 
 export type PageState = 'offline' | 'loading' | 'playing' | 'error';
 
@@ -50,8 +51,10 @@ export class WatchPage {
   private readonly player: HlsPlayer;
   private readonly feed: ChannelFeed;
   private readonly chat: ChatRoom;
+  private readonly replays: ReplayListView;
 
   constructor(private readonly channel: string) {
+    this.replays = new ReplayListView(channel, byId('past-broadcasts', HTMLElement), byId('past-broadcasts-list', HTMLElement));
     const frame = byId('video-frame', HTMLElement);
     this.status = new StatusDisplay({
       title: byId('channel-title', HTMLElement),
@@ -133,6 +136,7 @@ export class WatchPage {
     this.cancelDrain();
     this.feed.stop();
     this.chat.stop();
+    this.replays.hide();
     this.player.stop();
     this.latency.stop();
     this.quality.stop();
@@ -177,6 +181,7 @@ export class WatchPage {
     this.endedSince = null;
     this.playingSince = since;
     this.status.showOffline(false);
+    this.replays.hide();
     this.player.start(masterPlaylistUrl(this.channel));
   }
 
@@ -186,6 +191,7 @@ export class WatchPage {
     this.playingSince = null;
     this.status.showNotice(null);
     this.status.showOffline(true);
+    this.replays.show();
     this.setState('offline');
   }
 

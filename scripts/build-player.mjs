@@ -17,6 +17,7 @@ const outDir = path.join(root, 'dist', 'player');
 const ENTRIES = [
   { script: 'watch.ts', html: 'watch.html' },
   { script: 'chat-overlay.ts', html: 'chat-overlay.html' },
+  { script: 'replay.ts', html: 'replay.html' },
 ];
 
 async function main() {

@@ -33,6 +33,10 @@ import { HeldRequests } from './held-requests';
 import { originPolicy } from './origin-policy';
 import { SECURITY_HEADERS, securityHeaders } from './security-headers';
 import { TlsContext } from './tls-context';
+import { Recordings } from '../recordings/recordings';
+import { vodRoutes } from './vod-routes';
+import { replayApiRoutes } from './replay-api-routes';
+import { recordingAdminRoutes } from './recording-admin-routes';
 
 export interface StartedInfo {
   /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
@@ -77,6 +81,7 @@ export class Liveroom {
   /** Open status event streams, per address. */
   eventStreams?: AddressSlots;
   tls?: TlsContext;
+  recordings?: Recordings;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -109,9 +114,12 @@ export class Liveroom {
     }
 
     // Built bottom-up: each part is built after everything its closures use.
-    const packager = (this.packager = new Packager(config.hls, log.child({ module: 'packager' }), (channel, live, publishId) => {
-      bus.emit('channel:state', { channel, live, publishId, since: Date.now() });
-    }));
+    const packager = (this.packager = new Packager(
+      config.hls,
+      log.child({ module: 'packager' }),
+      (channel, live, publishId) => bus.emit('channel:state', { channel, live, publishId, since: Date.now() }),
+      { init: (e) => bus.emit('media:init', e), segment: (e) => bus.emit('media:segment', e) },
+    ));
     const status = (this.status = new ChannelStatus(
       (name) => channels.get(name),
       (name) => packager.channel(name)?.summaries() ?? [],
@@ -175,6 +183,24 @@ export class Liveroom {
       allowOrigin: originPolicy(config.http),
       responseHeaders: SECURITY_HEADERS,
     }));
+    // Every broadcast kept as a replay: the packager's own segments to disk, indexed (recordings/).
+    const recordings = (this.recordings = new Recordings({
+      config: config.recordings,
+      dataDir: config.dataDir,
+      store: stores.recordings,
+      bus,
+      log: log.child({ module: 'recordings' }),
+      title: (name: string) => channels.get(name)?.title ?? name,
+      viewers: (name) => chat.viewerCount(name),
+      likes: (name) => stores.likes.total(name),
+      messagesBetween: (name, from, to) => stores.messages.countBetween(name, from, to),
+    }));
+    app.use('/vod', cors(config.http.corsOrigin), vodRoutes(recordings));
+    app.use(
+      '/api/channels',
+      replayApiRoutes({ recordings, channelExists: (name) => channels.get(name) !== undefined, messagesBetween: (...a) => chat.messages.between(...a) }),
+    );
+    app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
     app.use(
       '/api/channels',
@@ -203,6 +229,7 @@ export class Liveroom {
     app.use(notFoundHandler);
     app.use(errorHandler(log));
 
+    recordings.start(); // closes what a crash left open, before any broadcast
     encoders.start();
     transcoder.start();
     broadcasts.start();
@@ -225,6 +252,7 @@ export class Liveroom {
   async stop(): Promise<void> {
     await this.ingest?.stop(); // every publish ends (server-stopping)
     await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
+    await this.recordings?.stop(); // the last segments written and indexed
     await this.transcoder?.stop();
     this.encoders?.stop();
     this.packager?.stop();

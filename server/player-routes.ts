@@ -56,6 +56,10 @@ export function playerRoutes(defaultChannel: string, channelExists: (name: strin
     if (!channelExists(req.params.channel)) return void unknown(res, req.params.channel);
     send(res, page('watch.html'));
   });
+  router.get('/watch/:channel/replays/:id', (req, res) => {
+    if (!channelExists(req.params.channel)) return void unknown(res, req.params.channel);
+    send(res, page('replay.html'));
+  });
   router.get('/chat/:channel', (req, res) => {
     if (!channelExists(req.params.channel)) return void unknown(res, req.params.channel);
     send(res, page('chat-overlay.html'));

@@ -25,6 +25,10 @@ export interface ChatMessageStore {
   remove(id: string): boolean;
   /** When this author last wrote in this channel, or undefined. */
   lastMessageTs(channel: string, authorId: string): number | undefined;
+  /** A channel's messages sent from `from` to `to` (ms, inclusive), oldest first, at most `limit` (a replay's chat). */
+  between(channel: string, from: number, to: number, limit: number): StoredMessage[];
+  /** How many messages a channel has from `from` to `to` (ms, inclusive). */
+  countBetween(channel: string, from: number, to: number): number;
   /** Deletes every message written before `ts` (ms since the epoch), in every channel; returns how many. */
   purgeBefore(ts: number): number;
 }

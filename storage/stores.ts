@@ -3,6 +3,7 @@ import type { ChatMessageStore } from './chat-message-store';
 import type { ChatModerationStore } from './chat-moderation-store';
 import type { LikeStore } from './like-store';
 import type { ModeratorTokenStore } from './moderator-token-store';
+import type { RecordingStore } from './recording-store';
 import type { TranscodeProfileStore } from './transcode-profile-store';
 
 /** Every store liveroom keeps, from one backend; the composition root builds it and hands each module its part. */
@@ -13,6 +14,7 @@ export interface Stores {
   moderatorTokens: ModeratorTokenStore;
   likes: LikeStore;
   profiles: TranscodeProfileStore;
+  recordings: RecordingStore;
   /** Releases the backend (closes the database). */
   close(): void;
 }

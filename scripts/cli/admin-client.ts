@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { loadConfig } from '../../server/config-loader';
 import { ADMIN_TOKEN_FILE } from '../../server/admin-token';
 import { CliError, UsageError } from './errors';
-import { request, TLS_VERIFY_CODES, type Reply, type RequestOptions } from './http-request';
+import { download, request, TLS_VERIFY_CODES, type Reply, type RequestOptions } from './http-request';
 
 export interface ConnectionOptions {
   server?: string;
@@ -90,6 +90,27 @@ export class AdminClient {
 
   send<T>(method: 'POST' | 'PUT' | 'DELETE', p: string, body?: unknown): Promise<T> {
     return this.request<T>(method, p, body);
+  }
+
+  /** GETs an admin path into `file` (an export), reporting progress; the server's error (JSON) becomes a CliError. */
+  async download(p: string, file: string, onProgress: (received: number, total: number) => void, timeoutMs = 600_000): Promise<number> {
+    const url = `${this.server}/api/admin${p}`;
+    let res: Reply & { bytes: number };
+    try {
+      res = await download(url, { headers: { authorization: `Bearer ${this.token()}` }, timeoutMs, ...this.tlsOptions() }, file, onProgress);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new CliError(`download from ${this.server} failed (${e.code ?? e.message}): is the server running? (--server URL)`, 'unreachable');
+    }
+    if (res.status >= 200 && res.status < 300) return res.bytes;
+    let error: { code?: string; message?: string } | undefined;
+    try {
+      error = (JSON.parse(res.text) as { error?: { code?: string; message?: string } }).error;
+    } catch {
+      // not JSON
+    }
+    if (res.status === 401) throw new CliError(`the server at ${this.server} refused the admin token from ${this.tokenSource} (401): pass --token`, 'unauthorized');
+    throw new CliError(error?.message ?? `GET ${url} failed with HTTP ${res.status}`, error?.code);
   }
 
   private async request<T>(method: string, p: string, body?: unknown): Promise<T> {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -59,5 +60,51 @@ export function request(url: string, opts: RequestOptions): Promise<Reply> {
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
     req.on('error', reject);
     req.end(opts.body);
+  });
+}
+
+/**
+ * A GET whose 2xx body goes to `file` as it arrives (an export), with `onProgress(received, total)` per chunk
+ * (total from Content-Length, 0 when unknown). Any other status resolves with the body as text, nothing written.
+ */
+export function download(
+  url: string,
+  opts: Omit<RequestOptions, 'method' | 'body'>,
+  file: string,
+  onProgress: (received: number, total: number) => void,
+): Promise<Reply & { bytes: number }> {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  const tlsOptions: https.RequestOptions = secure
+    ? {
+        ...(opts.ca && { ca: [...tls.rootCertificates, ...opts.ca] }),
+        ...(opts.checkServerIdentity && { checkServerIdentity: opts.checkServerIdentity }),
+      }
+    : {};
+  return new Promise((resolve, reject) => {
+    const req = (secure ? https : http).request(u, { method: 'GET', headers: opts.headers, timeout: opts.timeoutMs, agent: false, ...tlsOptions }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status, text: Buffer.concat(chunks).toString('utf8'), bytes: 0 }));
+        res.on('error', reject);
+        return;
+      }
+      const total = Number(res.headers['content-length'] ?? 0) || 0;
+      const out = fs.createWriteStream(file, { mode: 0o644 });
+      let received = 0;
+      res.on('data', (c: Buffer) => {
+        received += c.length;
+        onProgress(received, total);
+      });
+      res.on('error', (err) => (out.destroy(), reject(err)));
+      out.on('error', (err) => (res.destroy(), reject(err)));
+      out.on('finish', () => resolve({ status, text: '', bytes: received }));
+      res.pipe(out);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', reject);
+    req.end();
   });
 }

@@ -46,6 +46,8 @@ export class SqliteChatMessageStore implements ChatMessageStore {
       remove: db.prepare('DELETE FROM chat_messages WHERE id = ?'),
       lastTs: db.prepare('SELECT MAX(ts) AS ts FROM chat_messages WHERE channel = ? AND author_id = ?'),
       purge: db.prepare('DELETE FROM chat_messages WHERE ts < ?'),
+      between: db.prepare('SELECT * FROM chat_messages WHERE channel = ? AND ts >= ? AND ts <= ? ORDER BY ts, seq LIMIT ?'),
+      countBetween: db.prepare('SELECT COUNT(*) FROM chat_messages WHERE channel = ? AND ts >= ? AND ts <= ?').pluck(),
     };
   }
 
@@ -81,6 +83,14 @@ export class SqliteChatMessageStore implements ChatMessageStore {
 
   remove(id: string): boolean {
     return this.q.remove.run(id).changes > 0;
+  }
+
+  between(channel: string, from: number, to: number, limit: number): StoredMessage[] {
+    return (this.q.between.all(channel, from, to, limit) as MessageRow[]).map(toStored);
+  }
+
+  countBetween(channel: string, from: number, to: number): number {
+    return this.q.countBetween.get(channel, from, to) as number;
   }
 
   purgeBefore(ts: number): number {

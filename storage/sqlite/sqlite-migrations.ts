@@ -133,4 +133,53 @@ export const MIGRATIONS: Migration[] = [
   `CREATE INDEX chat_messages_ts ON chat_messages(ts);
    CREATE INDEX chat_users_last_seen ON chat_users(last_seen);
    CREATE INDEX chat_moderation_log_ts ON chat_moderation_log(ts);`,
+  // recordings/: every broadcast's recording, its renditions and its segments (the files are under the recordings folder);
+  // per-channel recording settings; replays read a broadcast's chat by channel and time.
+  `CREATE TABLE recordings (
+     id            TEXT PRIMARY KEY,
+     channel       TEXT NOT NULL,
+     title         TEXT NOT NULL,
+     started_at    INTEGER NOT NULL,
+     ended_at      INTEGER,
+     duration      REAL NOT NULL DEFAULT 0,
+     bytes         INTEGER NOT NULL DEFAULT 0,
+     status        TEXT NOT NULL CHECK (status IN ('recording', 'complete', 'interrupted', 'disk-full', 'failed')),
+     peak_viewers  INTEGER NOT NULL DEFAULT 0,
+     messages      INTEGER NOT NULL DEFAULT 0,
+     likes         INTEGER
+   );
+   CREATE INDEX recordings_channel ON recordings(channel, started_at);
+   CREATE INDEX recordings_started ON recordings(started_at);
+   CREATE INDEX recordings_status ON recordings(status);
+   CREATE TABLE recording_renditions (
+     recording     TEXT NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+     name          TEXT NOT NULL,
+     ord           INTEGER NOT NULL,
+     width         INTEGER NOT NULL,
+     height        INTEGER NOT NULL,
+     codecs        TEXT NOT NULL,
+     duration      REAL NOT NULL DEFAULT 0,
+     bytes         INTEGER NOT NULL DEFAULT 0,
+     segments      INTEGER NOT NULL DEFAULT 0,
+     peak_bitrate  REAL NOT NULL DEFAULT 0,
+     PRIMARY KEY (recording, name)
+   );
+   CREATE TABLE recording_segments (
+     recording     TEXT NOT NULL,
+     rendition     TEXT NOT NULL,
+     msn           INTEGER NOT NULL,
+     init_id       INTEGER NOT NULL,
+     duration      REAL NOT NULL,
+     pdt           INTEGER NOT NULL,
+     discontinuity INTEGER NOT NULL,
+     bytes         INTEGER NOT NULL,
+     PRIMARY KEY (recording, rendition, msn),
+     FOREIGN KEY (recording, rendition) REFERENCES recording_renditions(recording, name) ON DELETE CASCADE
+   ) WITHOUT ROWID;
+   CREATE TABLE recording_settings (
+     channel       TEXT PRIMARY KEY,
+     enabled       INTEGER,
+     renditions    TEXT
+   );
+   CREATE INDEX chat_messages_channel_ts ON chat_messages(channel, ts);`,
 ];

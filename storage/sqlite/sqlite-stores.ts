@@ -5,6 +5,7 @@ import { SqliteChatMessageStore } from './sqlite-chat-message-store';
 import { SqliteChatModerationStore } from './sqlite-chat-moderation-store';
 import { SqliteLikeStore } from './sqlite-like-store';
 import { SqliteModeratorTokenStore } from './sqlite-moderator-token-store';
+import { SqliteRecordingStore } from './sqlite-recording-store';
 import { SqliteTranscodeProfileStore } from './sqlite-transcode-profile-store';
 
 /** Every store on one SQLite database (the embedded default). */
@@ -15,6 +16,7 @@ export class SqliteStores implements Stores {
   readonly moderatorTokens: SqliteModeratorTokenStore;
   readonly likes: SqliteLikeStore;
   readonly profiles: SqliteTranscodeProfileStore;
+  readonly recordings: SqliteRecordingStore;
 
   /** On an open, migrated database (tests may keep `db` to look at rows). */
   constructor(readonly db: Db) {
@@ -24,6 +26,7 @@ export class SqliteStores implements Stores {
     this.moderatorTokens = new SqliteModeratorTokenStore(db);
     this.likes = new SqliteLikeStore(db);
     this.profiles = new SqliteTranscodeProfileStore(db);
+    this.recordings = new SqliteRecordingStore(db);
   }
 
   /** Opens (creating and migrating) `<dataDir>/liveroom.sqlite`. */
