@@ -33,12 +33,8 @@ export const TLS_VERIFY_CODES = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
-/**
- * One request over node:http or node:https (not fetch: Node's bundled fetch
- * cannot be given a CA to trust without the undici package).
- */
-export function request(url: string, opts: RequestOptions): Promise<Reply> {
-  const u = new URL(url);
+/** http or https for a URL, and for https the CA to trust and the identity check the options ask for. */
+function transportFor(u: URL, opts: Pick<RequestOptions, 'ca' | 'checkServerIdentity'>): { secure: boolean; tlsOptions: https.RequestOptions } {
   const secure = u.protocol === 'https:';
   const tlsOptions: https.RequestOptions = secure
     ? {
@@ -46,6 +42,16 @@ export function request(url: string, opts: RequestOptions): Promise<Reply> {
         ...(opts.checkServerIdentity && { checkServerIdentity: opts.checkServerIdentity }),
       }
     : {};
+  return { secure, tlsOptions };
+}
+
+/**
+ * One request over node:http or node:https (not fetch: Node's bundled fetch
+ * cannot be given a CA to trust without the undici package).
+ */
+export function request(url: string, opts: RequestOptions): Promise<Reply> {
+  const u = new URL(url);
+  const { secure, tlsOptions } = transportFor(u, opts);
   return new Promise<Reply>((resolve, reject) => {
     const req = (secure ? https : http).request(
       u,
@@ -74,13 +80,7 @@ export function download(
   onProgress: (received: number, total: number) => void,
 ): Promise<Reply & { bytes: number }> {
   const u = new URL(url);
-  const secure = u.protocol === 'https:';
-  const tlsOptions: https.RequestOptions = secure
-    ? {
-        ...(opts.ca && { ca: [...tls.rootCertificates, ...opts.ca] }),
-        ...(opts.checkServerIdentity && { checkServerIdentity: opts.checkServerIdentity }),
-      }
-    : {};
+  const { secure, tlsOptions } = transportFor(u, opts);
   return new Promise((resolve, reject) => {
     const req = (secure ? https : http).request(u, { method: 'GET', headers: opts.headers, timeout: opts.timeoutMs, agent: false, ...tlsOptions }, (res) => {
       const status = res.statusCode ?? 0;
