@@ -69,6 +69,8 @@ export interface ChatBenchOptions {
    * it must run with the limits of BENCH_CHAT_CONFIG. Its CPU is then not measured.
    */
   serverUrl?: string;
+  /** NODE_OPTIONS for the server process only (e.g. a V8 heap flag to compare). */
+  serverNodeOptions?: string;
   log: (line: string) => void;
 }
 
@@ -207,7 +209,7 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
   const configFile = path.join(os.tmpdir(), `liveroom-bench-chat-${crypto.randomBytes(4).toString('hex')}.json`);
   const chatConfig = { ...BENCH_CHAT_CONFIG, ...(opts.batchMs !== undefined && { messageBatchMs: opts.batchMs }) };
   fs.writeFileSync(configFile, JSON.stringify({ chat: chatConfig }));
-  const server = new LiveroomProcess({ root: opts.root, logLevel: 'warn', env: { LIVEROOM_CONFIG: configFile } });
+  const server = new LiveroomProcess({ root: opts.root, logLevel: 'warn', env: { LIVEROOM_CONFIG: configFile, ...(opts.serverNodeOptions ? { NODE_OPTIONS: opts.serverNodeOptions } : {}) } });
   const workers: LoadWorker[] = [];
   const senders: Client[] = [];
   const onExit = () => {
@@ -473,6 +475,7 @@ export function chatBenchFlags(flags: Record<string, string>): Partial<ChatBench
   };
   const out: Partial<ChatBenchOptions> = {};
   if (flags.url !== undefined) out.serverUrl = flags.url;
+  if (flags['server-node-options'] !== undefined) out.serverNodeOptions = flags['server-node-options'];
   const list = (v: string) => (v.trim() === '' ? [] : v.split(',').map((x) => Number(x.trim())));
   if (flags.steps !== undefined) out.steps = list(flags.steps);
   if (flags['single-steps'] !== undefined) out.singleSteps = list(flags['single-steps']);

@@ -45,6 +45,8 @@ export interface JoinStats {
   /** Longest gap between presented frames after the first one, ms. */
   maxFreezeMs: number;
   freezesOver500Ms: number;
+  /** Each freeze over 0.5 s: when it began (ms after the first frame), how long, and the latency just before it. */
+  freezes: Array<{ atMs: number; ms: number; latencyBeforeMs: number | null }>;
   /** First frame → first frame of the top rendition, ms (null: never within the window). */
   toTopMs: number | null;
   topShare: number;
@@ -134,6 +136,10 @@ async function join(browser: Browser, url: string, opts: PlayersBenchOptions): P
       firstFrameMs: Math.round(ff.sinceNavMs),
       maxFreezeMs: gaps.reduce((a, g) => Math.max(a, g[1]), 0),
       freezesOver500Ms: gaps.length,
+      freezes: gaps.map(([end, ms]) => {
+        const before = samples.filter((x) => x[0] <= end - ms).at(-1);
+        return { atMs: Math.round(end - ms - ff.wall), ms: Math.round(ms), latencyBeforeMs: before ? Math.round(before[1]) : null };
+      }),
       toTopMs: top ? Math.round(top[0] - ff.wall) : null,
       topShare: samples.length ? Math.round((samples.filter((s) => s[2] === TOP_HEIGHT).length / samples.length) * 1000) / 1000 : 0,
       errors: [...errors, ...snap.hlsErrors.map((e) => `${e.details}${e.fatal ? ' (fatal)' : ''}`)].slice(0, 30),
@@ -182,7 +188,7 @@ export async function runPlayersBench(opts: PlayersBenchOptions): Promise<Player
         try {
           const j = await join(browser, urls[p], opts);
           byPlayer.get(p)!.push(j);
-          opts.log(`${p} join ${i + 1}/${opts.joins}: p50 ${j.latencyP50Ms} ms, first frame ${j.firstFrameMs} ms, max freeze ${j.maxFreezeMs} ms, top after ${j.toTopMs ?? '-'} ms (${Math.round(j.topShare * 100)}% at top)`);
+          opts.log(`${p} join ${i + 1}/${opts.joins}: p50 ${j.latencyP50Ms} ms, first frame ${j.firstFrameMs} ms, max freeze ${j.maxFreezeMs} ms, top after ${j.toTopMs ?? '-'} ms (${Math.round(j.topShare * 100)}% at top)${j.freezes.map((f) => `; froze at +${f.atMs} ms for ${f.ms} ms (latency before ${f.latencyBeforeMs ?? '-'} ms)`).join('')}`);
         } catch (err) {
           opts.log(`${p} join ${i + 1}/${opts.joins} failed: ${(err as Error).message}`);
         }

@@ -55,7 +55,7 @@ const BENCHES: BenchDefinition[] = [
   },
   {
     name: 'chat',
-    description: 'chat fan-out: N socket.io clients in one room, M msg/s in; delivery latency p50/p99 and losses at increasing N (--steps=500,1000,2500,3500,5000 --single-steps=500,1000,2500 --rate=100 --senders=5 --workers=2 --warmup=2 --measure=10 --drain=5 --batch-ms=100)',
+    description: 'chat fan-out: N socket.io clients in one room, M msg/s in; delivery latency p50/p99 and losses at increasing N (--steps=500,1000,2500,3500,5000 --single-steps=500,1000,2500 --rate=100 --senders=5 --workers=2 --warmup=2 --measure=10 --drain=5 --batch-ms=100 --server-node-options="--max-semi-space-size=16")',
     run: (ctx) => runChatBench({ root: ctx.root, log: ctx.log, ...chatBenchFlags(ctx.flags) }),
     format: (result) => formatChatResult(result as Parameters<typeof formatChatResult>[0]),
   },
@@ -87,12 +87,12 @@ const BENCHES: BenchDefinition[] = [
   },
   {
     name: 'abuse',
-    description: 'RTMP abuse at full speed beside a live stream: server RSS idle/peak/after, longest gap between new parts, handshake time (--runs=3 --idle=8 --attack=20 --after=30 --garbage=300 --stalled=100 --floods=50 --publishes=300 --garbage-bytes=16384 --addresses=250 --server-node-options="--max-semi-space-size=4")',
+    description: 'RTMP abuse at full speed beside a live stream: server RSS idle/peak/after, longest gap between new parts, handshake time (--runs=3 --idle=20 --attack=20 --after=30 --garbage=300 --stalled=100 --floods=50 --publishes=300 --garbage-bytes=16384 --addresses=250 --server-node-options="--max-semi-space-size=4")',
     run: (ctx) =>
       runAbuseBench({
         root: ctx.root,
         runs: Math.max(1, Math.round(numberFlag(ctx.flags, 'runs', 3))),
-        idleSeconds: numberFlag(ctx.flags, 'idle', 8),
+        idleSeconds: numberFlag(ctx.flags, 'idle', 20),
         attackSeconds: numberFlag(ctx.flags, 'attack', 20),
         afterSeconds: numberFlag(ctx.flags, 'after', 30),
         garbageLanes: Math.round(numberFlag(ctx.flags, 'garbage', 300)),
