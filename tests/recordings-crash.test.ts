@@ -4,7 +4,7 @@
  * start`), a real ffmpeg publishes, and the server is SIGKILLed mid-broadcast.
  * A new server on the same data folder closes the recording as interrupted;
  * what was kept is indexed segment for segment, serves as a VOD playlist, plays
- * to its end in Chromium with hls.js, and exports to an MP4 of that duration.
+ * to its end in Chromium with hls.js, gets its thumbnail, and exports to an MP4 of that duration.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './helpers/browser';
 import { ensureBuilt, startServerProcess, type ServerProcess } from './helpers/cli-harness';
+import { jpegInfo } from './helpers/jpeg-info';
 import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
 import { parseMedia, parseMultivariant } from './helpers/m3u8';
 import { probeMedia } from './helpers/media-duration';
@@ -66,6 +67,12 @@ describe('recording after kill -9', () => {
     expect(indexed).toBeGreaterThanOrEqual(kept.length - 1);
     expect(indexed).toBeLessThanOrEqual(kept.length);
     expect(fs.readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Closed as interrupted, it gets its thumbnail like one that ended.
+    const s2 = srv;
+    const thumbUrl = await until(async () => ((await (await admin(s2, `/${id}`)).json()) as { thumbnail: string | null }).thumbnail, 15_000, 'the thumbnail of the interrupted recording');
+    const thumb = await fetch(`${srv.base}${thumbUrl}`);
+    expect(thumb.status).toBe(200);
+    expect(jpegInfo(Buffer.from(await thumb.arrayBuffer())).width).toBe(320);
 
     const media = await getText(`${srv.base}/vod/live/${id}/source/index.m3u8`);
     expect(media.status).toBe(200);
