@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './helpers/browser';
-import { ensureBuilt, startServerProcess, type ServerProcess } from './helpers/cli-harness';
+import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from './helpers/cli-harness';
 import { jpegInfo } from './helpers/jpeg-info';
 import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
 import { parseMedia, parseMultivariant } from './helpers/m3u8';
@@ -73,6 +73,14 @@ describe('recording after kill -9', () => {
     const thumb = await fetch(`${srv.base}${thumbUrl}`);
     expect(thumb.status).toBe(200);
     expect(jpegInfo(Buffer.from(await thumb.arrayBuffer())).width).toBe(320);
+    // The CLI shows it: a THUMB column in the list, the URL in show.
+    const cliEnv = { ...process.env, LIVEROOM_DATA_DIR: dataDir, LIVEROOM_HTTP_PORT: srv.env.LIVEROOM_HTTP_PORT, LIVEROOM_CONFIG: '', LIVEROOM_SERVER: '', LIVEROOM_ADMIN_TOKEN: '' };
+    const listed = await runCli(['recordings', 'list'], cliEnv);
+    expect(listed.code).toBe(0);
+    const [head, row] = listed.stdout.split('\n');
+    expect(row.slice(head.indexOf('THUMB')).startsWith('yes')).toBe(true);
+    const shown = await runCli(['recordings', 'show', id], cliEnv);
+    expect(shown.stdout).toContain(`thumbnail ${srv.base}${thumbUrl}`);
 
     const media = await getText(`${srv.base}/vod/live/${id}/source/index.m3u8`);
     expect(media.status).toBe(200);
