@@ -52,6 +52,11 @@ describe('recordings', () => {
     const live = await until(() => renditionUrl(h.base, 'source'), 30_000, 'the channel to go live');
     const broadcastId = live.split('/').at(-3)!;
     await until(async () => parseMedia((await getText(live)).text).segments.length >= 6, 30_000, 'six live segments');
+    // On air: no thumbnail yet (it is made when the broadcast ends), and the error says so.
+    const onAir = await fetch(`${h.base}/api/channels/live/replays/${broadcastId}/thumbnail.jpg`);
+    expect(onAir.status).toBe(404);
+    expect(onAir.headers.get('cache-control')).toBe('no-store');
+    expect(((await onAir.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'LR_RECORDING_NO_THUMBNAIL', message: expect.stringContaining('when the broadcast ends') });
     const ack = await new Promise<SendAck>((resolve) => chat.socket.emit('send', { text: 'hello replay' }, resolve));
     if (!ack.ok) throw new Error(ack.error.message);
     const sentAt = ack.message.ts;
