@@ -301,6 +301,14 @@ export const ERROR_CATALOG = {
     message: (p: { problem: string }) => `invalid recording settings: ${p.problem}`,
     help: "Recording settings take 'enabled' (true, false or null for the server default) and 'renditions' ('top', 'all', a list of rendition names, or null).",
   },
+  LR_RECORDING_NO_THUMBNAIL: {
+    status: 404,
+    message: (p: { id: string; status: string }) =>
+      p.status === 'recording'
+        ? `recording '${p.id}' has no thumbnail yet: it is made when the broadcast ends`
+        : `recording '${p.id}' has no thumbnail: ffmpeg could not make one (the server log says why)`,
+    help: 'A thumbnail (the middle frame) is made when a recording closes; until then, or when ffmpeg failed (one log line), there is none.',
+  },
   LR_RECORDING_EXPORT_FAILED: {
     status: 500,
     message: (p: { id: string; reason: string }) => `exporting recording '${p.id}' failed: ${p.reason}`,

@@ -11,7 +11,7 @@ function formatDuration(seconds: number): string {
 
 /**
  * The channel's past broadcasts on the offline card of the watch page: links
- * to their replay pages, newest first. Fetched each time the channel goes
+ * to their replay pages with their thumbnails, newest first. Fetched each time the channel goes
  * offline (a broadcast that just ended is listed once its recording closed).
  */
 export class ReplayListView {
@@ -33,8 +33,20 @@ export class ReplayListView {
             a.href = r.page;
             a.className = 'replay-link';
             a.dataset.id = r.id;
+            if (r.thumbnail) {
+              // The middle frame; decorative (the text says what it is).
+              const img = document.createElement('img');
+              img.className = 'replay-thumb';
+              img.src = r.thumbnail;
+              img.alt = '';
+              img.loading = 'lazy';
+              img.decoding = 'async';
+              a.append(img);
+            }
             const when = new Date(r.startedAt);
-            a.textContent = `${r.title} · ${when.toLocaleDateString()} ${when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} · ${formatDuration(r.duration)}`;
+            const text = document.createElement('span');
+            text.textContent = `${r.title} · ${when.toLocaleDateString()} ${when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} · ${formatDuration(r.duration)}`;
+            a.append(text);
             li.append(a);
             return li;
           }),

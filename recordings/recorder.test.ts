@@ -9,10 +9,11 @@ import { SqliteStores } from '../storage/sqlite/sqlite-stores';
 import { nodeRecordingFileSystem, type RecordingFileSystem } from './recording-files';
 import { Recordings } from './recordings';
 import { wantsRendition } from './recorder';
+import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
 
 const silent = pino({ level: 'silent' });
 
-function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown>; dataDir?: string } = {}) {
+function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown>; dataDir?: string; ffmpegPath?: string } = {}) {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lr-rec-'));
   const stores = SqliteStores.open(dataDir);
   if (!stores.channels.get('live')) stores.channels.create('live', 'Live title');
@@ -32,6 +33,7 @@ function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown
     likes: () => likes,
     messagesBetween: (c, from, to) => stores.messages.countBetween(c, from, to),
     fs: opts.fs,
+    ffmpegPath: opts.ffmpegPath,
   });
   recordings.start();
   const init = (rendition: string, initId = 0, ladder = ['source', '360p']): MediaInit => ({
@@ -139,14 +141,31 @@ describe('Recorder', () => {
     // The process dies here: no broadcast:ended, a segment half written.
     const dir = path.join(t.dataDir, 'recordings', 'live', 'abcd0001', 'source');
     fs.writeFileSync(path.join(dir, 'seg-2.m4s.tmp'), 'half');
+    fs.writeFileSync(path.join(dir, '..', 'thumb.jpg.tmp'), 'half');
     t.stores.close();
 
     const again = setup({ dataDir: t.dataDir });
     const rec = again.recordings.get('abcd0001');
     expect(rec).toMatchObject({ status: 'interrupted', duration: 2, likes: null, endedAt: 1_700_000_002_000 });
     expect(fs.readdirSync(dir).sort()).toEqual(['init-0.mp4', 'seg-0.m4s', 'seg-1.m4s']);
+    expect(fs.readdirSync(path.join(dir, '..'))).toEqual(['source']);
     expect(again.logs.some((l) => l.includes('kept as interrupted'))).toBe(true);
     await again.close();
+  });
+
+  it('logs one line when ffmpeg cannot make the thumbnail, and changes nothing else', async () => {
+    const t = setup({ ffmpegPath: resolveFfmpegPath() });
+    t.bus.emit('broadcast:started', { channel: 'live', broadcastId: 'abcd0001', startedAt: Date.now() - 5000 });
+    t.bus.emit('media:init', t.init('source'));
+    for (let i = 0; i < 3; i++) t.bus.emit('media:segment', t.seg('source', i)); // not media: ffmpeg fails on it
+    t.bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'abcd0001', endedAt: Date.now() });
+    for (let i = 0; i < 200 && !t.logs.some((l) => l.includes('no thumbnail')); i++) await settle();
+    expect(t.logs.filter((l) => l.includes('no thumbnail'))).toHaveLength(1);
+    const rec = t.recordings.get('abcd0001');
+    expect(rec).toMatchObject({ status: 'complete', duration: 3, thumbnail: false });
+    expect(fs.readdirSync(path.join(t.dataDir, 'recordings', 'live', 'abcd0001'))).toEqual(['source']);
+    expect(() => t.recordings.thumbnailFile(rec)).toThrow(expect.objectContaining({ code: 'LR_RECORDING_NO_THUMBNAIL', status: 404 }));
+    await t.close();
   });
 
   it('deletes a finished recording (rows and folder) and refuses one still on air', async () => {

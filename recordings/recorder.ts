@@ -21,8 +21,11 @@ export interface RecorderDeps {
   likes(channel: string): number;
   /** Chat messages the channel had from `from` to `to` (ms). */
   messagesBetween(channel: string, from: number, to: number): number;
-  /** A recording just finished (retention runs for its channel). */
-  onFinished?(channel: string, id: string): void;
+  /**
+   * A recording was closed: its broadcast ended ('ended'), or the previous run left it open and this start
+   * closed it as interrupted ('recovered'). Thumbnails are made, retention runs.
+   */
+  onClosed?(channel: string, id: string, how: 'ended' | 'recovered'): void;
   fs?: RecordingFileSystem;
   clock?: () => number;
 }
@@ -150,6 +153,7 @@ export class Recorder {
       store.finish(rec.id, { endedAt, status: 'interrupted', messages, likes: null });
       const temp = removeTempFiles(paths.recording(rec.channel, rec.id));
       log.warn({ channel: rec.channel, id: rec.id, duration: rec.duration, removedTempFiles: temp }, 'recording left open by the previous run (crash or kill): kept as interrupted');
+      this.deps.onClosed?.(rec.channel, rec.id, 'recovered');
     }
   }
 
@@ -233,7 +237,7 @@ export class Recorder {
     store.finish(a.id, { endedAt, status, messages, likes });
     const rec = store.get(a.id);
     log.info({ channel: a.channel, id: a.id, status, duration: rec?.duration, bytes: rec?.bytes }, 'recording finished');
-    this.deps.onFinished?.(a.channel, a.id);
+    this.deps.onClosed?.(a.channel, a.id, 'ended');
   }
 
   /** Creates the recording's row on its first recorded rendition; false when the id is taken (never overwritten). */

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail } from '../core/errors';
 import type { RecordedSegment } from '../storage/recording-store';
 import { exportArgs } from './export-args';
+import { FfmpegRunError, runFfmpeg } from './ffmpeg-run';
 import { renderVodMedia } from './vod-playlist';
 
 export interface ExportJob {
@@ -51,34 +51,21 @@ export async function exportRecording(job: ExportJob): Promise<ExportedFile> {
   }
 }
 
-function run(job: ExportJob, args: string[], totalSeconds: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (job.signal?.aborted) return reject(new Error('export aborted'));
-    const child = spawn(job.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let out = '';
-    const onAbort = () => child.kill('SIGKILL');
-    job.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const lines = out.split('\n');
-      out = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /^out_time_us=(\d+)/.exec(line);
-        if (m && totalSeconds > 0) job.onProgress?.(Math.min(1, Number(m[1]) / 1e6 / totalSeconds));
-      }
-    });
-    child.once('error', (err) => {
-      job.signal?.removeEventListener('abort', onAbort);
-      reject(fail('LR_RECORDING_EXPORT_FAILED', { id: job.id, reason: err.message }));
-    });
-    child.once('close', (code, signal) => {
-      job.signal?.removeEventListener('abort', onAbort);
-      if (code === 0) return resolve();
-      if (job.signal?.aborted) return reject(new Error('export aborted'));
-      const last = stderr.trim().split('\n').slice(-3).join(' / ') || `exit ${code ?? signal}`;
-      reject(fail('LR_RECORDING_EXPORT_FAILED', { id: job.id, reason: last }));
-    });
-  });
+async function run(job: ExportJob, args: string[], totalSeconds: number): Promise<void> {
+  let out = '';
+  const onStdout = (d: Buffer) => {
+    out += d.toString();
+    const lines = out.split('\n');
+    out = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^out_time_us=(\d+)/.exec(line);
+      if (m && totalSeconds > 0) job.onProgress?.(Math.min(1, Number(m[1]) / 1e6 / totalSeconds));
+    }
+  };
+  try {
+    await runFfmpeg({ ffmpegPath: job.ffmpegPath, args, signal: job.signal, onStdout });
+  } catch (err) {
+    if (err instanceof FfmpegRunError && err.aborted) throw new Error('export aborted');
+    throw fail('LR_RECORDING_EXPORT_FAILED', { id: job.id, reason: (err as Error).message });
+  }
 }

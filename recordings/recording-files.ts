@@ -37,7 +37,7 @@ export const nodeRecordingFileSystem: RecordingFileSystem = {
   },
 };
 
-/** Removes the `.tmp` files a crash left in a recording's rendition folders (synchronous: at start only). */
+/** Removes the `.tmp` files a crash left in a recording's folder and its rendition folders (synchronous: at start only). */
 export function removeTempFiles(recordingDir: string): number {
   let removed = 0;
   let renditions: string[];
@@ -48,6 +48,12 @@ export function removeTempFiles(recordingDir: string): number {
   }
   for (const r of renditions) {
     const dir = path.join(recordingDir, r);
+    if (r.endsWith(TMP_SUFFIX)) {
+      // a thumbnail being written (beside the rendition folders)
+      fs.rmSync(dir, { force: true });
+      removed++;
+      continue;
+    }
     let files: string[];
     try {
       files = fs.readdirSync(dir);

@@ -11,6 +11,9 @@ export const recordingFiles = {
   segment: (msn: number) => `seg-${msn}.m4s`,
 };
 
+/** Not a rendition name (core/names.ts has no dots), so it can sit beside the rendition folders. */
+export const THUMBNAIL_FILE = 'thumb.jpg';
+
 /** The inverse of recordingFiles: undefined for any name it would not write. */
 export function parseRecordingFile(file: string): { kind: 'init' | 'segment'; n: number } | undefined {
   const m = /^(init|seg)-(0|[1-9]\d{0,8})\.(mp4|m4s)$/.exec(file);
@@ -21,7 +24,7 @@ export function parseRecordingFile(file: string): { kind: 'init' | 'segment'; n:
 }
 
 /**
- * Where recordings live: `<root>/<channel>/<id>/<rendition>/{init-N.mp4,seg-N.m4s}`. Every part of a path comes
+ * Where recordings live: `<root>/<channel>/<id>/<rendition>/{init-N.mp4,seg-N.m4s}` and `<root>/<channel>/<id>/thumb.jpg`. Every part of a path comes
  * from a checked name (channel and rendition names follow core/names.ts, ids RECORDING_ID_PATTERN), never from a
  * request as it came.
  */
@@ -30,6 +33,11 @@ export class RecordingPaths {
 
   recording(channel: string, id: string): string {
     return path.join(this.root, channel, id);
+  }
+
+  /** The recording's JPEG (recordings/recording-thumbnail.ts), beside its rendition folders. */
+  thumbnail(channel: string, id: string): string {
+    return path.join(this.root, channel, id, THUMBNAIL_FILE);
   }
 
   rendition(channel: string, id: string, rendition: string): string {

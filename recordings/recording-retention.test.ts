@@ -5,7 +5,7 @@ const DAY = 86_400_000;
 const MIB = 1024 * 1024;
 const now = 100 * DAY;
 const rec = (id: string, channel: string, ageDays: number, mib: number, status: Recording['status'] = 'complete'): Recording => ({
-  id, channel, title: '', startedAt: now - ageDays * DAY, endedAt: now - ageDays * DAY + 1000, duration: 1, bytes: mib * MIB, status, renditions: ['source'], peakViewers: 0, messages: 0, likes: 0,
+  id, channel, title: '', startedAt: now - ageDays * DAY, endedAt: now - ageDays * DAY + 1000, duration: 1, bytes: mib * MIB, status, renditions: ['source'], peakViewers: 0, messages: 0, likes: 0, thumbnail: false,
 });
 
 describe('recordingsToDelete', () => {

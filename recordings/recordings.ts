@@ -10,7 +10,8 @@ import { ensurePrivateDir } from '../storage/data-dir';
 import { Recorder, effectiveSettings, type EffectiveSettings, type RecorderDeps, type RecorderStatus } from './recorder';
 import { RecordingRetention } from './recording-retention';
 import { isRecordingId, RecordingPaths } from './recording-paths';
-import type { RecordingFileSystem } from './recording-files';
+import { nodeRecordingFileSystem, type RecordingFileSystem } from './recording-files';
+import { RecordingThumbnails } from './recording-thumbnail';
 
 export interface RecordingsDeps {
   config: RecordingsConfig;
@@ -23,6 +24,8 @@ export interface RecordingsDeps {
   viewers: RecorderDeps['viewers'];
   likes: RecorderDeps['likes'];
   messagesBetween: RecorderDeps['messagesBetween'];
+  /** The bundled ffmpeg, for thumbnails; without it, recordings have none. */
+  ffmpegPath?: string;
   fs?: RecordingFileSystem;
   clock?: () => number;
 }
@@ -42,9 +45,14 @@ export class Recordings {
   readonly paths: RecordingPaths;
   private readonly recorder: Recorder;
   private readonly retention: RecordingRetention;
+  private readonly thumbnails: RecordingThumbnails | undefined;
 
   constructor(private readonly deps: RecordingsDeps) {
     this.paths = new RecordingPaths(deps.config.dir ?? path.join(deps.dataDir, 'recordings'));
+    const files = deps.fs ?? nodeRecordingFileSystem;
+    this.thumbnails = deps.ffmpegPath
+      ? new RecordingThumbnails({ ffmpegPath: deps.ffmpegPath, store: deps.store, paths: this.paths, fs: files, log: deps.log })
+      : undefined;
     this.recorder = new Recorder({
       config: deps.config,
       paths: this.paths,
@@ -55,8 +63,11 @@ export class Recordings {
       viewers: deps.viewers,
       likes: deps.likes,
       messagesBetween: deps.messagesBetween,
-      onFinished: () => void this.retention.run(),
-      fs: deps.fs,
+      onClosed: (channel, id, how) => {
+        this.thumbnails?.make(channel, id);
+        if (how === 'ended') void this.retention.run(); // at start, retention.start() runs it
+      },
+      fs: files,
       clock: deps.clock,
     });
     this.retention = new RecordingRetention({
@@ -79,6 +90,7 @@ export class Recordings {
 
   async stop(): Promise<void> {
     await this.recorder.stop();
+    await this.thumbnails?.stop();
     await this.retention.stop();
   }
 
@@ -112,6 +124,12 @@ export class Recordings {
 
   segments(id: string, rendition: string) {
     return this.deps.store.segments(id, rendition);
+  }
+
+  /** The recording's JPEG (404 when it has none: not made yet, or ffmpeg could not make one). */
+  thumbnailFile(rec: Recording): string {
+    if (!rec.thumbnail) throw fail('LR_RECORDING_NO_THUMBNAIL', { id: rec.id, status: rec.status });
+    return this.paths.thumbnail(rec.channel, rec.id);
   }
 
   /** Is the broadcast still on air (its playlist an EVENT one, growing)? */

@@ -23,6 +23,8 @@ export interface ReplaySummary {
   playlist: string;
   /** The replay page. */
   page: string;
+  /** Its JPEG (the middle frame, 320 px wide), relative to the server root; null when there is none (yet). */
+  thumbnail: string | null;
 }
 
 export interface ReplayList {

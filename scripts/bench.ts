@@ -15,6 +15,7 @@ import { formatTranscodeResult, runTranscodeBench } from './bench-transcode';
 import { formatPlayersResult, PLAYERS, runPlayersBench, type PlayerName } from './bench-players';
 import { formatAbuseResult, runAbuseBench } from './bench-abuse';
 import { formatEdgeResult, runEdgeBench } from './bench-edge';
+import { formatRecordingsResult, runRecordingsBench } from './bench-recordings';
 
 export interface BenchContext {
   root: string;
@@ -121,6 +122,20 @@ const BENCHES: BenchDefinition[] = [
         log: ctx.log,
       }),
     format: (result) => formatEdgeResult(result as Parameters<typeof formatEdgeResult>[0]),
+  },
+  {
+    name: 'recordings',
+    description: 'what recording costs: disk bytes per hour and the server\'s CPU (Node apart from ffmpeg) with recordings of the top rendition, of all, and off, alternating (--runs=3 --seconds=30 --warmup=5 --kbps=6000)',
+    run: (ctx) =>
+      runRecordingsBench({
+        root: ctx.root,
+        runs: Math.max(1, Math.round(numberFlag(ctx.flags, 'runs', 3))),
+        seconds: numberFlag(ctx.flags, 'seconds', 30),
+        warmupSeconds: numberFlag(ctx.flags, 'warmup', 5),
+        videoKbps: Math.max(100, Math.round(numberFlag(ctx.flags, 'kbps', 6000))),
+        log: ctx.log,
+      }),
+    format: (result) => formatRecordingsResult(result as Parameters<typeof formatRecordingsResult>[0]),
   },
 ];
 

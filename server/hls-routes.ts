@@ -6,9 +6,9 @@ import type { Packager } from '../packager/packager';
 import type { MediaPlaylist } from '../packager/media-playlist';
 import { parseMediaUri } from '../packager/media-uris';
 import type { HeldRequests } from './held-requests';
+import { IMMUTABLE } from './immutable-file';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** An ended broadcast's playlist: final, but kept short so a cache does not hold it for long after the window is gone. */
 const IMMUTABLE_PLAYLIST = 'public, max-age=60';
 

@@ -194,6 +194,7 @@ export class Liveroom {
       viewers: (name) => chat.viewerCount(name),
       likes: (name) => stores.likes.total(name),
       messagesBetween: (name, from, to) => stores.messages.countBetween(name, from, to),
+      ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
     }));
     app.use('/vod', cors(config.http.corsOrigin), vodRoutes(recordings));
     app.use(

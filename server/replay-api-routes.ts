@@ -3,6 +3,8 @@ import type { ChatMessage } from '../chat/chat-events';
 import { fail } from '../core/errors';
 import type { Recordings, RecordingView } from '../recordings/recordings';
 import type { ReplayList, ReplayMessages, ReplaySummary } from '../recordings/replay-types';
+import { asyncRoute } from './http-errors';
+import { sendImmutableFile } from './immutable-file';
 
 /** Messages one replay answer holds at most. */
 export const REPLAY_MESSAGE_LIMIT = 50_000;
@@ -28,6 +30,7 @@ export function replaySummary(r: RecordingView): ReplaySummary {
     likes: r.likes,
     playlist: `/vod/${r.channel}/${r.id}/master.m3u8`,
     page: `/watch/${r.channel}/replays/${r.id}`,
+    thumbnail: r.thumbnail ? `/api/channels/${r.channel}/replays/${r.id}/thumbnail.jpg` : null,
   };
 }
 
@@ -57,6 +60,17 @@ export function replayApiRoutes({ recordings, channelExists, messagesBetween }: 
     const rec = recordings.get(req.params.id, channel(req.params.channel));
     res.set('Cache-Control', 'no-cache').json(replaySummary(rec));
   });
+
+  router.get(
+    '/:channel/replays/:id/thumbnail.jpg',
+    asyncRoute(async (req, res) => {
+      const rec = recordings.get(req.params.id as string, channel(req.params.channel as string));
+      // Made once, when the recording closed; never rewritten.
+      await sendImmutableFile(res, recordings.thumbnailFile(rec), 'image/jpeg').catch(() => {
+        throw fail('LR_RECORDING_NO_THUMBNAIL', { id: rec.id, status: rec.status });
+      });
+    }),
+  );
 
   router.get('/:channel/replays/:id/messages', (req, res) => {
     const rec = recordings.get(req.params.id, channel(req.params.channel));

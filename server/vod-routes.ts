@@ -6,9 +6,9 @@ import type { Recordings } from '../recordings/recordings';
 import { parseRecordingFile } from '../recordings/recording-paths';
 import { renderVodMedia, renderVodMultivariant } from '../recordings/vod-playlist';
 import { asyncRoute, sendError } from './http-errors';
+import { sendImmutableFile } from './immutable-file';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
  * Replays over HTTP: a recording's multivariant playlist at
@@ -54,8 +54,7 @@ export function vodRoutes(recordings: Recordings): Router {
       const full = recordings.paths.file(rec.channel, rec.id, r.name, file);
       const stat = await fs.promises.stat(full).catch(() => undefined);
       if (!stat?.isFile()) throw fail('LR_HLS_NOT_FOUND', { file, known: true });
-      res.set({ 'Content-Type': 'video/mp4', 'Cache-Control': IMMUTABLE });
-      await new Promise<void>((resolve, reject) => res.sendFile(full, { dotfiles: 'deny', cacheControl: false }, (err) => (err && !res.headersSent ? reject(err) : resolve())));
+      await sendImmutableFile(res, full, 'video/mp4');
     }),
   );
 

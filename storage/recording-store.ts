@@ -29,6 +29,8 @@ export interface Recording {
   messages: number;
   /** Likes during the broadcast (set when it ends; null when unknown: an interrupted one). */
   likes: number | null;
+  /** A thumbnail (thumb.jpg, the middle frame) was made when the recording closed. */
+  thumbnail: boolean;
 }
 
 export interface RecordingRendition {
@@ -92,6 +94,8 @@ export interface RecordingStore {
   addSegment(id: string, segment: RecordedSegment, viewers: number): void;
   finish(id: string, end: { endedAt: number; status: RecordingStatus; messages: number; likes: number | null }): void;
   setStatus(id: string, status: RecordingStatus): void;
+  /** Marks the recording's thumbnail as written (or gone). */
+  setThumbnail(id: string, present: boolean): void;
   get(id: string): Recording | undefined;
   list(query?: RecordingListQuery): Recording[];
   renditions(id: string): RecordingRendition[];

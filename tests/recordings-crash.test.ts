@@ -4,14 +4,15 @@
  * start`), a real ffmpeg publishes, and the server is SIGKILLed mid-broadcast.
  * A new server on the same data folder closes the recording as interrupted;
  * what was kept is indexed segment for segment, serves as a VOD playlist, plays
- * to its end in Chromium with hls.js, and exports to an MP4 of that duration.
+ * to its end in Chromium with hls.js, gets its thumbnail, and exports to an MP4 of that duration.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './helpers/browser';
-import { ensureBuilt, startServerProcess, type ServerProcess } from './helpers/cli-harness';
+import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from './helpers/cli-harness';
+import { jpegInfo } from './helpers/jpeg-info';
 import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
 import { parseMedia, parseMultivariant } from './helpers/m3u8';
 import { probeMedia } from './helpers/media-duration';
@@ -66,6 +67,20 @@ describe('recording after kill -9', () => {
     expect(indexed).toBeGreaterThanOrEqual(kept.length - 1);
     expect(indexed).toBeLessThanOrEqual(kept.length);
     expect(fs.readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Closed as interrupted, it gets its thumbnail like one that ended.
+    const s2 = srv;
+    const thumbUrl = await until(async () => ((await (await admin(s2, `/${id}`)).json()) as { thumbnail: string | null }).thumbnail, 15_000, 'the thumbnail of the interrupted recording');
+    const thumb = await fetch(`${srv.base}${thumbUrl}`);
+    expect(thumb.status).toBe(200);
+    expect(jpegInfo(Buffer.from(await thumb.arrayBuffer())).width).toBe(320);
+    // The CLI shows it: a THUMB column in the list, the URL in show.
+    const cliEnv = { ...process.env, LIVEROOM_DATA_DIR: dataDir, LIVEROOM_HTTP_PORT: srv.env.LIVEROOM_HTTP_PORT, LIVEROOM_CONFIG: '', LIVEROOM_SERVER: '', LIVEROOM_ADMIN_TOKEN: '' };
+    const listed = await runCli(['recordings', 'list'], cliEnv);
+    expect(listed.code).toBe(0);
+    const [head, row] = listed.stdout.split('\n');
+    expect(row.slice(head.indexOf('THUMB')).startsWith('yes')).toBe(true);
+    const shown = await runCli(['recordings', 'show', id], cliEnv);
+    expect(shown.stdout).toContain(`thumbnail ${srv.base}${thumbUrl}`);
 
     const media = await getText(`${srv.base}/vod/live/${id}/source/index.m3u8`);
     expect(media.status).toBe(200);

@@ -4,7 +4,8 @@
  * server records the broadcast from its own LL-HLS segments, and then the VOD
  * playlist is read back, played from start to end in headless Chromium with
  * hls.js on the replay page (chat replayed at its moment, both ways when
- * seeking), and exported to one MP4 that ffmpeg reads with the right duration.
+ * seeking), listed on the channel page with its thumbnail (a real JPEG of the
+ * middle frame), and exported to one MP4 that ffmpeg reads with the right duration.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import type { SendAck } from '../chat/chat-events';
 import type { ReplayList } from '../recordings/replay-types';
 import { launchBrowser } from './helpers/browser';
 import { getText, publish, renditionUrl, startLiveroom, STREAM_KEY, until, type Harness, type Publisher } from './helpers/liveroom-harness';
+import { jpegInfo } from './helpers/jpeg-info';
 import { joinChat } from './helpers/loopback-client';
 import { parseMedia, parseMultivariant } from './helpers/m3u8';
 import { probeMedia } from './helpers/media-duration';
@@ -50,19 +52,37 @@ describe('recordings', () => {
     const live = await until(() => renditionUrl(h.base, 'source'), 30_000, 'the channel to go live');
     const broadcastId = live.split('/').at(-3)!;
     await until(async () => parseMedia((await getText(live)).text).segments.length >= 6, 30_000, 'six live segments');
+    // On air: no thumbnail yet (it is made when the broadcast ends), and the error says so.
+    const onAir = await fetch(`${h.base}/api/channels/live/replays/${broadcastId}/thumbnail.jpg`);
+    expect(onAir.status).toBe(404);
+    expect(onAir.headers.get('cache-control')).toBe('no-store');
+    expect(((await onAir.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'LR_RECORDING_NO_THUMBNAIL', message: expect.stringContaining('when the broadcast ends') });
     const ack = await new Promise<SendAck>((resolve) => chat.socket.emit('send', { text: 'hello replay' }, resolve));
     if (!ack.ok) throw new Error(ack.error.message);
     const sentAt = ack.message.ts;
     await pub.exited;
     chat.socket.disconnect();
 
-    // Listed once the broadcast is over (reconnect grace 0 in the harness), with its numbers.
+    // Listed once the broadcast is over (reconnect grace 0 in the harness) and its thumbnail made, with its numbers.
     const list = await until(async () => {
       const l = (await (await fetch(`${h.base}/api/channels/live/replays`)).json()) as ReplayList;
-      return l.replays[0]?.endedAt ? l : undefined;
-    }, 20_000, 'the recording to be finished');
+      return l.replays[0]?.endedAt && l.replays[0].thumbnail ? l : undefined;
+    }, 20_000, 'the recording to be finished with its thumbnail');
     const rec = list.replays[0];
     expect(rec).toMatchObject({ id: broadcastId, channel: 'live', renditions: ['source'], messages: 1, playlist: `/vod/live/${broadcastId}/master.m3u8` });
+
+    // The thumbnail: a whole JPEG, 320 px wide with the picture's 854x480 aspect ratio, immutable, beside the recording.
+    expect(rec.thumbnail).toBe(`/api/channels/live/replays/${broadcastId}/thumbnail.jpg`);
+    const thumb = await fetch(`${h.base}${rec.thumbnail}`);
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    expect(thumb.headers.get('cache-control')).toContain('immutable');
+    const jpeg = Buffer.from(await thumb.arrayBuffer());
+    expect(jpegInfo(jpeg)).toEqual({ width: 320, height: 180 });
+    expect(fs.readFileSync(path.join(h.dataDir, 'recordings', 'live', broadcastId, 'thumb.jpg'))).toEqual(jpeg);
+    const noThumb = await fetch(`${h.base}/api/channels/live/replays/00000000/thumbnail.jpg`);
+    expect(noThumb.status).toBe(404);
+    expect(((await noThumb.json()) as { error: { code: string } }).error.code).toBe('LR_RECORDING_NOT_FOUND');
 
     // The VOD playlists: the top rendition only (default), VOD + ENDLIST, a PROGRAM-DATE-TIME on each segment.
     const masterUrl = `${h.base}${rec.playlist}`;
@@ -80,7 +100,8 @@ describe('recordings', () => {
     expect(Math.abs(total - PUBLISH_SECONDS)).toBeLessThanOrEqual(longest);
     expect(Math.abs(total - rec.duration)).toBeLessThan(0.01);
     // Every segment answers, and the bytes are the ones the index counted.
-    const admin1 = (await (await admin(`/${rec.id}`)).json()) as { bytes: number; status: string };
+    const admin1 = (await (await admin(`/${rec.id}`)).json()) as { bytes: number; status: string; thumbnail: string | null };
+    expect(admin1.thumbnail).toBe(rec.thumbnail);
     let bytes = (await (await fetch(new URL(vod.segments[0].map!, mediaUrl))).arrayBuffer()).byteLength;
     for (const s of vod.segments) {
       const r = await fetch(new URL(s.uri, mediaUrl));
@@ -133,6 +154,14 @@ describe('recordings', () => {
     const link = page.locator(`#past-broadcasts-list a[data-id="${rec.id}"]`);
     await link.waitFor({ state: 'visible', timeout: 10_000 });
     expect(await link.getAttribute('href')).toBe(`/watch/live/replays/${rec.id}`);
+    // With its thumbnail, loaded and decoded by the browser at its real size.
+    const img = link.locator('img.replay-thumb');
+    await page.waitForFunction((id) => {
+      const el = document.querySelector<HTMLImageElement>(`#past-broadcasts-list a[data-id="${id}"] img`);
+      return !!el && el.complete && el.naturalWidth > 0;
+    }, rec.id, { timeout: 10_000 });
+    expect(await img.getAttribute('src')).toBe(rec.thumbnail);
+    expect(await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight])).toEqual([320, 180]);
     await page.close();
 
     // Export: one progressive MP4 that ffmpeg reads with the recording's duration.

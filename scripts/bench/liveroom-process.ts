@@ -49,6 +49,11 @@ export class LiveroomProcess {
     return this.child?.pid;
   }
 
+  /** The throwaway data folder (empty until start()). */
+  get dataFolder(): string {
+    return this.dataDir;
+  }
+
   get httpOrigin(): string {
     return `http://127.0.0.1:${this.httpPort}`;
   }

@@ -55,7 +55,7 @@ export function recordingCommands(): Command {
 
   rec
     .command('list [channel]')
-    .description('recordings, newest first: id, channel, start, duration, size, renditions, status, title')
+    .description('recordings, newest first: id, channel, start, duration, size, renditions, thumbnail, status, title')
     .action(
       withContext(async (ctx, channel: string | undefined) => {
         const res = await ctx.client.get<{ recordings: ListedRecording[] }>(`/recordings${channel ? `?channel=${encodeURIComponent(channel)}` : ''}`);
@@ -65,8 +65,8 @@ export function recordingCommands(): Command {
             res.recordings.length === 0
               ? `No recordings${channel ? ` of '${channel}'` : ''}. Every broadcast is recorded unless 'recordings.enabled' is false or the channel turned it off.`
               : `${table(
-                  ['ID', 'CHANNEL', 'STARTED', 'DURATION', 'SIZE', 'RENDITIONS', 'PEAK', 'MSGS', 'STATUS', 'TITLE'],
-                  res.recordings.map((r) => [r.id, r.channel, when(r.startedAt), duration(r.duration), size(r.bytes), r.renditions.join(','), r.peakViewers, r.messages, statusOf(r), r.title]),
+                  ['ID', 'CHANNEL', 'STARTED', 'DURATION', 'SIZE', 'RENDITIONS', 'PEAK', 'MSGS', 'THUMB', 'STATUS', 'TITLE'],
+                  res.recordings.map((r) => [r.id, r.channel, when(r.startedAt), duration(r.duration), size(r.bytes), r.renditions.join(','), r.peakViewers, r.messages, r.thumbnail ? 'yes' : 'no', statusOf(r), r.title]),
                 )}\n\n${res.recordings.length} recording${res.recordings.length === 1 ? '' : 's'}, ${size(total)}`,
           res,
         );
@@ -75,7 +75,7 @@ export function recordingCommands(): Command {
 
   rec
     .command('show <id>')
-    .description('one recording: times, renditions with sizes and bitrates, replay and playlist URLs')
+    .description('one recording: times, renditions with sizes and bitrates, replay, playlist and thumbnail URLs')
     .action(
       withContext(async (ctx, id: string) => {
         const r = await ctx.client.get<RecordingDetail>(`/recordings/${encodeURIComponent(id)}`);
@@ -87,6 +87,7 @@ export function recordingCommands(): Command {
               `  status    ${statusOf(r)}   size ${size(r.bytes)}   peak viewers ${r.peakViewers}   messages ${r.messages}   likes ${r.likes ?? '-'}`,
               `  replay    ${ctx.client.server}${r.page}`,
               `  playlist  ${ctx.client.server}${r.playlist}`,
+              `  thumbnail ${r.thumbnail ? `${ctx.client.server}${r.thumbnail}` : '- (made when the broadcast ends; the server log says why when it could not be)'}`,
               '',
               table(
                 ['RENDITION', 'SIZE', 'RESOLUTION', 'DURATION', 'SEGMENTS', 'PEAK', 'AVERAGE', 'CODECS'],

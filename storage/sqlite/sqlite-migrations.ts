@@ -182,4 +182,6 @@ export const MIGRATIONS: Migration[] = [
      renditions    TEXT
    );
    CREATE INDEX chat_messages_channel_ts ON chat_messages(channel, ts);`,
+  // recordings/: a recording's thumbnail (thumb.jpg in its folder) exists.
+  `ALTER TABLE recordings ADD COLUMN thumbnail INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -22,6 +22,7 @@ interface RecordingRow {
   peak_viewers: number;
   messages: number;
   likes: number | null;
+  thumbnail: number;
   renditions: string | null;
 }
 
@@ -62,6 +63,7 @@ const toRecording = (r: RecordingRow): Recording => ({
   peakViewers: r.peak_viewers,
   messages: r.messages,
   likes: r.likes,
+  thumbnail: r.thumbnail === 1,
 });
 
 /** The recordings index in SQLite: a segment's row and the totals it changes are written in one transaction. */
@@ -93,6 +95,7 @@ export class SqliteRecordingStore implements RecordingStore {
       ),
       finish: db.prepare('UPDATE recordings SET ended_at = @endedAt, status = @status, messages = @messages, likes = @likes WHERE id = @id'),
       setStatus: db.prepare('UPDATE recordings SET status = ? WHERE id = ?'),
+      setThumbnail: db.prepare('UPDATE recordings SET thumbnail = ? WHERE id = ?'),
       get: db.prepare(`${SELECT} WHERE r.id = ?`),
       renditions: db.prepare('SELECT * FROM recording_renditions WHERE recording = ? ORDER BY ord'),
       segments: db.prepare('SELECT * FROM recording_segments WHERE recording = ? AND rendition = ? ORDER BY msn'),
@@ -140,6 +143,10 @@ export class SqliteRecordingStore implements RecordingStore {
 
   setStatus(id: string, status: RecordingStatus): void {
     this.q.setStatus.run(status, id);
+  }
+
+  setThumbnail(id: string, present: boolean): void {
+    this.q.setThumbnail.run(present ? 1 : 0, id);
   }
 
   get(id: string): Recording | undefined {
