@@ -283,6 +283,19 @@ export const recordingsSchema = z
   })
   .strict();
 
+export const metricsSchema = z
+  .object({
+    /** Prometheus metrics at GET /metrics (text format). */
+    enabled: z.boolean().default(true),
+    /** When set, a scrape needs 'Authorization: Bearer <token>' (Prometheus: authorization.credentials); otherwise 401. */
+    token: z.string().regex(/^[\x21-\x7e]{16,256}$/, '16 to 256 printable characters, no spaces').optional(),
+    /** A listener of its own for /metrics (kept off the public port); unset: /metrics is served on 'http.port'. 0 picks a free port (tests). */
+    port: port.optional(),
+    /** Where that listener binds; only with 'metrics.port'. */
+    host: host.default('127.0.0.1'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Where SQLite, the admin token and recordings live. */
@@ -300,6 +313,7 @@ export const configSchema = z
     transcoder: transcoderSchema.default(transcoderSchema.parse({})),
     chat: chatSchema.default(chatSchema.parse({})),
     recordings: recordingsSchema.default(recordingsSchema.parse({})),
+    metrics: metricsSchema.default(metricsSchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -320,5 +334,7 @@ export type HlsConfig = LiveroomConfig['hls'];
 export type TranscoderConfig = LiveroomConfig['transcoder'];
 export type ChatConfig = LiveroomConfig['chat'];
 export type RecordingsConfig = LiveroomConfig['recordings'];
+export type MetricsConfig = LiveroomConfig['metrics'];
+
 /** What a caller may pass: every key optional, nested objects partial. */
 export type LiveroomConfigInput = z.input<typeof configSchema>;

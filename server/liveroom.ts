@@ -37,6 +37,8 @@ import { Recordings } from '../recordings/recordings';
 import { vodRoutes } from './vod-routes';
 import { replayApiRoutes } from './replay-api-routes';
 import { recordingAdminRoutes } from './recording-admin-routes';
+import { Metrics } from './metrics';
+import { hlsRequestMetrics, metricsRoutes } from './metrics-routes';
 
 export interface StartedInfo {
   /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
@@ -55,6 +57,8 @@ export interface StartedInfo {
   rtmpsPort: number;
   /** HTTPS (and RTMPS) on: 'http.tls' is set. */
   tls: boolean;
+  /** The /metrics listener's own port ('metrics.port'); 0 when /metrics is on the HTTP port or off. */
+  metricsPort: number;
 }
 
 /**
@@ -82,6 +86,9 @@ export class Liveroom {
   eventStreams?: AddressSlots;
   tls?: TlsContext;
   recordings?: Recordings;
+  metrics?: Metrics;
+  /** The listener of its own for /metrics ('metrics.port'), if any. */
+  metricsHttp?: HttpServer;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -171,7 +178,18 @@ export class Liveroom {
     app.use(securityHeaders());
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
     const held = (this.heldRequests = new HeldRequests(config.http.maxHeldRequestsPerAddress, clientAddress));
-    app.use('/hls', hlsRoutes(packager, config.hls, held));
+    // Prometheus series from the bus and the parts' own counts (server/metrics.ts); the closures are read at scrape time.
+    const metrics = (this.metrics = config.metrics.enabled
+      ? new Metrics({
+          bus,
+          channels: () => channels.list().map((c) => c.name),
+          transcodes: () => transcoder.live(),
+          heldRequests: () => held.count(),
+          viewers: (name) => chat.localViewers(name),
+          chatConnections: () => chat.socketsOpen(),
+        })
+      : undefined);
+    app.use('/hls', ...(metrics ? [hlsRequestMetrics(metrics)] : []), hlsRoutes(packager, config.hls, held));
     const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
@@ -182,6 +200,7 @@ export class Liveroom {
       clientAddress: (peer, forwardedFor) => addresses.resolve(peer, forwardedFor),
       allowOrigin: originPolicy(config.http),
       responseHeaders: SECURITY_HEADERS,
+      bus,
     }));
     // Every broadcast kept as a replay: the packager's own segments to disk, indexed (recordings/).
     const recordings = (this.recordings = new Recordings({
@@ -226,18 +245,34 @@ export class Liveroom {
         tokenRevoked: (id) => chat.disconnectToken(id),
       }),
     );
+    if (metrics) this.mountMetrics(metrics);
     app.use(notFoundHandler);
     app.use(errorHandler(log));
 
+    metrics?.start(); // subscribed before anything can happen
     recordings.start(); // closes what a crash left open, before any broadcast
     encoders.start();
     transcoder.start();
     broadcasts.start();
     await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
     await http.start();
+    await this.metricsHttp?.start();
     await ingest.start();
     tls?.start();
     return this.describe(streamKey);
+  }
+
+  /** /metrics on the main port, or on a listener of its own with 'metrics.port' (bound to 'metrics.host'). */
+  private mountMetrics(metrics: Metrics) {
+    const { port, host, token } = this.config.metrics;
+    const names = { service: 'metrics HTTP', variable: 'LIVEROOM_METRICS_PORT', key: 'metrics.port' } as const;
+    const own = port !== undefined ? (this.metricsHttp = new HttpServer({ port, host }, this.log.child({ module: 'metrics' }), undefined, names)) : undefined;
+    const app = own?.app ?? this.http!.app;
+    app.use('/metrics', metricsRoutes(metrics, token));
+    if (own) {
+      own.app.use(notFoundHandler);
+      own.app.use(errorHandler(this.log));
+    }
   }
 
   /** SIGHUP: re-reads the certificate and key now (main.ts); true when a new pair is in use. */
@@ -258,6 +293,8 @@ export class Liveroom {
     this.packager?.stop();
     await this.chat?.stop();
     await this.http?.stop();
+    await this.metricsHttp?.stop();
+    this.metrics?.stop();
     this.tls?.stop();
     this.bus.removeAllListeners();
     this.stores?.close();
@@ -305,6 +342,7 @@ export class Liveroom {
       rtmpPort,
       rtmpsPort,
       tls,
+      metricsPort: this.metricsHttp?.port ?? 0,
     };
   }
 }
