@@ -296,6 +296,30 @@ export const metricsSchema = z
   })
   .strict();
 
+export const webhookSchema = z
+  .object({
+    /** Receives a POST per event: JSON { id, type, createdAt, data }, signed with 'secret' (X-Liveroom-Signature). */
+    url: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'an http:// or https:// URL'),
+    /** HMAC-SHA256 key of the signature; the receiver keeps the same. */
+    secret: z.string().min(16, 'at least 16 characters'),
+    /** Which events it receives; all of them when unset. */
+    events: z.array(z.enum(['stream.started', 'stream.ended', 'recording.ready', 'chat.moderation'])).min(1).optional(),
+  })
+  .strict();
+
+export const webhookDeliverySchema = z
+  .object({
+    /** Longest one attempt may take (connect, send, answer). */
+    timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    /** Attempts per event and endpoint, the first included; a 2xx ends them. */
+    maxAttempts: z.number().int().min(1).max(20).default(5),
+    /** Wait before the first retry; it doubles each time (1 s, 2 s, 4 s…). */
+    retryBaseMs: z.number().int().min(10).max(3_600_000).default(1000),
+    /** Attempts kept in the delivery log (the oldest are deleted past it). */
+    logRetention: z.number().int().min(10).max(1_000_000).default(1000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Where SQLite, the admin token and recordings live. */
@@ -314,6 +338,9 @@ export const configSchema = z
     chat: chatSchema.default(chatSchema.parse({})),
     recordings: recordingsSchema.default(recordingsSchema.parse({})),
     metrics: metricsSchema.default(metricsSchema.parse({})),
+    /** Endpoints told of stream, recording and moderation events (see README, Webhooks). */
+    webhooks: z.array(webhookSchema).max(100).default([]),
+    webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -335,6 +362,9 @@ export type TranscoderConfig = LiveroomConfig['transcoder'];
 export type ChatConfig = LiveroomConfig['chat'];
 export type RecordingsConfig = LiveroomConfig['recordings'];
 export type MetricsConfig = LiveroomConfig['metrics'];
+export type WebhookConfig = LiveroomConfig['webhooks'][number];
+export type WebhookEventType = NonNullable<WebhookConfig['events']>[number];
+export type WebhookDeliveryConfig = LiveroomConfig['webhookDelivery'];
 
 /** What a caller may pass: every key optional, nested objects partial. */
 export type LiveroomConfigInput = z.input<typeof configSchema>;

@@ -39,6 +39,8 @@ import { replayApiRoutes } from './replay-api-routes';
 import { recordingAdminRoutes } from './recording-admin-routes';
 import { Metrics } from './metrics';
 import { hlsRequestMetrics, metricsRoutes } from './metrics-routes';
+import { Webhooks } from '../webhooks/webhooks';
+import { webhookAdminRoutes } from './webhook-admin-routes';
 
 export interface StartedInfo {
   /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
@@ -89,6 +91,7 @@ export class Liveroom {
   metrics?: Metrics;
   /** The listener of its own for /metrics ('metrics.port'), if any. */
   metricsHttp?: HttpServer;
+  webhooks?: Webhooks;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -219,6 +222,15 @@ export class Liveroom {
       '/api/channels',
       replayApiRoutes({ recordings, channelExists: (name) => channels.get(name) !== undefined, messagesBetween: (...a) => chat.messages.between(...a) }),
     );
+    // Signed POSTs of stream, recording and moderation events to 'webhooks' (webhooks/); attempts logged in SQLite.
+    const webhooks = (this.webhooks = new Webhooks({
+      endpoints: config.webhooks,
+      delivery: config.webhookDelivery,
+      bus,
+      store: stores.webhookAttempts,
+      log: log.child({ module: 'webhooks' }),
+    }));
+    app.use('/api/admin/webhooks', webhookAdminRoutes({ tokenHash: admin.tokenHash, attempts: stores.webhookAttempts }));
     app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
     app.use(
@@ -250,6 +262,7 @@ export class Liveroom {
     app.use(errorHandler(log));
 
     metrics?.start(); // subscribed before anything can happen
+    webhooks.start();
     recordings.start(); // closes what a crash left open, before any broadcast
     encoders.start();
     transcoder.start();
@@ -288,6 +301,7 @@ export class Liveroom {
     await this.ingest?.stop(); // every publish ends (server-stopping)
     await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
     await this.recordings?.stop(); // the last segments written and indexed
+    await this.webhooks?.stop(); // retries dropped; attempts in flight get a second, then are aborted
     await this.transcoder?.stop();
     this.encoders?.stop();
     this.packager?.stop();

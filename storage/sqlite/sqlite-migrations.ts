@@ -182,4 +182,17 @@ export const MIGRATIONS: Migration[] = [
      renditions    TEXT
    );
    CREATE INDEX chat_messages_channel_ts ON chat_messages(channel, ts);`,
+  // webhooks/: every delivery attempt, newest kept ('webhookDelivery.logRetention').
+  `CREATE TABLE webhook_attempts (
+     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+     delivery_id  TEXT NOT NULL,
+     event_id     TEXT NOT NULL,
+     event        TEXT NOT NULL,
+     url          TEXT NOT NULL,
+     attempt      INTEGER NOT NULL,
+     status       INTEGER,
+     error        TEXT,
+     duration_ms  INTEGER NOT NULL,
+     at           INTEGER NOT NULL
+   );`,
 ];
