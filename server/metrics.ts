@@ -1,8 +1,9 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LiveroomEvents } from '../core/events';
 import type { TypedEmitter } from '../core/typed-emitter';
 import type { FeedDrops } from '../transcoder/feed-buffer';
 import type { LiveTranscode } from '../transcoder/transcoder';
+import { ProcessMetrics } from './process-metrics';
 
 /** What the metrics read on each scrape besides the bus: counts the parts keep anyway. */
 export interface MetricsDeps {
@@ -26,8 +27,8 @@ const P = 'liveroom_';
 
 /**
  * The Prometheus series of one server: counters driven by the bus events,
- * gauges read from the parts' own counts when scraped, prom-client's process
- * metrics beside them, all in a registry of its own. start() subscribes,
+ * gauges read from the parts' own counts when scraped, the process's own
+ * series beside them (process-metrics.ts), all in a registry of its own. start() subscribes,
  * stop() unsubscribes and empties the registry.
  */
 export class Metrics {
@@ -37,6 +38,7 @@ export class Metrics {
   /** Dropped input frames already counted, per publish (the transcoder counts per publish). */
   private readonly droppedSeen = new Map<string, FeedDrops>();
   private readonly hlsRequests: Histogram<'kind' | 'status'>;
+  private readonly process = new ProcessMetrics(this.registry);
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
@@ -111,7 +113,7 @@ export class Metrics {
 
   start(): void {
     // The process's memory, CPU, handles, GC and event-loop lag, under their usual names (process_*, nodejs_*).
-    collectDefaultMetrics({ register: this.registry });
+    this.process.start();
     for (const [event, fn] of this.handlers) {
       this.deps.bus.on(event, fn as never);
       this.unsubscribe.push(() => this.deps.bus.off(event, fn as never));
@@ -120,6 +122,7 @@ export class Metrics {
 
   stop(): void {
     for (const off of this.unsubscribe.splice(0)) off();
+    this.process.stop();
     this.registry.clear();
     this.droppedSeen.clear();
   }
