@@ -37,6 +37,8 @@ export class Metrics {
   private readonly unsubscribe: (() => void)[] = [];
   /** Dropped input frames already counted, per publish (the transcoder counts per publish). */
   private readonly droppedSeen = new Map<string, FeedDrops>();
+  /** Each channel's last channel:state. */
+  private readonly live = new Map<string, boolean>();
   private readonly hlsRequests: Histogram<'kind' | 'status'>;
   private readonly process = new ProcessMetrics(this.registry);
 
@@ -46,7 +48,9 @@ export class Metrics {
     const gauge = <L extends string>(name: string, help: string, labelNames: L[], collect: (g: Gauge<L>) => void) =>
       new Gauge<L>({ name: P + name, help, labelNames, registers, collect() { this.reset(); collect(this); } });
 
-    const live = new Gauge({ name: `${P}channel_live`, help: 'Whether the channel is live: 1 while its playlists are playable, 0 once they ended.', labelNames: ['channel'], registers });
+    gauge('channel_live', 'Whether the channel is live: 1 while its playlists are playable, 0 otherwise.', ['channel'], (g) => {
+      for (const channel of new Set([...deps.channels(), ...this.live.keys()])) g.set({ channel }, this.live.get(channel) ? 1 : 0);
+    });
     const publishes = counter('publishes_total', 'Publishes admitted (RTMP), per channel.', ['channel']);
     const publishEnds = counter('publishes_ended_total', 'Publishes that ended, by why.', ['channel', 'reason']);
     const refused = counter('rtmp_refused_total', 'RTMP connections and publishes refused, by reason.', ['reason']);
@@ -93,7 +97,7 @@ export class Metrics {
       for (const t of deps.transcodes()) if (t.progress) g.set({ channel: t.channel }, t.progress.fps);
     });
 
-    this.listen('channel:state', (e) => live.set({ channel: e.channel }, e.live ? 1 : 0));
+    this.listen('channel:state', (e) => this.live.set(e.channel, e.live));
     this.listen('publish:started', (e) => publishes.inc({ channel: e.channel }));
     this.listen('publish:ended', (e) => publishEnds.inc({ channel: e.channel, reason: e.reason }));
     this.listen('ingest:refused', (e) => refused.inc({ reason: e.reason }));
@@ -125,6 +129,7 @@ export class Metrics {
     this.process.stop();
     this.registry.clear();
     this.droppedSeen.clear();
+    this.live.clear();
   }
 
   /** One HLS request answered (or abandoned, status 'aborted'). */

@@ -183,7 +183,7 @@ describe('metrics on a listener of their own', () => {
     const res = await fetch(`http://127.0.0.1:${h.info.metricsPort}/metrics`);
     expect(res.status).toBe(200);
     const m = parsePrometheusText(await res.text());
-    expect(m.value('liveroom_channel_live', { channel: 'live' })).toBeUndefined();
+    expect(m.value('liveroom_channel_live', { channel: 'live' })).toBe(0);
     expect(m.value('liveroom_viewers', { channel: 'live', kind: 'player' })).toBe(0);
     expect((await fetch(`http://127.0.0.1:${h.info.metricsPort}/hls/live/master.m3u8`)).status).toBe(404);
   });

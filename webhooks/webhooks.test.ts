@@ -25,6 +25,7 @@ interface Received {
 
 async function receiver(answer: (n: number) => number | 'hang') {
   const got: Received[] = [];
+  const pending: http.ServerResponse[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -32,11 +33,16 @@ async function receiver(answer: (n: number) => number | 'hang') {
       got.push({ at: Date.now(), headers: req.headers, body });
       const a = answer(got.length);
       if (a !== 'hang') res.writeHead(a).end();
+      else pending.push(res);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
-  return { got, url, close: () => {
+  return {
+    got,
+    url,
+    answerPending: (status: number) => pending.splice(0).forEach((res) => res.writeHead(status).end()),
+    close: () => {
       const closed = new Promise((r) => server.close(r));
       server.closeAllConnections();
       return closed;
@@ -130,6 +136,22 @@ describe('Webhooks', () => {
       await hooks.stop();
       await r.close();
     }
+  });
+
+  it('lets an attempt in flight finish within the grace of stop, and schedules no retry after it', async () => {
+    const r = await receiver((n) => (n === 1 ? 'hang' : 500));
+    const delivery = webhookDeliverySchema.parse({ retryBaseMs: 10 });
+    const hooks = new Webhooks({ endpoints: [{ url: r.url, secret: SECRET }], delivery, bus, store: stores.webhookAttempts, log });
+    hooks.start();
+    bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'b5', endedAt: Date.now() });
+    await until(() => r.got.length === 1);
+    const stopped = hooks.stop(2000);
+    r.answerPending(500); // the endpoint answers during the grace: a failure, but stopping
+    await stopped;
+    await new Promise((res) => setTimeout(res, 200));
+    expect(r.got).toHaveLength(1);
+    expect(stores.webhookAttempts.list(10)).toEqual([expect.objectContaining({ attempt: 1, status: 500 })]);
+    await r.close();
   });
 
   it('does not hold up stop: an endpoint that never answers is aborted after the grace, and no retry follows', async () => {

@@ -41,7 +41,10 @@ export class Webhooks {
   private readonly unsubscribe: (() => void)[] = [];
   private readonly retries = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly stopping = new AbortController();
+  /** Aborts the attempts in flight once stop()'s grace is over. */
+  private readonly abort = new AbortController();
+  /** stop() has begun: no new events, no more retries. */
+  private stopped = false;
   private readonly clock: () => number;
 
   constructor(private readonly deps: WebhooksDeps) {
@@ -60,6 +63,7 @@ export class Webhooks {
 
   /** Resolves once nothing is left running: retries dropped, attempts in flight done or aborted after `graceMs`. */
   async stop(graceMs = 1000): Promise<void> {
+    this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
     for (const t of this.retries) clearTimeout(t);
     this.retries.clear();
@@ -67,13 +71,13 @@ export class Webhooks {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
-    this.stopping.abort();
+    this.abort.abort();
     await settled;
   }
 
   /** One event to every endpoint that takes it. */
   private emit(type: WebhookEventType, data: Record<string, unknown>) {
-    if (this.stopping.signal.aborted) return;
+    if (this.stopped) return;
     const body: WebhookBody = { id: newId('evt'), type, createdAt: new Date(this.clock()).toISOString(), data };
     const text = JSON.stringify(body);
     for (const endpoint of this.deps.endpoints) {
@@ -92,7 +96,7 @@ export class Webhooks {
       deliveryId: d.id,
       body: d.body,
       timeoutMs: delivery.timeoutMs,
-      signal: this.stopping.signal,
+      signal: this.abort.signal,
       now: this.clock,
     }).then((result) => {
       try {
@@ -102,7 +106,7 @@ export class Webhooks {
       }
       const ok = result.status !== null && result.status >= 200 && result.status < 300;
       if (ok) return;
-      const last = d.attempt >= delivery.maxAttempts || this.stopping.signal.aborted;
+      const last = d.attempt >= delivery.maxAttempts || this.stopped;
       const why = result.error ?? `HTTP ${result.status}`;
       log[last ? 'warn' : 'info']({ url: d.endpoint.url, event: d.type, delivery: d.id, attempt: d.attempt, why }, last ? 'webhook not delivered: giving up' : 'webhook attempt failed: will retry');
       if (last) return;
