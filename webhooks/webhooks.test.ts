@@ -138,6 +138,23 @@ describe('Webhooks', () => {
     }
   });
 
+  it('gives up on an attempt after the timeout, and retries it', async () => {
+    const r = await receiver(() => 'hang');
+    const delivery = webhookDeliverySchema.parse({ timeoutMs: 200, retryBaseMs: 50, maxAttempts: 2 });
+    const hooks = new Webhooks({ endpoints: [{ url: r.url, secret: SECRET }], delivery, bus, store: stores.webhookAttempts, log });
+    hooks.start();
+    try {
+      bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'b6', endedAt: Date.now() });
+      await until(() => stores.webhookAttempts.list(10).length === 2);
+      const attempts = stores.webhookAttempts.list(10);
+      expect(attempts.map((a) => [a.attempt, a.status, a.error])).toEqual([[2, null, 'timeout after 200 ms'], [1, null, 'timeout after 200 ms']]);
+      for (const a of attempts) expect(a.durationMs).toBeGreaterThanOrEqual(190);
+    } finally {
+      await hooks.stop();
+      await r.close();
+    }
+  });
+
   it('lets an attempt in flight finish within the grace of stop, and schedules no retry after it', async () => {
     const r = await receiver((n) => (n === 1 ? 'hang' : 500));
     const delivery = webhookDeliverySchema.parse({ retryBaseMs: 10 });
