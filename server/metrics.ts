@@ -28,8 +28,9 @@ const P = 'liveroom_';
 /**
  * The Prometheus series of one server: counters driven by the bus events,
  * gauges read from the parts' own counts when scraped, the process's own
- * series beside them (process-metrics.ts), all in a registry of its own. start() subscribes,
- * stop() unsubscribes and empties the registry.
+ * series beside them (process-metrics.ts), all in a registry of its own.
+ * start() subscribes; stop() unsubscribes, stops the process collectors and
+ * empties the registry.
  */
 export class Metrics {
   readonly registry = new Registry();
