@@ -1,5 +1,7 @@
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
+import type { LiveroomEvents } from '../core/events';
+import type { TypedEmitter } from '../core/typed-emitter';
 import type { ChatRole } from './chat-events';
 import { chatError, connectError, userIdFor, waitSeconds, type ChatSocket, type MakeNotice } from './chat-io';
 import type { Moderation } from './moderation';
@@ -24,6 +26,7 @@ export interface AdmissionDeps {
   addressLimits: AddressLimits;
   /** The client address of a connection from `peer` with this X-Forwarded-For (core/client-address.ts). */
   clientAddress(peer: string, forwardedFor: string | string[] | undefined): string;
+  bus?: TypedEmitter<LiveroomEvents>;
 }
 
 /**
@@ -40,7 +43,9 @@ export class Admission {
 
   readonly middleware = (socket: ChatSocket, next: (err?: Error) => void): void => {
     try {
-      next(this.admit(socket));
+      const refusal = this.admit(socket);
+      if (refusal) this.deps.bus?.emit('chat:refused', { channel: channelOf(socket), code: refusal.data.code });
+      next(refusal);
     } catch (err) {
       this.deps.log.error({ err }, 'chat handshake failed');
       next(connectError('LR_CHAT_INTERNAL', 'The chat had a problem; try again.'));
@@ -57,7 +62,7 @@ export class Admission {
   }
 
   /** The refusal, if any; on success `socket.data` is filled in. */
-  private admit(socket: ChatSocket): Error | undefined {
+  private admit(socket: ChatSocket): ReturnType<typeof connectError> | undefined {
     const { deps } = this;
     if (deps.isStopping()) return connectError('LR_CHAT_UNAVAILABLE', 'The chat is restarting; try again in a moment.');
     const address = this.address(socket);
@@ -111,6 +116,7 @@ export class Admission {
         return next();
       }
       const wait = bucket.waitMs();
+      this.deps.bus?.emit('chat:refused', { channel: socket.data.channel, code: 'LR_CHAT_RATE_LIMITED' });
       const ack = packet[packet.length - 1];
       if (typeof ack === 'function') {
         try {
@@ -129,4 +135,10 @@ export class Admission {
       // next() is not called: the packet is dropped.
     });
   }
+}
+
+/** The channel a handshake names, when it names one (a refusal's label). */
+function channelOf(socket: ChatSocket): string | undefined {
+  const channel = (socket.handshake.auth as { channel?: unknown } | undefined)?.channel;
+  return typeof channel === 'string' ? channel : undefined;
 }

@@ -1,5 +1,7 @@
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
+import type { LiveroomEvents } from '../core/events';
+import type { TypedEmitter } from '../core/typed-emitter';
 import type { ChatAuthor, ChatErrorCode, ClientToServerEvents } from './chat-events';
 import { batchRoomOf, chatError, roomOf, singleRoomOf, waitSeconds, type ChatIo, type ChatSocket } from './chat-io';
 import type { LikeAggregator } from './like-aggregator';
@@ -22,6 +24,8 @@ export interface ConnectionDeps extends Omit<ModerationContext, 'io'> {
   tokens: WeakMap<ChatSocket, string>;
   /** The running Socket.IO server; undefined once the chat is stopping. */
   io(): ChatIo | undefined;
+  /** chat:message, chat:refused and chat:moderation go here. */
+  bus?: TypedEmitter<LiveroomEvents>;
 }
 
 type Reply = (res: unknown) => void;
@@ -90,7 +94,10 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
 
   on(socket, log, 'send', (args, reply) => {
     if (!reply) return; // the protocol asks for an ack; without one there is nobody to answer
-    const error = (code: ChatErrorCode, message: string, retryAfterMs?: number) => reply({ ok: false, error: chatError(code, message, retryAfterMs) });
+    const error = (code: ChatErrorCode, message: string, retryAfterMs?: number) => {
+      deps.bus?.emit('chat:refused', { channel, code });
+      reply({ ok: false, error: chatError(code, message, retryAfterMs) });
+    };
     if (socket.data.overlay) return error('LR_CHAT_READ_ONLY', 'This is a read-only chat view.');
     const parsed = sendSchema.safeParse(args[0]);
     if (!parsed.success) return error('LR_CHAT_INVALID', `Message not sent: ${firstIssue(parsed.error)}.`);
@@ -130,6 +137,7 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
     // Written (synchronously) before the ack and the broadcast: nobody sees a message the database does not have.
     const message = messages.insert({ channel, ts: now, text, author: author(socket), kind, mode, color });
     reply({ ok: true, message });
+    deps.bus?.emit('chat:message', { channel, kind: message.kind, role: message.author.role });
     socket.to(singleRoom).emit('message', message);
     deps.batcher.add(channel, message);
   });
@@ -161,7 +169,11 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
     if (!io) return reply?.({ ok: false, error: chatError('LR_CHAT_UNAVAILABLE', 'The chat is restarting; try again in a moment.') });
     const actor = author(socket);
     const ack = await runModeration({ ...deps, io }, channel, actor, parsed.data, (n) => socket.emit('notice', n));
-    if (ack.ok) log.info({ channel, action: parsed.data.action, actor: actor.name, role: actor.role }, 'chat moderation');
+    if (ack.ok) {
+      log.info({ channel, action: parsed.data.action, actor: actor.name, role: actor.role }, 'chat moderation');
+      const { action, ...details } = parsed.data;
+      if (action !== 'list-blocked-words') deps.bus?.emit('chat:moderation', { channel, action, actor, details, at: clock() });
+    }
     reply?.(ack);
   });
 }

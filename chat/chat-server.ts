@@ -4,6 +4,8 @@ import type https from 'node:https';
 import { Server } from 'socket.io';
 import type { ChatConfig } from '../core/config-schema';
 import type { Logger } from '../core/logger';
+import type { LiveroomEvents } from '../core/events';
+import type { TypedEmitter } from '../core/typed-emitter';
 import type { ChatStores } from '../storage/stores';
 import { normalizeAddress } from '../core/client-address';
 import { CHAT_PATH } from './chat-events';
@@ -48,6 +50,8 @@ export interface ChatServerDeps {
   allowOrigin?(origin: string | undefined, host: string | undefined): boolean;
   /** Headers for every engine.io HTTP response (the server's security headers). */
   responseHeaders?: Readonly<Record<string, string>>;
+  /** Where accepted messages, refusals and moderation actions are told (chat:* events: metrics, webhooks). */
+  bus?: TypedEmitter<LiveroomEvents>;
 }
 
 /**
@@ -128,6 +132,7 @@ export class ChatServer {
       isStopping: () => this.stopping,
       tokens: this.tokens,
       clientAddress: deps.clientAddress ?? ((peer) => normalizeAddress(peer)),
+      bus: deps.bus,
     });
   }
 
@@ -147,6 +152,11 @@ export class ChatServer {
   /** Current viewers of a channel (what the next broadcast will say). */
   viewerCount(channel: string): number {
     return this.viewers.count(channel);
+  }
+
+  /** This node's viewers of a channel by how they watch: chat users, and player addresses without chat (metrics). */
+  localViewers(channel: string): { chat: number; players: number } {
+    return this.viewers.localBreakdown(channel);
   }
 
   /**
@@ -280,6 +290,7 @@ export class ChatServer {
       log: this.log,
       makeNotice: this.makeNotice,
       io: () => this.io,
+      bus: this.deps.bus,
     });
   }
 }

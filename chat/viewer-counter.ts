@@ -102,8 +102,13 @@ export class ViewerCounter {
   }
 
   localCount(channel: string): number {
+    const { chat, players } = this.localBreakdown(channel);
+    return chat + players;
+  }
+
+  localBreakdown(channel: string): { chat: number; players: number } {
     const t = this.tallies.get(channel);
-    return t ? t.chat.size + t.players.size : 0;
+    return { chat: t?.chat.size ?? 0, players: t?.players.size ?? 0 };
   }
 
   /** This node's non-zero counts per channel (what `report` receives). */

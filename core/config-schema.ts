@@ -283,6 +283,43 @@ export const recordingsSchema = z
   })
   .strict();
 
+export const metricsSchema = z
+  .object({
+    /** Prometheus metrics at GET /metrics (text format). */
+    enabled: z.boolean().default(true),
+    /** When set, a scrape needs 'Authorization: Bearer <token>' (Prometheus: authorization.credentials); otherwise 401. */
+    token: z.string().regex(/^[\x21-\x7e]{16,256}$/, '16 to 256 printable characters, no spaces').optional(),
+    /** A listener of its own for /metrics (kept off the public port); unset: /metrics is served on 'http.port'. 0 picks a free port (tests). */
+    port: port.optional(),
+    /** Where that listener binds; only with 'metrics.port'. */
+    host: host.default('127.0.0.1'),
+  })
+  .strict();
+
+export const webhookSchema = z
+  .object({
+    /** Receives a POST per event: JSON { id, type, createdAt, data }, signed with 'secret' (X-Liveroom-Signature). */
+    url: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'an http:// or https:// URL'),
+    /** HMAC-SHA256 key of the signature; the receiver keeps the same. */
+    secret: z.string().min(16, 'at least 16 characters'),
+    /** Which events it receives; all of them when unset. */
+    events: z.array(z.enum(['stream.started', 'stream.ended', 'recording.ready', 'chat.moderation'])).min(1).optional(),
+  })
+  .strict();
+
+export const webhookDeliverySchema = z
+  .object({
+    /** Longest one attempt may take (connect, send, answer). */
+    timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    /** Attempts per event and endpoint, the first included; a 2xx ends them. */
+    maxAttempts: z.number().int().min(1).max(20).default(5),
+    /** Wait before the first retry; it doubles each time (1 s, 2 s, 4 s…). */
+    retryBaseMs: z.number().int().min(10).max(3_600_000).default(1000),
+    /** Attempts kept in the delivery log (the oldest are deleted past it). */
+    logRetention: z.number().int().min(10).max(1_000_000).default(1000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Where SQLite, the admin token and recordings live. */
@@ -300,6 +337,10 @@ export const configSchema = z
     transcoder: transcoderSchema.default(transcoderSchema.parse({})),
     chat: chatSchema.default(chatSchema.parse({})),
     recordings: recordingsSchema.default(recordingsSchema.parse({})),
+    metrics: metricsSchema.default(metricsSchema.parse({})),
+    /** Endpoints told of stream, recording and moderation events (see README, Webhooks). */
+    webhooks: z.array(webhookSchema).max(100).default([]),
+    webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -320,5 +361,10 @@ export type HlsConfig = LiveroomConfig['hls'];
 export type TranscoderConfig = LiveroomConfig['transcoder'];
 export type ChatConfig = LiveroomConfig['chat'];
 export type RecordingsConfig = LiveroomConfig['recordings'];
+export type MetricsConfig = LiveroomConfig['metrics'];
+export type WebhookConfig = LiveroomConfig['webhooks'][number];
+export type WebhookEventType = NonNullable<WebhookConfig['events']>[number];
+export type WebhookDeliveryConfig = LiveroomConfig['webhookDelivery'];
+
 /** What a caller may pass: every key optional, nested objects partial. */
 export type LiveroomConfigInput = z.input<typeof configSchema>;

@@ -25,7 +25,7 @@ interface ErrorSpec {
   help: string;
 }
 
-type Service = 'HTTP' | 'RTMP' | 'RTMPS';
+type Service = 'HTTP' | 'RTMP' | 'RTMPS' | 'metrics HTTP';
 const quoteList = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', ');
 
 export const ERROR_CATALOG = {
@@ -329,6 +329,16 @@ export const ERROR_CATALOG = {
     startup: true,
     message: (p: { file: string }) => `the admin token in ${p.file} is shorter than 16 characters: delete the file and restart to get a new one`,
     help: 'The admin token file was edited: delete it and restart to get a new one.',
+  },
+
+  // The Prometheus endpoint.
+  LR_METRICS_UNAUTHORIZED: {
+    status: 401,
+    message: (p: { given: boolean }) =>
+      p.given
+        ? "the metrics token is wrong: use the one in 'metrics.token' (LIVEROOM_METRICS_TOKEN)"
+        : "missing metrics token: send 'Authorization: Bearer <metrics.token>' (Prometheus: authorization: { credentials: <token> })",
+    help: "'metrics.token' is set, so /metrics needs 'Authorization: Bearer <token>'; give Prometheus the same token (authorization.credentials).",
   },
 
   // Redis (chat across several nodes).

@@ -130,6 +130,50 @@ export interface MediaSegment {
   discontinuity: boolean;
   /** moof+mdat fragments of the whole segment. */
   bytes: Buffer;
+  /** LL-HLS parts it was served as. */
+  parts: number;
+}
+
+/** An RTMP connection or publish refused (counted; logged at most once per address per interval). */
+export interface IngestRefused {
+  remoteAddress: string;
+  /** At accept (backed-off, too-many-from-address, server-full), before admission (timeout, protocol-violation, tls-handshake), or a publish refusal. */
+  reason: 'backed-off' | 'too-many-from-address' | 'server-full' | 'evicted-at-capacity' | 'timeout' | 'protocol-violation' | 'tls-handshake' | PublishRejected['reason'];
+}
+
+/** A chat message was accepted (stored and sent to the room). */
+export interface ChatMessageSent {
+  channel: string;
+  kind: 'chat' | 'danmaku';
+  role: string;
+}
+
+/** The chat refused something: a connection, a message, a packet (its chat error code, LR_CHAT_*). */
+export interface ChatRefused {
+  channel: string | undefined;
+  code: string;
+}
+
+/** A moderator or the streamer did something in a channel's chat (it is in the moderation log). */
+export interface ChatModerationDone {
+  channel: string;
+  action: string;
+  actor: { id: string; name: string; role: string };
+  /** The request's other fields: userId, messageId, seconds, reason, word. */
+  details: Record<string, string | number>;
+  at: number;
+}
+
+/** A broadcast's recording is finished and indexed: its VOD playlists are final. */
+export interface RecordingReady {
+  channel: string;
+  recordingId: string;
+  status: string;
+  startedAt: number;
+  endedAt: number;
+  /** Seconds. */
+  duration: number;
+  bytes: number;
 }
 
 export type LiveroomEvents = {
@@ -144,4 +188,9 @@ export type LiveroomEvents = {
   'broadcast:ended': (e: BroadcastEnded) => void;
   'media:init': (e: MediaInit) => void;
   'media:segment': (e: MediaSegment) => void;
+  'ingest:refused': (e: IngestRefused) => void;
+  'chat:message': (e: ChatMessageSent) => void;
+  'chat:refused': (e: ChatRefused) => void;
+  'chat:moderation': (e: ChatModerationDone) => void;
+  'recording:ready': (e: RecordingReady) => void;
 };

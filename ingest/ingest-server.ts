@@ -4,7 +4,7 @@ import type tls from 'node:tls';
 import { systemClock, type Clock } from '../core/clock';
 import type { RtmpConfig } from '../core/config-schema';
 import { fail } from '../core/errors';
-import type { FlvFeed, LiveroomEvents, PublishEnded, PublishRejected, SourceInfo } from '../core/events';
+import type { FlvFeed, IngestRefused, LiveroomEvents, PublishEnded, PublishRejected, SourceInfo } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { TypedEmitter } from '../core/typed-emitter';
 import { AddressGuard } from './address-guard';
@@ -187,13 +187,13 @@ export class IngestServer {
     if (refusal) {
       raw.destroy();
       const detail = refusal === 'backed-off' ? { backoffLeftMs: this.guard!.backoffLeft(address) } : { limit: config.maxConnectionsPerAddress };
-      this.refusals!.refused(address, refusal, detail);
+      this.refuse(address, refusal, detail);
       return;
     }
     if (this.conns.size >= config.maxConnections && !this.evictOldestPending()) {
       this.guard!.close(address);
       raw.destroy();
-      this.refusals!.refused(address, 'server-full', { limit: config.maxConnections });
+      this.refuse(address, 'server-full', { limit: config.maxConnections });
       return;
     }
     raw.setNoDelay(true);
@@ -234,16 +234,22 @@ export class IngestServer {
       if (c.conn.admitted) continue;
       c.conn.destroy();
       this.conns.delete(socket);
-      this.refusals!.refused(c.address, 'evicted-at-capacity', { limit: this.deps.config.maxConnections });
+      this.refuse(c.address, 'evicted-at-capacity', { limit: this.deps.config.maxConnections });
       return true;
     }
     return false;
   }
 
   /** A failed attempt: counted against the address (growing backoff) and logged at most once per interval. */
-  private failed(address: string, reason: string, detail: Record<string, unknown> = {}) {
+  private failed(address: string, reason: IngestRefused['reason'], detail: Record<string, unknown> = {}) {
     const backoffMs = this.guard?.fail(address) ?? 0;
-    this.refusals?.refused(address, reason, backoffMs ? { ...detail, backoffMs } : detail);
+    this.refuse(address, reason, backoffMs ? { ...detail, backoffMs } : detail);
+  }
+
+  /** Every refusal: logged (at most once per address per interval) and told on the bus (metrics). */
+  private refuse(address: string, reason: IngestRefused['reason'], detail: Record<string, unknown>, message?: string) {
+    this.refusals?.refused(address, reason, detail, message);
+    this.deps.bus.emit('ingest:refused', { remoteAddress: address, reason });
   }
 
   private authorize(conn: RtmpConnection, app: string, key: string): PublishVerdict {
@@ -271,7 +277,7 @@ export class IngestServer {
   private refused(conn: RtmpConnection, reason: PublishRejected['reason'], description: string) {
     const address = this.addressOf(conn);
     // A wrong key or path is a failed attempt; a second publisher with a valid key is not (OBS retrying).
-    if (reason === 'already-live') this.refusals!.refused(address, reason, { description }, 'publish refused');
+    if (reason === 'already-live') this.refuse(address, reason, { description }, 'publish refused');
     else this.failed(address, reason, { description });
     this.deps.bus.emit('publish:rejected', { remoteAddress: address, reason });
   }

@@ -265,6 +265,7 @@ export class ChannelPackager {
       programDateTime: s.programDateTime,
       discontinuity: s.discontinuity,
       bytes: s.bytes,
+      parts: s.parts.length,
     });
   }
 

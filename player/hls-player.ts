@@ -1,5 +1,6 @@
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { ListenerBag } from './listener-bag';
+import { LatencyKeeper } from './latency-keeper';
 
 export type PlaybackState = 'loading' | 'playing' | 'error';
 
@@ -28,20 +29,18 @@ export interface HlsPlayerHooks {
 }
 
 /**
- * Low-Latency HLS settings. liveSyncDuration(Count) stay unset so hls.js takes
- * its target latency from the playlist's PART-HOLD-BACK.
+ * Low-Latency HLS settings. liveSyncDuration(Count) stay unset: the target
+ * latency comes from the playlist's PART-INF (latency-keeper.ts), which also
+ * does the catch-up, so hls.js's own playback-rate control is off.
  */
 export const LL_HLS_CONFIG: Partial<HlsConfig> = {
   lowLatencyMode: true,
   backBufferLength: 30,
-  // Catch up gently when we fall behind the target latency.
-  maxLiveSyncPlaybackRate: 1.1,
+  maxLiveSyncPlaybackRate: 1,
   // startLevel stays unset: -1 would spend a bitrate-test fragment before the first frame.
 };
 
 const RETRY_MAX_DELAY_MS = 8000;
-/** Behind the live sync point by more than this (seconds), with it buffered: jump. */
-const EDGE_JUMP_MIN_S = 0.35;
 /** Non-network fatal errors get this many reloads before we give up. */
 const OTHER_ERROR_RETRIES = 3;
 const MEDIA_ERROR_WINDOW_MS = 10_000;
@@ -61,7 +60,7 @@ export class HlsPlayer {
   private mediaErrors = 0;
   private lastMediaErrorAt = 0;
   private readonly videoListeners = new ListenerBag();
-  private lastEdgeJump = 0;
+  private keeper: LatencyKeeper | null = null;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -119,27 +118,6 @@ export class HlsPlayer {
     this.load();
   }
 
-  /**
-   * hls.js starts at the keyframe that opens a segment and speeds up only while
-   * more than a second is buffered, so a viewer can settle most of a segment
-   * behind its target latency. When the live sync point is already buffered,
-   * jump to it (at most every few seconds: a jump is a visible skip).
-   */
-  private keepNearLiveEdge(hls: Hls): void {
-    const v = this.video;
-    const target = hls.liveSyncPosition;
-    const now = performance.now();
-    if (target === null || v.paused || v.readyState < 3 || now - this.lastEdgeJump < 5000) return;
-    if (target - v.currentTime < EDGE_JUMP_MIN_S) return;
-    for (let i = 0; i < v.buffered.length; i++) {
-      if (v.buffered.start(i) <= target && target <= v.buffered.end(i) - 0.1) {
-        this.lastEdgeJump = now;
-        v.currentTime = target;
-        return;
-      }
-    }
-  }
-
   private load(): void {
     const src = this.src;
     if (src === null) return;
@@ -151,7 +129,7 @@ export class HlsPlayer {
       this.hls = hls;
       hls.on(Hls.Events.ERROR, (_event, data) => this.onError(hls, data));
       hls.on(Hls.Events.MANIFEST_PARSED, () => this.play());
-      hls.on(Hls.Events.FRAG_BUFFERED, () => this.keepNearLiveEdge(hls));
+      this.keeper = new LatencyKeeper(hls, this.video);
       hls.attachMedia(this.video);
       hls.loadSource(src);
       this.hooks.onHls(hls);
@@ -236,6 +214,8 @@ export class HlsPlayer {
   }
 
   private teardown(): void {
+    this.keeper?.destroy();
+    this.keeper = null;
     if (this.hls) {
       this.hls.destroy();
       this.hls = null;

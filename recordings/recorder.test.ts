@@ -40,7 +40,7 @@ function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown
     channel: 'live', broadcastId: 'abcd0001', rendition, initId, bytes: Buffer.from(`init-${rendition}-${initId}`), ladder, width: 640, height: 360, codecs: ['avc1.64001f', 'mp4a.40.2'],
   });
   const seg = (rendition: string, msn: number, extra: Partial<MediaSegment> = {}): MediaSegment => ({
-    channel: 'live', broadcastId: 'abcd0001', rendition, msn, initId: 0, duration: 1, programDateTime: 1_700_000_000_000 + msn * 1000, discontinuity: false, bytes: Buffer.alloc(1000, msn), ...extra,
+    channel: 'live', broadcastId: 'abcd0001', rendition, msn, initId: 0, duration: 1, programDateTime: 1_700_000_000_000 + msn * 1000, discontinuity: false, bytes: Buffer.alloc(1000, msn), parts: 5, ...extra,
   });
   return {
     dataDir, stores, bus, recordings, logs, init, seg,

@@ -237,6 +237,10 @@ export class Recorder {
     store.finish(a.id, { endedAt, status, messages, likes });
     const rec = store.get(a.id);
     log.info({ channel: a.channel, id: a.id, status, duration: rec?.duration, bytes: rec?.bytes }, 'recording finished');
+    if (rec) {
+      const ready = { channel: a.channel, recordingId: a.id, status, startedAt: rec.startedAt, endedAt, duration: rec.duration, bytes: rec.bytes };
+      this.guard(() => this.deps.bus.emit('recording:ready', ready));
+    }
     this.deps.onClosed?.(a.channel, a.id, 'ended');
   }
 

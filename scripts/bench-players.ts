@@ -53,6 +53,10 @@ export interface JoinStats {
   errors: string[];
   requests: Record<string, { count: number; medianMs: number; medianWaitMs: number; medianKbit: number }>;
   lastStats: Record<string, unknown> | null;
+  /** The video's playback quality (frames decoded and dropped) at the end. */
+  quality: { total: number; dropped: number } | null;
+  /** What each of the page's SourceBuffers held at the end: type and buffered ranges. */
+  buffers: string[];
 }
 
 export interface PlayerResult {
@@ -81,9 +85,13 @@ const CHANNEL = 'live';
 const TOP_HEIGHT = STAMP_LAYOUT.frameHeight;
 
 function classify(url: string): Omit<RequestStat, 'ms' | 'waitMs' | 'bytes'> | null {
-  const m = /\/hls\/[^/]+\/(?:([^/?]+)\/)?([^/?]+)(\?.*)?$/.exec(new URL(url).pathname + new URL(url).search);
-  if (!m) return null;
-  const [, rendition = '', file, query = ''] = m;
+  // /hls/<channel>/master.m3u8, or /hls/<channel>/<broadcast>/<rendition>/<file>
+  const u = new URL(url);
+  const path = u.pathname.split('/').filter(Boolean);
+  if (path[0] !== 'hls' || path.length < 3) return null;
+  const file = path.at(-1)!;
+  const rendition = path.length > 3 ? path.at(-2)! : '';
+  const query = u.search;
   if (file.endsWith('.m3u8')) return { kind: /_HLS_msn/.test(query) ? 'blocking' : 'playlist', rendition };
   if (file.startsWith('part-')) return { kind: 'part', rendition };
   if (file.startsWith('seg-')) return { kind: 'segment', rendition };
@@ -108,6 +116,8 @@ async function join(browser: Browser, url: string, opts: PlayersBenchOptions): P
       }).catch(() => {});
     });
     await page.addInitScript({ content: readerScript({ layout: STAMP_LAYOUT, pin: null }) });
+    // Keep the page's SourceBuffers reachable, to report what each one holds at the end.
+    await page.addInitScript({ content: `(() => { const add = MediaSource.prototype.addSourceBuffer; window.__sbs = []; MediaSource.prototype.addSourceBuffer = function (type) { const sb = add.call(this, type); window.__sbs.push({ type, sb }); return sb; }; })();` });
     await page.goto(url, { waitUntil: 'domcontentloaded' });
     const deadline = Date.now() + 25_000;
     while (!(await page.evaluate('!!window.__bench && window.__bench.hasFirstFrame()'))) {
@@ -116,6 +126,7 @@ async function join(browser: Browser, url: string, opts: PlayersBenchOptions): P
     }
     await sleep(opts.measureSeconds * 1000);
     const snap = (await page.evaluate('window.__bench.collect()')) as ReaderSnapshot;
+    const buffers = (await page.evaluate(`(window.__sbs || []).map(({ type, sb }) => { try { const r = []; for (let i = 0; i < sb.buffered.length; i++) r.push(sb.buffered.start(i).toFixed(3) + '-' + sb.buffered.end(i).toFixed(3)); return type.split(';')[0] + ' ' + r.join(' '); } catch (e) { return type + ' (removed)'; } })`)) as string[];
     const ff = snap.firstFrame!;
     const samples = snap.samples.filter((s) => s[0] >= ff.wall && s[0] <= ff.wall + opts.measureSeconds * 1000);
     const top = samples.find((s) => s[2] === TOP_HEIGHT);
@@ -145,6 +156,8 @@ async function join(browser: Browser, url: string, opts: PlayersBenchOptions): P
       errors: [...errors, ...snap.hlsErrors.map((e) => `${e.details}${e.fatal ? ' (fatal)' : ''}`)].slice(0, 30),
       requests: byKind,
       lastStats: snap.playerStats.at(-1) ?? null,
+      quality: snap.quality,
+      buffers,
       // all samples, for the cross-join summary
       ...({ _latencies: samples.map((s) => s[1]) } as object),
     } as JoinStats;

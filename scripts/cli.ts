@@ -12,6 +12,7 @@ import { moderatorCommands } from './cli/moderator-commands';
 import { profileCommands } from './cli/profile-commands';
 import { recordingCommands } from './cli/recording-commands';
 import { statusCommands } from './cli/status-commands';
+import { webhookCommands } from './cli/webhook-commands';
 
 const HELP_AFTER = `
 Finding the server: with no --server, the CLI reads the same settings as the
@@ -34,6 +35,7 @@ Examples:
   $ liveroom moderators add live --label Mia
   $ liveroom recordings list live
   $ liveroom recordings export 1a2b3c4d -o stream.mp4
+  $ liveroom webhooks log --limit 50
   $ liveroom encoders --json
   $ liveroom --server https://live.example.com --token "$TOKEN" channels list
   $ liveroom --server https://10.0.0.5:8000 --ca ./liveroom-cert.pem status`;
@@ -76,7 +78,7 @@ export function buildProgram(): Command {
       await main();
     });
 
-  for (const c of [profileCommands(), channelCommands(), keyCommands(), moderatorCommands(), recordingCommands(), ...statusCommands()]) program.addCommand(c);
+  for (const c of [profileCommands(), channelCommands(), keyCommands(), moderatorCommands(), recordingCommands(), webhookCommands(), ...statusCommands()]) program.addCommand(c);
   // Every subcommand reports usage errors the same way and never exits by itself.
   const tune = (cmd: Command) => {
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').configureOutput({ outputError: (text, write) => write(`liveroom: ${text.replace(/^error: /, '')}`) });

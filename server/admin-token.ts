@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
-import { fail } from '../core/errors';
+import { fail, type LiveroomError } from '../core/errors';
 import { hashSecret, secretMatches } from '../core/secrets';
 import { ensurePrivateDir } from '../storage/data-dir';
 import { sendError } from './http-errors';
@@ -38,10 +38,15 @@ export function ensureAdminToken(dataDir: string): { token: string; tokenHash: s
 
 /** Requires `Authorization: Bearer <token>` whose digest is `tokenHash` (constant-time); anything else gets 401 JSON. */
 export function requireAdminToken(tokenHash: string): RequestHandler {
+  return requireBearer(tokenHash, 'liveroom-admin', (given) => fail('LR_ADMIN_UNAUTHORIZED', { given }));
+}
+
+/** `Authorization: Bearer <secret>` checked against the secret's digest; anything else is answered 401 with `refusal`. */
+export function requireBearer(tokenHash: string, realm: string, refusal: (given: boolean) => LiveroomError): RequestHandler {
   return (req, res, next) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
     if (m && secretMatches(m[1], tokenHash)) return next();
-    res.set('WWW-Authenticate', 'Bearer realm="liveroom-admin"');
-    sendError(res, fail('LR_ADMIN_UNAUTHORIZED', { given: m !== null }));
+    res.set('WWW-Authenticate', `Bearer realm="${realm}"`);
+    sendError(res, refusal(m !== null));
   };
 }

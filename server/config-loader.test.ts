@@ -28,6 +28,18 @@ describe('config', () => {
     expect(() => loadConfig({ env: { LIVEROOM_STREAM_KEY: 'short' } })).toThrow(/'streamKey'/);
   });
 
+  it('checks the metrics and webhook settings, naming the key', () => {
+    const secret = 'sixteen-chars-or-more';
+    expect(parseConfig({}).metrics).toEqual({ enabled: true, host: '127.0.0.1' });
+    expect(loadConfig({ env: { LIVEROOM_METRICS_TOKEN: 'a-metrics-token-0001', LIVEROOM_METRICS_PORT: '9464' } }).metrics).toMatchObject({ token: 'a-metrics-token-0001', port: 9464 });
+    expect(() => parseConfig({ metrics: { token: 'short' } })).toThrow(/'metrics\.token'/);
+    expect(parseConfig({ webhooks: [{ url: 'https://hooks.example/liveroom', secret }] }).webhooks).toEqual([{ url: 'https://hooks.example/liveroom', secret }]);
+    expect(() => parseConfig({ webhooks: [{ url: 'ftp://hooks.example/', secret }] })).toThrow(/'webhooks\.0\.url'/);
+    expect(() => parseConfig({ webhooks: [{ url: 'https://hooks.example/', secret: 'short' }] })).toThrow(/'webhooks\.0\.secret': at least 16 characters/);
+    expect(() => parseConfig({ webhooks: [{ url: 'https://hooks.example/', secret, events: ['stream.paused'] }] })).toThrow(/'webhooks\.0\.events\.0'/);
+    expect(() => parseConfig({ webhookDelivery: { maxAttempts: 0 } })).toThrow(/'webhookDelivery\.maxAttempts'/);
+  });
+
   it('takes a TLS certificate and key together or not at all', () => {
     expect(() => parseConfig({ http: { tls: { cert: '/etc/c.pem' } } })).toThrow(/'http\.tls\.cert' is set but 'http\.tls\.key' is not: give both/);
     expect(() => loadConfig({ env: { LIVEROOM_TLS_KEY: '/etc/k.pem' } })).toThrow(/'http\.tls\.key' is set but 'http\.tls\.cert' is not/);

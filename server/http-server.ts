@@ -16,11 +16,25 @@ export interface TlsPem {
  * (the chat's Socket.IO attaches to either, so it runs over WSS on the same port),
  * with a listen that reports a port clash as one clear error.
  */
+/** How a listen failure names the listener: the service, and the variable and key that set its port. */
+export interface ListenerNames {
+  service: 'HTTP' | 'metrics HTTP';
+  variable: string;
+  key: string;
+}
+
+const MAIN_LISTENER: ListenerNames = { service: 'HTTP', variable: 'LIVEROOM_HTTP_PORT', key: 'http.port' };
+
 export class HttpServer {
   readonly app: Express = express();
   readonly server: http.Server | https.Server;
 
-  constructor(private readonly config: HttpConfig, private readonly log: Logger, tls?: TlsPem) {
+  constructor(
+    private readonly config: Pick<HttpConfig, 'port' | 'host'>,
+    private readonly log: Logger,
+    tls?: TlsPem,
+    private readonly names: ListenerNames = MAIN_LISTENER,
+  ) {
     this.app.disable('x-powered-by');
     this.app.set('etag', false);
     this.server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, this.app) : http.createServer(this.app);
@@ -47,8 +61,8 @@ export class HttpServer {
       const onError = (err: NodeJS.ErrnoException) =>
         reject(
           err.code === 'EADDRINUSE'
-            ? fail('LR_PORT_IN_USE', { service: 'HTTP', port, variable: 'LIVEROOM_HTTP_PORT', key: 'http.port' })
-            : fail('LR_LISTEN_FAILED', { service: 'HTTP', host, port, reason: err.message }),
+            ? fail('LR_PORT_IN_USE', { service: this.names.service, port, variable: this.names.variable, key: this.names.key })
+            : fail('LR_LISTEN_FAILED', { service: this.names.service, host, port, reason: err.message }),
         );
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
@@ -56,8 +70,8 @@ export class HttpServer {
         resolve();
       });
     });
-    this.server.on('error', (err) => this.log.error({ err: err.message }, 'HTTP server error'));
-    this.log.info({ port: this.port, tls: this.secure }, this.secure ? 'HTTPS listening' : 'HTTP listening');
+    this.server.on('error', (err) => this.log.error({ err: err.message }, `${this.names.service} server error`));
+    this.log.info({ port: this.port, tls: this.secure }, `${this.names.service}${this.secure ? 'S' : ''} listening`);
   }
 
   /**

@@ -37,6 +37,10 @@ import { Recordings } from '../recordings/recordings';
 import { vodRoutes } from './vod-routes';
 import { replayApiRoutes } from './replay-api-routes';
 import { recordingAdminRoutes } from './recording-admin-routes';
+import { Metrics } from './metrics';
+import { hlsRequestMetrics, metricsRoutes } from './metrics-routes';
+import { Webhooks } from '../webhooks/webhooks';
+import { webhookAdminRoutes } from './webhook-admin-routes';
 
 export interface StartedInfo {
   /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
@@ -55,6 +59,8 @@ export interface StartedInfo {
   rtmpsPort: number;
   /** HTTPS (and RTMPS) on: 'http.tls' is set. */
   tls: boolean;
+  /** The /metrics listener's own port ('metrics.port'); 0 when /metrics is on the HTTP port or off. */
+  metricsPort: number;
 }
 
 /**
@@ -82,6 +88,10 @@ export class Liveroom {
   eventStreams?: AddressSlots;
   tls?: TlsContext;
   recordings?: Recordings;
+  metrics?: Metrics;
+  /** The listener of its own for /metrics ('metrics.port'), if any. */
+  metricsHttp?: HttpServer;
+  webhooks?: Webhooks;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -171,7 +181,18 @@ export class Liveroom {
     app.use(securityHeaders());
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
     const held = (this.heldRequests = new HeldRequests(config.http.maxHeldRequestsPerAddress, clientAddress));
-    app.use('/hls', hlsRoutes(packager, config.hls, held));
+    // Prometheus series from the bus and the parts' own counts (server/metrics.ts); the closures are read at scrape time.
+    const metrics = (this.metrics = config.metrics.enabled
+      ? new Metrics({
+          bus,
+          channels: () => channels.list().map((c) => c.name),
+          transcodes: () => transcoder.live(),
+          heldRequests: () => held.count(),
+          viewers: (name) => chat.localViewers(name),
+          chatConnections: () => chat.socketsOpen(),
+        })
+      : undefined);
+    app.use('/hls', ...(metrics ? [hlsRequestMetrics(metrics)] : []), hlsRoutes(packager, config.hls, held));
     const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
@@ -182,6 +203,7 @@ export class Liveroom {
       clientAddress: (peer, forwardedFor) => addresses.resolve(peer, forwardedFor),
       allowOrigin: originPolicy(config.http),
       responseHeaders: SECURITY_HEADERS,
+      bus,
     }));
     // Every broadcast kept as a replay: the packager's own segments to disk, indexed (recordings/).
     const recordings = (this.recordings = new Recordings({
@@ -201,6 +223,15 @@ export class Liveroom {
       '/api/channels',
       replayApiRoutes({ recordings, channelExists: (name) => channels.get(name) !== undefined, messagesBetween: (...a) => chat.messages.between(...a) }),
     );
+    // Signed POSTs of stream, recording and moderation events to 'webhooks' (webhooks/); attempts logged in SQLite.
+    const webhooks = (this.webhooks = new Webhooks({
+      endpoints: config.webhooks,
+      delivery: config.webhookDelivery,
+      bus,
+      store: stores.webhookAttempts,
+      log: log.child({ module: 'webhooks' }),
+    }));
+    app.use('/api/admin/webhooks', webhookAdminRoutes({ tokenHash: admin.tokenHash, attempts: stores.webhookAttempts }));
     app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
     app.use(
@@ -227,18 +258,35 @@ export class Liveroom {
         tokenRevoked: (id) => chat.disconnectToken(id),
       }),
     );
+    if (metrics) this.mountMetrics(metrics);
     app.use(notFoundHandler);
     app.use(errorHandler(log));
 
+    metrics?.start(); // subscribed before anything can happen
+    webhooks.start();
     recordings.start(); // closes what a crash left open, before any broadcast
     encoders.start();
     transcoder.start();
     broadcasts.start();
     await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
     await http.start();
+    await this.metricsHttp?.start();
     await ingest.start();
     tls?.start();
     return this.describe(streamKey);
+  }
+
+  /** /metrics on the main port, or on a listener of its own with 'metrics.port' (bound to 'metrics.host'). */
+  private mountMetrics(metrics: Metrics) {
+    const { port, host, token } = this.config.metrics;
+    const names = { service: 'metrics HTTP', variable: 'LIVEROOM_METRICS_PORT', key: 'metrics.port' } as const;
+    const own = port !== undefined ? (this.metricsHttp = new HttpServer({ port, host }, this.log.child({ module: 'metrics' }), undefined, names)) : undefined;
+    const app = own?.app ?? this.http!.app;
+    app.use('/metrics', metricsRoutes(metrics, token));
+    if (own) {
+      own.app.use(notFoundHandler);
+      own.app.use(errorHandler(this.log));
+    }
   }
 
   /** SIGHUP: re-reads the certificate and key now (main.ts); true when a new pair is in use. */
@@ -254,11 +302,14 @@ export class Liveroom {
     await this.ingest?.stop(); // every publish ends (server-stopping)
     await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
     await this.recordings?.stop(); // the last segments written and indexed
+    await this.webhooks?.stop(); // retries dropped; attempts in flight get a second, then are aborted
     await this.transcoder?.stop();
     this.encoders?.stop();
     this.packager?.stop();
     await this.chat?.stop();
     await this.http?.stop();
+    await this.metricsHttp?.stop();
+    this.metrics?.stop();
     this.tls?.stop();
     this.bus.removeAllListeners();
     this.stores?.close();
@@ -306,6 +357,7 @@ export class Liveroom {
       rtmpPort,
       rtmpsPort,
       tls,
+      metricsPort: this.metricsHttp?.port ?? 0,
     };
   }
 }

@@ -5,6 +5,7 @@ import type { LikeStore } from './like-store';
 import type { ModeratorTokenStore } from './moderator-token-store';
 import type { RecordingStore } from './recording-store';
 import type { TranscodeProfileStore } from './transcode-profile-store';
+import type { WebhookAttemptStore } from './webhook-attempt-store';
 
 /** Every store liveroom keeps, from one backend; the composition root builds it and hands each module its part. */
 export interface Stores {
@@ -15,6 +16,7 @@ export interface Stores {
   likes: LikeStore;
   profiles: TranscodeProfileStore;
   recordings: RecordingStore;
+  webhookAttempts: WebhookAttemptStore;
   /** Releases the backend (closes the database). */
   close(): void;
 }

@@ -16,9 +16,10 @@ export function kbits(bitsPerSecond: number | null | undefined): string {
   return bitsPerSecond >= 1_000_000 ? `${(bitsPerSecond / 1_000_000).toFixed(2)} Mb/s` : `${Math.round(bitsPerSecond / 1000)} kb/s`;
 }
 
-export function when(ms: number | null | undefined): string {
+/** UTC, to the minute (or to the second). */
+export function when(ms: number | null | undefined, seconds = false): string {
   if (!ms) return '-';
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, seconds ? 19 : 16);
 }
 
 export function since(ms: number, now = Date.now()): string {

@@ -184,4 +184,17 @@ export const MIGRATIONS: Migration[] = [
    CREATE INDEX chat_messages_channel_ts ON chat_messages(channel, ts);`,
   // recordings/: a recording's thumbnail (thumb.jpg in its folder) exists.
   `ALTER TABLE recordings ADD COLUMN thumbnail INTEGER NOT NULL DEFAULT 0;`,
+  // webhooks/: every delivery attempt, newest kept ('webhookDelivery.logRetention').
+  `CREATE TABLE webhook_attempts (
+     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+     delivery_id  TEXT NOT NULL,
+     event_id     TEXT NOT NULL,
+     event        TEXT NOT NULL,
+     url          TEXT NOT NULL,
+     attempt      INTEGER NOT NULL,
+     status       INTEGER,
+     error        TEXT,
+     duration_ms  INTEGER NOT NULL,
+     at           INTEGER NOT NULL
+   );`,
 ];

@@ -7,6 +7,7 @@ import { SqliteLikeStore } from './sqlite-like-store';
 import { SqliteModeratorTokenStore } from './sqlite-moderator-token-store';
 import { SqliteRecordingStore } from './sqlite-recording-store';
 import { SqliteTranscodeProfileStore } from './sqlite-transcode-profile-store';
+import { SqliteWebhookAttemptStore } from './sqlite-webhook-attempt-store';
 
 /** Every store on one SQLite database (the embedded default). */
 export class SqliteStores implements Stores {
@@ -17,6 +18,7 @@ export class SqliteStores implements Stores {
   readonly likes: SqliteLikeStore;
   readonly profiles: SqliteTranscodeProfileStore;
   readonly recordings: SqliteRecordingStore;
+  readonly webhookAttempts: SqliteWebhookAttemptStore;
 
   /** On an open, migrated database (tests may keep `db` to look at rows). */
   constructor(readonly db: Db) {
@@ -27,6 +29,7 @@ export class SqliteStores implements Stores {
     this.likes = new SqliteLikeStore(db);
     this.profiles = new SqliteTranscodeProfileStore(db);
     this.recordings = new SqliteRecordingStore(db);
+    this.webhookAttempts = new SqliteWebhookAttemptStore(db);
   }
 
   /** Opens (creating and migrating) `<dataDir>/liveroom.sqlite`. */
