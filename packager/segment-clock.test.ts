@@ -46,4 +46,16 @@ describe('SegmentClock', () => {
     clock.observe('copy', 0.2, 0.2); // 10.1 s − 0.4 s: earlier, better
     expect(clock.wallClock('copy', 1)).toBe(9_700 + 1000);
   });
+
+  it('ignores improvements smaller than 50 ms, so jitter never moves PROGRAM-DATE-TIME against the media', () => {
+    let now = 10_000;
+    const clock = new SegmentClock(1, 0, () => now);
+    clock.observe('copy', 0, 0.2); // origin 9 800
+    now = 10_170;
+    clock.observe('copy', 0.2, 0.2); // 9 770: 30 ms better, ignored
+    expect(clock.wallClock('copy', 1)).toBe(9_800 + 1000);
+    now = 10_340;
+    clock.observe('copy', 0.4, 0.2); // 9 740: 60 ms better than what is in force, taken
+    expect(clock.wallClock('copy', 1)).toBe(9_740 + 1000);
+  });
 });

@@ -8,6 +8,16 @@
 const SAME_KEYFRAME = 0.15;
 /** Below this difference (seconds) two renditions' keyframe times are the same instant (tick rounding). */
 const EXACT = 0.0005;
+/**
+ * A better wall-clock estimate for media time 0 moves the PROGRAM-DATE-TIME of
+ * the segments after it by as much; smaller improvements than this (ms) are
+ * ignored. Shaka Player places every segment by its PROGRAM-DATE-TIME and
+ * re-bases its timestampOffset when that moves against the media time: a move
+ * of 2 ms made MSE drop every frame up to the next keyframe, so Shaka showed
+ * the first part of each segment and froze for the rest (issue 12). Arrival
+ * jitter is a few ms; the start-up burst (ffmpeg probing) hundreds.
+ */
+const MIN_ORIGIN_STEP_MS = 50;
 
 interface Boundary {
   /** Media time, seconds, on the run's shared timeline. */
@@ -57,11 +67,12 @@ export class SegmentClock {
    * the least-delayed fragment so far (in practice the copied rendition's, which
    * ffmpeg hands over as soon as the publisher's next frame arrives) gives the best
    * wall clock for media time 0. The first fragments arrive in a burst, late, while
-   * ffmpeg probes the input; the estimate only improves.
+   * ffmpeg probes the input; the estimate only improves, in steps of at least
+   * MIN_ORIGIN_STEP_MS so that jitter never moves PROGRAM-DATE-TIME against the media.
    */
   observe(_name: string, t: number, duration: number): void {
     const origin = this.now() - (t + duration) * 1000;
-    if (this.origin === undefined || origin < this.origin) this.origin = origin;
+    if (this.origin === undefined || origin <= this.origin - MIN_ORIGIN_STEP_MS) this.origin = origin;
   }
 
   /** Wall clock (ms) of media time `t` (EXT-X-PROGRAM-DATE-TIME): a boundary's own when `t` is one. */
