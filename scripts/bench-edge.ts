@@ -15,6 +15,7 @@ import path from 'node:path';
 import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
 import { LiveroomProcess, sleep } from './bench/liveroom-process';
 import { edgeConfig, edgeLogStats, startNginx, type EdgeLogStats } from './bench/nginx-process';
+import { epochMs, LightViewer } from './bench/ll-hls-viewer';
 import { median, percentile } from './bench/stats';
 
 export interface EdgeBenchOptions {
@@ -45,70 +46,6 @@ export interface EdgeBenchResult {
   options: Omit<EdgeBenchOptions, 'root' | 'log'>;
   machine: { cpus: number; loadAvg1: number };
   runs: EdgeRun[];
-}
-
-/** A light LL-HLS viewer: blocking reload for the next part (hls.js's directives), then each new part, once. */
-class LightViewer {
-  /** Part URI → when its bytes had fully arrived (ms, performance.now()). */
-  readonly arrivals = new Map<string, number>();
-  errors = 0;
-  private running = true;
-  private done: Promise<void> = Promise.resolve();
-
-  constructor(private readonly playlistUrl: string) {}
-
-  start(): void {
-    this.done = (async () => {
-      let query = '';
-      while (this.running) {
-        try {
-          const res = await fetch(this.playlistUrl + query);
-          const text = await res.text();
-          if (res.status !== 200) {
-            this.errors++;
-            query = '';
-            await sleep(200);
-            continue;
-          }
-          const { parts, nextMsn, nextPart } = readPlaylist(text);
-          for (const uri of parts.slice(-3)) {
-            if (this.arrivals.has(uri)) continue;
-            const r = await fetch(new URL(uri, this.playlistUrl));
-            await r.arrayBuffer();
-            if (r.ok) this.arrivals.set(uri, performance.now());
-            else this.errors++;
-          }
-          query = `?_HLS_msn=${nextMsn}&_HLS_part=${nextPart}`;
-        } catch {
-          this.errors++;
-          await sleep(200);
-        }
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.done;
-  }
-}
-
-/** The listed part URIs in order, and the msn/part a blocking reload asks for next. */
-function readPlaylist(text: string): { parts: string[]; nextMsn: number; nextPart: number } {
-  const lines = text.split('\n');
-  let msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0) + Number(/SKIPPED-SEGMENTS=(\d+)/.exec(text)?.[1] ?? 0);
-  let partIndex = 0;
-  const parts: string[] = [];
-  for (const line of lines) {
-    if (line.startsWith('#EXT-X-PART:')) {
-      parts.push(/URI="([^"]+)"/.exec(line)![1]);
-      partIndex++;
-    } else if (line && !line.startsWith('#')) {
-      msn++;
-      partIndex = 0;
-    }
-  }
-  return { parts, nextMsn: msn, nextPart: partIndex };
 }
 
 function startPublisher(url: string): ChildProcess {
@@ -154,7 +91,7 @@ async function runOnce(opts: EdgeBenchOptions, run: number): Promise<EdgeRun> {
     for (const v of viewers) v.start();
     await sleep(opts.warmupSeconds * 1000);
     fs.writeFileSync(accessLog, '');
-    const since = performance.now();
+    const since = epochMs();
     await sleep(opts.seconds * 1000);
     const stats = edgeLogStats(accessLog);
     for (const v of viewers) await v.stop();

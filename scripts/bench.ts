@@ -15,6 +15,7 @@ import { formatTranscodeResult, runTranscodeBench } from './bench-transcode';
 import { formatPlayersResult, PLAYERS, runPlayersBench, type PlayerName } from './bench-players';
 import { formatAbuseResult, runAbuseBench } from './bench-abuse';
 import { formatEdgeResult, runEdgeBench } from './bench-edge';
+import { formatViewersResult, runViewersBench } from './bench-viewers';
 import { formatRecordingsResult, runRecordingsBench } from './bench-recordings';
 
 export interface BenchContext {
@@ -29,6 +30,15 @@ export interface BenchDefinition {
   description: string;
   run(ctx: BenchContext): Promise<unknown>;
   format(result: unknown): string;
+}
+
+/** A comma-separated list of viewer counts ("" for none). */
+function countsFlag(flags: Record<string, string>, key: string, fallback: number[]): number[] {
+  const v = flags[key];
+  if (v === undefined) return fallback;
+  const out = v.split(',').filter((x) => x.trim() !== '').map((x) => Math.round(Number(x)));
+  if (out.some((n) => !Number.isFinite(n) || n < 1)) throw new Error(`--${key} must be a list of viewer counts, got "${v}"`);
+  return out;
 }
 
 function numberFlag(flags: Record<string, string>, key: string, fallback: number): number {
@@ -122,6 +132,21 @@ const BENCHES: BenchDefinition[] = [
         log: ctx.log,
       }),
     format: (result) => formatEdgeResult(result as Parameters<typeof formatEdgeResult>[0]),
+  },
+  {
+    name: 'viewers',
+    description: 'LL-HLS viewers per origin: N light viewers (blocking reload + part) straight on the origin, then through the nginx edge; lag behind the live edge, viewers behind, origin CPU per viewer (--direct=250,500,1000,1500 --edge=1000,2500,5000 --seconds=15 --warmup=5 --workers=2)',
+    run: (ctx) =>
+      runViewersBench({
+        root: ctx.root,
+        direct: countsFlag(ctx.flags, 'direct', [250, 500, 1000, 1500]),
+        edge: countsFlag(ctx.flags, 'edge', [1000, 2500, 5000]),
+        seconds: numberFlag(ctx.flags, 'seconds', 15),
+        warmupSeconds: numberFlag(ctx.flags, 'warmup', 5),
+        workers: Math.max(1, Math.round(numberFlag(ctx.flags, 'workers', 2))),
+        log: ctx.log,
+      }),
+    format: (result) => formatViewersResult(result as Parameters<typeof formatViewersResult>[0]),
   },
   {
     name: 'recordings',

@@ -12,6 +12,7 @@ export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 
 export interface Nginx {
   port: number;
+  pid: number | undefined;
   url: string;
   errorLog(): string;
   stop(): Promise<void>;
@@ -25,8 +26,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts nginx with `httpBlock` (the inside of `http { }`; `{{PORT}}` is replaced by the port it listens on). */
-export async function startNginx(httpBlock: string): Promise<Nginx> {
+/**
+ * Starts nginx with `httpBlock` (the inside of `http { }`; `{{PORT}}` is replaced by the port it listens on).
+ * `workerConnections`: connections its one worker may hold (viewers and their origin requests).
+ */
+export async function startNginx(httpBlock: string, workerConnections = 2048): Promise<Nginx> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-nginx-'));
   const port = await freePort();
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${path.join(dir, t)};`).join('\n');
@@ -35,7 +39,8 @@ master_process off;
 worker_processes 1;
 pid ${path.join(dir, 'nginx.pid')};
 error_log ${path.join(dir, 'error.log')} warn;
-events { worker_connections 2048; }
+worker_rlimit_nofile ${workerConnections * 2};
+events { worker_connections ${workerConnections}; }
 http {
   access_log off;
 ${temp}
@@ -76,7 +81,7 @@ ${httpBlock.replaceAll('{{PORT}}', String(port))}
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, url: `http://127.0.0.1:${port}`, errorLog, stop };
+  return { port, pid: proc.pid, url: `http://127.0.0.1:${port}`, errorLog, stop };
 }
 
 /**
