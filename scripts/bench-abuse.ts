@@ -12,17 +12,17 @@
  *
  * The bench runner (scripts/bench.ts) calls runAbuseBench().
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loopbackAddresses, type AbuseCounts } from './bench/abuse-traffic';
 import type { AbuseWorkerReply, AbuseWorkerRequest } from './bench/abuse-worker';
 import { LiveroomProcess, sleep } from './bench/liveroom-process';
+import { startTestsrcPublisher } from './bench/testsrc-publisher';
 import { cpuTimes } from './bench/process-resources';
 import { RawRtmpClient } from './bench/rtmp-raw-client';
 import { median, summarize } from './bench/stats';
-import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
 
 export interface AbuseBenchOptions {
   root: string;
@@ -75,17 +75,6 @@ function rssMiB(pid: number | undefined): number {
   } catch {
     return NaN;
   }
-}
-
-function startPublisher(url: string): ChildProcess {
-  const args = [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-keyint_min', '30', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', url,
-  ];
-  return spawn(resolveFfmpegPath(), args, { stdio: ['ignore', 'ignore', 'ignore'] });
 }
 
 /** Polls the first rendition's media playlist every 100 ms and records when its newest part changes. */
@@ -182,7 +171,7 @@ async function runOnce(opts: AbuseBenchOptions, rep: number): Promise<AbuseRun> 
   let parts: PartWatcher | undefined;
   try {
     await server.start();
-    publisher = startPublisher(server.rtmpUrl());
+    publisher = startTestsrcPublisher(server.rtmpUrl());
     parts = watcher();
     const uri = await parts.waitLive(30_000);
     parts.start(uri);

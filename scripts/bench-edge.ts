@@ -8,12 +8,12 @@
  * and how much later a part arrives through the edge than directly (median and
  * p95 per run), which is what glass-to-glass through the edge adds.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
 import { LiveroomProcess, sleep } from './bench/liveroom-process';
+import { startTestsrcPublisher } from './bench/testsrc-publisher';
 import { edgeConfig, edgeLogStats, startNginx, type EdgeLogStats } from './bench/nginx-process';
 import { epochMs, LightViewer } from './bench/ll-hls-viewer';
 import { median, percentile } from './bench/stats';
@@ -48,17 +48,6 @@ export interface EdgeBenchResult {
   runs: EdgeRun[];
 }
 
-function startPublisher(url: string): ChildProcess {
-  const args = [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-keyint_min', '30', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', url,
-  ];
-  return spawn(resolveFfmpegPath(), args, { stdio: ['ignore', 'ignore', 'ignore'] });
-}
-
 async function runOnce(opts: EdgeBenchOptions, run: number): Promise<EdgeRun> {
   const server = new LiveroomProcess({ root: opts.root, logLevel: 'warn', env: { LIVEROOM_PROFILE: 'passthrough' } });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-bench-edge-'));
@@ -68,7 +57,7 @@ async function runOnce(opts: EdgeBenchOptions, run: number): Promise<EdgeRun> {
   const viewers: LightViewer[] = [];
   try {
     await server.start();
-    publisher = startPublisher(server.rtmpUrl());
+    publisher = startTestsrcPublisher(server.rtmpUrl());
     let playlist = '';
     for (let i = 0; i < 150 && !playlist; i++) {
       const r = await fetch(`${server.httpOrigin}/hls/live/master.m3u8`).catch(() => undefined);

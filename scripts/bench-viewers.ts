@@ -12,12 +12,12 @@
  * behind (p95 lag over one part target, or more than 5% of the parts missed),
  * and CPU: the origin's (and per viewer), nginx's, the generators'.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
 import { LiveroomProcess, sleep } from './bench/liveroom-process';
+import { startTestsrcPublisher } from './bench/testsrc-publisher';
 import { epochMs, LightViewer } from './bench/ll-hls-viewer';
 import { edgeConfig, startNginx, type Nginx } from './bench/nginx-process';
 import { cpuTimes, ensureOpenFiles } from './bench/process-resources';
@@ -61,17 +61,6 @@ export interface ViewersBenchResult {
 const BENCH_CONFIG = { http: { maxHeldRequestsPerAddress: 100_000 } };
 /** Loopback addresses each generator spreads its viewers over. */
 const ADDRESSES_PER_WORKER = 200;
-
-function startPublisher(url: string): ChildProcess {
-  const args = [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-keyint_min', '30', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', url,
-  ];
-  return spawn(resolveFfmpegPath(), args, { stdio: ['ignore', 'ignore', 'ignore'] });
-}
 
 const cpuSeconds = (pid: number | undefined) => {
   const t = cpuTimes(pid);
@@ -175,7 +164,7 @@ export async function runViewersBench(opts: ViewersBenchOptions): Promise<Viewer
   const steps: ViewersStep[] = [];
   try {
     await server.start();
-    publisher = startPublisher(server.rtmpUrl());
+    publisher = startTestsrcPublisher(server.rtmpUrl());
     let uri = '';
     for (let i = 0; i < 150 && !uri; i++) {
       const r = await fetch(`${server.httpOrigin}/hls/live/master.m3u8`).catch(() => undefined);
