@@ -5,6 +5,7 @@ import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { TypedEmitter } from '../core/typed-emitter';
 import type { AnalyticsStore, ViewerSample } from '../storage/analytics-store';
+import type { AnalyticsDetail, AnalyticsSummary } from './analytics-types';
 import { BroadcastTally, withAverages, type ChatAudience } from './broadcast-tally';
 
 export interface BroadcastAnalyticsDeps {
@@ -74,12 +75,12 @@ export class BroadcastAnalytics {
   }
 
   /** The newest broadcasts (of a channel or all), with their averages. */
-  list(channel: string | undefined, limit: number) {
+  list(channel: string | undefined, limit: number): AnalyticsSummary[] {
     return this.deps.store.list(channel, limit).map(withAverages);
   }
 
   /** One broadcast's figures and its viewers over time. */
-  get(broadcastId: string) {
+  get(broadcastId: string): AnalyticsDetail {
     const s = this.deps.store.get(broadcastId);
     if (!s) throw fail('LR_ANALYTICS_NOT_FOUND', { id: broadcastId });
     return { ...withAverages(s), samples: this.deps.store.samples(broadcastId) };

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { BroadcastAnalytics, ViewerSample } from '../storage/analytics-store';
+import type { AnalyticsSummary, BroadcastFigures, ViewerSample } from './analytics-types';
 
 /** Who watches through the chat at a sample: the count the chat announces, and this node's viewer keys (chat ids, player addresses). */
 export interface ChatAudience {
@@ -16,7 +16,7 @@ export interface ChatAudience {
  * the counts are stored.
  */
 export class BroadcastTally {
-  readonly summary: BroadcastAnalytics;
+  readonly summary: BroadcastFigures;
   private readonly salt = crypto.randomBytes(16);
   /** HLS addresses since the sample before (the next sample's HLS viewers). */
   private readonly hlsWindow = new Set<string>();
@@ -100,7 +100,7 @@ export class BroadcastTally {
 }
 
 /** The averages a summary implies: seconds on air (to its last sample) and the time-weighted mean of viewers. */
-export function withAverages(s: BroadcastAnalytics): BroadcastAnalytics & { durationSeconds: number; averageViewers: number } {
+export function withAverages(s: BroadcastFigures): AnalyticsSummary {
   const durationSeconds = Math.max(0, ((s.endedAt ?? s.sampledAt) - s.startedAt) / 1000);
   const sampled = Math.max(0, (s.sampledAt - s.startedAt) / 1000);
   return { ...s, durationSeconds, averageViewers: sampled > 0 ? Math.round((s.watchSeconds / sampled) * 100) / 100 : 0 };

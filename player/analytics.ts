@@ -3,11 +3,8 @@
  * in this page's memory only, sent as a Bearer header, never in a URL), then
  * draws each of the last broadcasts' viewers over time as an inline SVG.
  */
-import type { BroadcastAnalytics, ViewerSample } from '../storage/analytics-store';
+import type { AnalyticsDetail as Detail, AnalyticsList } from '../analytics/analytics-types';
 import { byId } from './element-lookup';
-
-type Listed = BroadcastAnalytics & { durationSeconds: number; averageViewers: number };
-type Detail = Listed & { samples: ViewerSample[] };
 
 const SVG = 'http://www.w3.org/2000/svg';
 const W = 600;
@@ -86,7 +83,7 @@ async function show(): Promise<void> {
   document.body.dataset.state = 'loading';
   try {
     const query = new URLSearchParams({ limit: '10', ...(channel && { channel }) });
-    const { broadcasts } = await api<{ broadcasts: Listed[] }>(`?${query}`, token);
+    const { broadcasts } = await api<AnalyticsList>(`?${query}`, token);
     const details = await Promise.all(broadcasts.map((b) => api<Detail>(`/${encodeURIComponent(b.broadcastId)}`, token)));
     list.replaceChildren(...details.map(card));
     status.textContent = details.length ? `The last ${details.length} broadcast(s).` : 'No broadcasts with analytics yet.';

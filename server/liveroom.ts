@@ -42,7 +42,7 @@ import { hlsRequestMetrics, metricsRoutes } from './metrics-routes';
 import { Webhooks } from '../webhooks/webhooks';
 import { webhookAdminRoutes } from './webhook-admin-routes';
 import { BroadcastAnalytics } from '../analytics/broadcast-analytics';
-import { hlsAudience } from '../analytics/hls-audience';
+import { hlsAudience } from './hls-audience';
 import { analyticsAdminRoutes } from './analytics-admin-routes';
 
 export interface StartedInfo {

@@ -5,7 +5,7 @@ export interface RenditionWatched {
 }
 
 /** One broadcast's engagement figures: counts only, no per-person data (analytics/). */
-export interface BroadcastAnalytics {
+export interface BroadcastFigures {
   /** The broadcast's id (= its recording's id). */
   broadcastId: string;
   channel: string;
@@ -44,10 +44,10 @@ export interface ViewerSample {
 /** Per-broadcast analytics. The embedded implementation is storage/sqlite/sqlite-analytics-store.ts. */
 export interface AnalyticsStore {
   /** Writes the broadcast's figures as they stand (creating its row), with a new sample when given, in one transaction. */
-  save(summary: BroadcastAnalytics, sample?: ViewerSample): void;
-  get(broadcastId: string): BroadcastAnalytics | undefined;
+  save(summary: BroadcastFigures, sample?: ViewerSample): void;
+  get(broadcastId: string): BroadcastFigures | undefined;
   /** Newest first, of one channel or of all. */
-  list(channel: string | undefined, limit: number): BroadcastAnalytics[];
+  list(channel: string | undefined, limit: number): BroadcastFigures[];
   samples(broadcastId: string): ViewerSample[];
   /** Marks every 'live' broadcast interrupted, ended at its last sample (at start: what a crash left open); returns how many. */
   closeInterrupted(): number;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { SendAck } from '../chat/chat-events';
-import type { BroadcastAnalytics, ViewerSample } from '../storage/analytics-store';
+import type { AnalyticsDetail as Detail, AnalyticsList } from '../analytics/analytics-types';
 import type { SqliteStores } from '../storage/sqlite/sqlite-stores';
 import { launchBrowser } from './helpers/browser';
 import { ensureBuilt, runCli } from './helpers/cli-harness';
@@ -19,8 +19,6 @@ import { get, joinChat, newIdentity, type ChatSocket } from './helpers/loopback-
 import { parseMedia, parseMultivariant } from './helpers/m3u8';
 
 jest.setTimeout(180_000);
-
-type Detail = BroadcastAnalytics & { durationSeconds: number; averageViewers: number; samples: ViewerSample[] };
 
 const N = 3;
 const SAMPLE_MS = 500;
@@ -97,7 +95,7 @@ describe('analytics', () => {
     sockets[1].emit('like', 3);
     h.room.bus.emit('share:counted', { channel: 'live', method: 'link' }); // what the share feature emits
     const live = await until(async () => {
-      const l = await admin<{ broadcasts: (BroadcastAnalytics & { averageViewers: number })[] }>('?channel=live');
+      const l = await admin<AnalyticsList>('?channel=live');
       return l.broadcasts[0]?.peakViewers >= N && l.broadcasts[0];
     }, 20_000, 'the samples to see every viewer');
     expect(live.status).toBe('live');

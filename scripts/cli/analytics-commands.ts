@@ -1,12 +1,9 @@
 import { Command } from 'commander';
-import type { BroadcastAnalytics, ViewerSample } from '../../storage/analytics-store';
+import type { AnalyticsDetail as Detail, AnalyticsList, AnalyticsSummary as Listed } from '../../analytics/analytics-types';
 import { withContext } from './context';
 import { UsageError } from './errors';
 import { duration, size } from './recording-commands';
 import { sparkline, table, when } from './output';
-
-type Listed = BroadcastAnalytics & { durationSeconds: number; averageViewers: number };
-type Detail = Listed & { samples: ViewerSample[] };
 
 const row = (b: Listed) => [
   b.broadcastId,
@@ -58,7 +55,7 @@ export function analyticsCommands(): Command {
         }
         if (!/^\d{1,3}$/.test(opts.limit) || Number(opts.limit) < 1 || Number(opts.limit) > 500) throw new UsageError('--limit takes a whole number from 1 to 500');
         const query = new URLSearchParams({ limit: String(Number(opts.limit)), ...(channel !== undefined && { channel }) });
-        const res = await ctx.client.get<{ broadcasts: Listed[] }>(`/analytics?${query}`);
+        const res = await ctx.client.get<AnalyticsList>(`/analytics?${query}`);
         ctx.print(() => (res.broadcasts.length === 0 ? 'No broadcasts with analytics yet.' : table(HEADERS, res.broadcasts.map(row))), res);
       }),
     );

@@ -1,4 +1,4 @@
-import type { AnalyticsStore, BroadcastAnalytics, ViewerSample } from '../analytics-store';
+import type { AnalyticsStore, BroadcastFigures, ViewerSample } from '../analytics-store';
 import type { Db } from './sqlite-database';
 
 interface Row {
@@ -6,7 +6,7 @@ interface Row {
   channel: string;
   started_at: number;
   ended_at: number | null;
-  status: BroadcastAnalytics['status'];
+  status: BroadcastFigures['status'];
   sample_interval_ms: number;
   sampled_at: number;
   peak_viewers: number;
@@ -20,7 +20,7 @@ interface Row {
   renditions: string;
 }
 
-const fromRow = (r: Row): BroadcastAnalytics => ({
+const fromRow = (r: Row): BroadcastFigures => ({
   broadcastId: r.broadcast_id,
   channel: r.channel,
   startedAt: r.started_at,
@@ -36,7 +36,7 @@ const fromRow = (r: Row): BroadcastAnalytics => ({
   chatters: r.chatters,
   likes: r.likes,
   shares: r.shares,
-  renditions: JSON.parse(r.renditions) as BroadcastAnalytics['renditions'],
+  renditions: JSON.parse(r.renditions) as BroadcastFigures['renditions'],
 });
 
 /** Broadcast analytics in SQLite: one summary row per broadcast, rewritten at each sample, and its samples. */
@@ -64,19 +64,19 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     };
   }
 
-  save(summary: BroadcastAnalytics, sample?: ViewerSample): void {
+  save(summary: BroadcastFigures, sample?: ViewerSample): void {
     this.db.transaction(() => {
       this.q.upsert.run({ ...summary, renditions: JSON.stringify(summary.renditions) });
       if (sample) this.q.addSample.run(summary.broadcastId, sample.at, sample.hls, sample.chat, sample.viewers);
     })();
   }
 
-  get(broadcastId: string): BroadcastAnalytics | undefined {
+  get(broadcastId: string): BroadcastFigures | undefined {
     const row = this.q.get.get(broadcastId) as Row | undefined;
     return row && fromRow(row);
   }
 
-  list(channel: string | undefined, limit: number): BroadcastAnalytics[] {
+  list(channel: string | undefined, limit: number): BroadcastFigures[] {
     const rows = (channel === undefined ? this.q.listAll.all(limit) : this.q.listChannel.all(channel, limit)) as Row[];
     return rows.map(fromRow);
   }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
-import { hlsRequestKind } from '../server/metrics-routes';
-import type { BroadcastAnalytics } from './broadcast-analytics';
+import type { BroadcastAnalytics } from '../analytics/broadcast-analytics';
+import { hlsRequestKind } from './metrics-routes';
 
 /**
  * Under /hls, before the HLS routes: every playlist, init, part or segment
