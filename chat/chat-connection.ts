@@ -137,7 +137,7 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
     // Written (synchronously) before the ack and the broadcast: nobody sees a message the database does not have.
     const message = messages.insert({ channel, ts: now, text, author: author(socket), kind, mode, color });
     reply({ ok: true, message });
-    deps.bus?.emit('chat:message', { channel, kind: message.kind, role: message.author.role });
+    deps.bus?.emit('chat:message', { channel, kind: message.kind, role: message.author.role, authorId: message.author.id });
     socket.to(singleRoom).emit('message', message);
     deps.batcher.add(channel, message);
   });

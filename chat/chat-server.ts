@@ -159,6 +159,16 @@ export class ChatServer {
     return this.viewers.localBreakdown(channel);
   }
 
+  /** The channel's viewers for analytics: the count (every node) and this node's viewer keys. */
+  audience(channel: string): { count: number; keys: string[] } {
+    return { count: this.viewers.count(channel), keys: this.viewers.localKeys(channel) };
+  }
+
+  /** The channel's likes: stored plus not yet written. */
+  likeTotal(channel: string): number {
+    return this.likes.total(channel);
+  }
+
   /**
    * Disconnects every chat connection (on every node, through the adapter)
    * that joined with this moderator or streamer token; call it after revoking

@@ -111,6 +111,12 @@ export class ViewerCounter {
     return { chat: t?.chat.size ?? 0, players: t?.players.size ?? 0 };
   }
 
+  /** Who this node counts for a channel: chat ids and player addresses (distinct viewers in analytics, hashed there). */
+  localKeys(channel: string): string[] {
+    const t = this.tallies.get(channel);
+    return t ? [...[...t.chat.keys()].map((id) => `chat:${id}`), ...[...t.players.keys()].map((a) => `player:${a}`)] : [];
+  }
+
   /** This node's non-zero counts per channel (what `report` receives). */
   localCounts(): Record<string, number> {
     const out: Record<string, number> = {};

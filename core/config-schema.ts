@@ -296,6 +296,15 @@ export const metricsSchema = z
   })
   .strict();
 
+export const analyticsSchema = z
+  .object({
+    /** Engagement figures per broadcast (viewers over time, unique viewers, watch time, chat, likes, shares), in SQLite. */
+    enabled: z.boolean().default(true),
+    /** A viewers sample every this many ms while a broadcast is on air (HLS viewers and chat viewers). */
+    sampleIntervalMs: z.number().int().min(100).max(600_000).default(10_000),
+  })
+  .strict();
+
 export const webhookSchema = z
   .object({
     /** Receives a POST per event: JSON { id, type, createdAt, data }, signed with 'secret' (X-Liveroom-Signature). */
@@ -338,6 +347,7 @@ export const configSchema = z
     chat: chatSchema.default(chatSchema.parse({})),
     recordings: recordingsSchema.default(recordingsSchema.parse({})),
     metrics: metricsSchema.default(metricsSchema.parse({})),
+    analytics: analyticsSchema.default(analyticsSchema.parse({})),
     /** Endpoints told of stream, recording and moderation events (see README, Webhooks). */
     webhooks: z.array(webhookSchema).max(100).default([]),
     webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
@@ -362,6 +372,7 @@ export type TranscoderConfig = LiveroomConfig['transcoder'];
 export type ChatConfig = LiveroomConfig['chat'];
 export type RecordingsConfig = LiveroomConfig['recordings'];
 export type MetricsConfig = LiveroomConfig['metrics'];
+export type AnalyticsConfig = LiveroomConfig['analytics'];
 export type WebhookConfig = LiveroomConfig['webhooks'][number];
 export type WebhookEventType = NonNullable<WebhookConfig['events']>[number];
 export type WebhookDeliveryConfig = LiveroomConfig['webhookDelivery'];

@@ -315,6 +315,13 @@ export const ERROR_CATALOG = {
     help: "ffmpeg could not remux the recording into an MP4: the message has ffmpeg's last words; the server log the rest.",
   },
 
+  // Engagement analytics per broadcast.
+  LR_ANALYTICS_NOT_FOUND: {
+    status: 404,
+    message: (p: { id: string }) => `no analytics for broadcast '${p.id}': take ids from \`liveroom analytics\` (broadcasts before analytics was enabled have none)`,
+    help: "No analytics for that broadcast id: `liveroom analytics` lists them; a broadcast while 'analytics.enabled' was false has none.",
+  },
+
   // The admin API's token.
   LR_ADMIN_UNAUTHORIZED: {
     status: 401,

@@ -146,6 +146,8 @@ export interface ChatMessageSent {
   channel: string;
   kind: 'chat' | 'danmaku';
   role: string;
+  /** The author's public chat id (analytics counts distinct chatters; nothing stores it). */
+  authorId: string;
 }
 
 /** The chat refused something: a connection, a message, a packet (its chat error code, LR_CHAT_*). */
@@ -176,6 +178,13 @@ export interface RecordingReady {
   bytes: number;
 }
 
+/** Someone shared a channel (a share button, an embed copied): counted in the broadcast's analytics. */
+export interface ShareCounted {
+  channel: string;
+  /** How: 'link', 'embed', 'native'… (free text from the share feature). */
+  method: string;
+}
+
 export type LiveroomEvents = {
   'publish:started': (e: PublishStarted) => void;
   'publish:ended': (e: PublishEnded) => void;
@@ -193,4 +202,5 @@ export type LiveroomEvents = {
   'chat:refused': (e: ChatRefused) => void;
   'chat:moderation': (e: ChatModerationDone) => void;
   'recording:ready': (e: RecordingReady) => void;
+  'share:counted': (e: ShareCounted) => void;
 };

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the browser player: each entry (player/watch.ts: the watch page;
-// player/chat-overlay.ts: the OBS chat overlay) -> dist/player/<name>.js
+// player/chat-overlay.ts: the OBS chat overlay; player/analytics.ts: the admin analytics page) -> dist/player/<name>.js
 // (ES2020, minified, with a source map) and copies player/*.html and
 // player/*.css next to them. The server serves dist/player at /player/
 // (watch.html and chat-overlay.html for the pages).
@@ -18,6 +18,7 @@ const ENTRIES = [
   { script: 'watch.ts', html: 'watch.html' },
   { script: 'chat-overlay.ts', html: 'chat-overlay.html' },
   { script: 'replay.ts', html: 'replay.html' },
+  { script: 'analytics.ts', html: 'analytics.html' },
 ];
 
 async function main() {

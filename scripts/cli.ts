@@ -6,6 +6,7 @@
  * the server said no), 2 the command line is wrong.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { analyticsCommands } from './cli/analytics-commands';
 import { channelCommands, keyCommands } from './cli/channel-commands';
 import { CliError } from './cli/errors';
 import { moderatorCommands } from './cli/moderator-commands';
@@ -36,6 +37,7 @@ Examples:
   $ liveroom recordings list live
   $ liveroom recordings export 1a2b3c4d -o stream.mp4
   $ liveroom webhooks log --limit 50
+  $ liveroom analytics live --broadcast 1a2b3c4d
   $ liveroom encoders --json
   $ liveroom --server https://live.example.com --token "$TOKEN" channels list
   $ liveroom --server https://10.0.0.5:8000 --ca ./liveroom-cert.pem status`;
@@ -78,7 +80,7 @@ export function buildProgram(): Command {
       await main();
     });
 
-  for (const c of [profileCommands(), channelCommands(), keyCommands(), moderatorCommands(), recordingCommands(), webhookCommands(), ...statusCommands()]) program.addCommand(c);
+  for (const c of [profileCommands(), channelCommands(), keyCommands(), moderatorCommands(), recordingCommands(), webhookCommands(), analyticsCommands(), ...statusCommands()]) program.addCommand(c);
   // Every subcommand reports usage errors the same way and never exits by itself.
   const tune = (cmd: Command) => {
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').configureOutput({ outputError: (text, write) => write(`liveroom: ${text.replace(/^error: /, '')}`) });

@@ -29,6 +29,7 @@ export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' |
   LIVEROOM_REDIS_URL: { key: 'chat.redisUrl', type: 'string' },
   LIVEROOM_METRICS_TOKEN: { key: 'metrics.token', type: 'string' },
   LIVEROOM_METRICS_PORT: { key: 'metrics.port', type: 'number' },
+  LIVEROOM_ANALYTICS_INTERVAL_MS: { key: 'analytics.sampleIntervalMs', type: 'number' },
 };
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown) {

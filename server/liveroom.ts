@@ -41,6 +41,9 @@ import { Metrics } from './metrics';
 import { hlsRequestMetrics, metricsRoutes } from './metrics-routes';
 import { Webhooks } from '../webhooks/webhooks';
 import { webhookAdminRoutes } from './webhook-admin-routes';
+import { BroadcastAnalytics } from '../analytics/broadcast-analytics';
+import { hlsAudience } from './hls-audience';
+import { analyticsAdminRoutes } from './analytics-admin-routes';
 
 export interface StartedInfo {
   /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
@@ -92,6 +95,7 @@ export class Liveroom {
   /** The listener of its own for /metrics ('metrics.port'), if any. */
   metricsHttp?: HttpServer;
   webhooks?: Webhooks;
+  analytics?: BroadcastAnalytics;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -192,7 +196,18 @@ export class Liveroom {
           chatConnections: () => chat.socketsOpen(),
         })
       : undefined);
-    app.use('/hls', ...(metrics ? [hlsRequestMetrics(metrics)] : []), hlsRoutes(packager, config.hls, held));
+    // Engagement per broadcast (analytics/): viewers sampled from the chat's counts and the HLS requests, chat, likes, shares.
+    const analytics = (this.analytics = config.analytics.enabled
+      ? new BroadcastAnalytics({
+          config: config.analytics,
+          bus,
+          store: stores.analytics,
+          chatAudience: (name) => chat.audience(name),
+          likes: (name) => chat.likeTotal(name),
+          log: log.child({ module: 'analytics' }),
+        })
+      : undefined);
+    app.use('/hls', ...(metrics ? [hlsRequestMetrics(metrics)] : []), ...(analytics ? [hlsAudience(analytics, clientAddress)] : []), hlsRoutes(packager, config.hls, held));
     const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
@@ -232,6 +247,7 @@ export class Liveroom {
       log: log.child({ module: 'webhooks' }),
     }));
     app.use('/api/admin/webhooks', webhookAdminRoutes({ tokenHash: admin.tokenHash, attempts: stores.webhookAttempts }));
+    if (analytics) app.use('/api/admin/analytics', analyticsAdminRoutes({ tokenHash: admin.tokenHash, analytics, channelExists: (name) => channels.get(name) !== undefined }));
     app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
     app.use(
@@ -264,6 +280,7 @@ export class Liveroom {
 
     metrics?.start(); // subscribed before anything can happen
     webhooks.start();
+    analytics?.start(); // closes what a crash left open, before any broadcast
     recordings.start(); // closes what a crash left open, before any broadcast
     encoders.start();
     transcoder.start();
@@ -303,6 +320,7 @@ export class Liveroom {
     await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
     await this.recordings?.stop(); // the last segments written and indexed
     await this.webhooks?.stop(); // retries dropped; attempts in flight get a second, then are aborted
+    this.analytics?.stop(); // every broadcast has ended: anything still open is kept as interrupted
     await this.transcoder?.stop();
     this.encoders?.stop();
     this.packager?.stop();

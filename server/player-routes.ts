@@ -29,7 +29,8 @@ const PAGE_CSP = [
 
 /**
  * The watch page at /watch/<channel> and / (default channel), the OBS chat
- * overlay at /chat/<channel>, and their assets under /player/.
+ * overlay at /chat/<channel>, the admin analytics page at /admin/analytics,
+ * and their assets under /player/.
  */
 export function playerRoutes(defaultChannel: string, channelExists: (name: string) => boolean, frameAncestors = '*'): Router {
   const router = Router();
@@ -60,6 +61,8 @@ export function playerRoutes(defaultChannel: string, channelExists: (name: strin
     if (!channelExists(req.params.channel)) return void unknown(res, req.params.channel);
     send(res, page('replay.html'));
   });
+  // The admin analytics page: the token is typed into the page and sent as a header by its script, so the page itself is public.
+  router.get('/admin/analytics', (_req, res) => void send(res.set('Cache-Control', 'no-store'), page('analytics.html')));
   router.get('/chat/:channel', (req, res) => {
     if (!channelExists(req.params.channel)) return void unknown(res, req.params.channel);
     send(res, page('chat-overlay.html'));

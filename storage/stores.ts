@@ -1,3 +1,4 @@
+import type { AnalyticsStore } from './analytics-store';
 import type { ChannelStore } from './channel-store';
 import type { ChatMessageStore } from './chat-message-store';
 import type { ChatModerationStore } from './chat-moderation-store';
@@ -17,6 +18,7 @@ export interface Stores {
   profiles: TranscodeProfileStore;
   recordings: RecordingStore;
   webhookAttempts: WebhookAttemptStore;
+  analytics: AnalyticsStore;
   /** Releases the backend (closes the database). */
   close(): void;
 }

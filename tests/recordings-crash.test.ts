@@ -34,7 +34,7 @@ describe('recording after kill -9', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const env = { LIVEROOM_DATA_DIR: dataDir, LIVEROOM_STREAM_KEY: KEY, LIVEROOM_PROFILE: 'passthrough' };
+  const env = { LIVEROOM_DATA_DIR: dataDir, LIVEROOM_STREAM_KEY: KEY, LIVEROOM_PROFILE: 'passthrough', LIVEROOM_ANALYTICS_INTERVAL_MS: '500' };
   const admin = (s: ServerProcess, p: string) =>
     fetch(`${s.base}/api/admin/recordings${p}`, { headers: { authorization: `Bearer ${fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim()}` } });
 
@@ -81,6 +81,11 @@ describe('recording after kill -9', () => {
     expect(row.slice(head.indexOf('THUMB')).startsWith('yes')).toBe(true);
     const shown = await runCli(['recordings', 'show', id], cliEnv);
     expect(shown.stdout).toContain(`thumbnail ${srv.base}${thumbUrl}`);
+    // Its analytics keep what was sampled before the kill (this test's HLS requests: one viewer), closed at the last sample.
+    const analytics = JSON.parse((await runCli(['--json', 'analytics', '--broadcast', id], cliEnv)).stdout) as { status: string; peakViewers: number; endedAt: number; samples: { at: number; hls: number }[] };
+    expect(analytics).toMatchObject({ status: 'interrupted', peakViewers: 1, endedAt: analytics.samples.at(-1)!.at });
+    expect(analytics.samples.length).toBeGreaterThanOrEqual(10);
+    expect(analytics.samples.some((s) => s.hls === 1)).toBe(true);
 
     const media = await getText(`${srv.base}/vod/live/${id}/source/index.m3u8`);
     expect(media.status).toBe(200);

@@ -29,3 +29,15 @@ export function since(ms: number, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
+
+const BLOCKS = '▁▂▃▄▅▆▇█';
+
+/** Values as one line of unicode blocks, `width` wide at most (neighbouring values merged by their largest); the lowest block is 0. */
+export function sparkline(values: number[], width = 60): string {
+  if (values.length === 0) return '';
+  const per = Math.ceil(values.length / width);
+  const cols: number[] = [];
+  for (let i = 0; i < values.length; i += per) cols.push(Math.max(...values.slice(i, i + per)));
+  const top = Math.max(...cols);
+  return cols.map((v) => (top > 0 ? BLOCKS[Math.round((v / top) * (BLOCKS.length - 1))] : BLOCKS[0])).join('');
+}

@@ -197,4 +197,32 @@ export const MIGRATIONS: Migration[] = [
      duration_ms  INTEGER NOT NULL,
      at           INTEGER NOT NULL
    );`,
+  // analytics/: engagement figures per broadcast (counts only) and its viewers samples.
+  `CREATE TABLE broadcast_analytics (
+     broadcast_id       TEXT PRIMARY KEY,
+     channel            TEXT NOT NULL,
+     started_at         INTEGER NOT NULL,
+     ended_at           INTEGER,
+     status             TEXT NOT NULL CHECK (status IN ('live', 'complete', 'interrupted')),
+     sample_interval_ms INTEGER NOT NULL,
+     sampled_at         INTEGER NOT NULL,
+     peak_viewers       INTEGER NOT NULL DEFAULT 0,
+     watch_seconds      REAL NOT NULL DEFAULT 0,
+     unique_viewers     INTEGER NOT NULL DEFAULT 0,
+     messages           INTEGER NOT NULL DEFAULT 0,
+     danmaku            INTEGER NOT NULL DEFAULT 0,
+     chatters           INTEGER NOT NULL DEFAULT 0,
+     likes              INTEGER NOT NULL DEFAULT 0,
+     shares             INTEGER NOT NULL DEFAULT 0,
+     renditions         TEXT NOT NULL DEFAULT '{}'
+   );
+   CREATE INDEX broadcast_analytics_channel ON broadcast_analytics(channel, started_at);
+   CREATE TABLE broadcast_analytics_samples (
+     broadcast_id  TEXT NOT NULL REFERENCES broadcast_analytics(broadcast_id) ON DELETE CASCADE,
+     at            INTEGER NOT NULL,
+     hls           INTEGER NOT NULL,
+     chat          INTEGER NOT NULL,
+     viewers       INTEGER NOT NULL,
+     PRIMARY KEY (broadcast_id, at)
+   ) WITHOUT ROWID;`,
 ];

@@ -1,5 +1,6 @@
 import type { Stores } from '../stores';
 import { openDatabase, type Db } from './sqlite-database';
+import { SqliteAnalyticsStore } from './sqlite-analytics-store';
 import { SqliteChannelStore } from './sqlite-channel-store';
 import { SqliteChatMessageStore } from './sqlite-chat-message-store';
 import { SqliteChatModerationStore } from './sqlite-chat-moderation-store';
@@ -19,6 +20,7 @@ export class SqliteStores implements Stores {
   readonly profiles: SqliteTranscodeProfileStore;
   readonly recordings: SqliteRecordingStore;
   readonly webhookAttempts: SqliteWebhookAttemptStore;
+  readonly analytics: SqliteAnalyticsStore;
 
   /** On an open, migrated database (tests may keep `db` to look at rows). */
   constructor(readonly db: Db) {
@@ -30,6 +32,7 @@ export class SqliteStores implements Stores {
     this.profiles = new SqliteTranscodeProfileStore(db);
     this.recordings = new SqliteRecordingStore(db);
     this.webhookAttempts = new SqliteWebhookAttemptStore(db);
+    this.analytics = new SqliteAnalyticsStore(db);
   }
 
   /** Opens (creating and migrating) `<dataDir>/liveroom.sqlite`. */
