@@ -176,6 +176,22 @@ export interface RecordingReady {
   bytes: number;
 }
 
+/** The operator changed a channel's title, description or offline message (the admin API). */
+export interface ChannelProfileChanged {
+  channel: string;
+  title: string;
+  description: string;
+  offlineMessage: string;
+}
+
+/** A viewer shared the watch page (counted). */
+export interface ChannelShared {
+  channel: string;
+  /** The broadcast on air then, or null. */
+  broadcastId: string | null;
+  method: 'native' | 'copy' | 'embed';
+}
+
 export type LiveroomEvents = {
   'publish:started': (e: PublishStarted) => void;
   'publish:ended': (e: PublishEnded) => void;
@@ -193,4 +209,6 @@ export type LiveroomEvents = {
   'chat:refused': (e: ChatRefused) => void;
   'chat:moderation': (e: ChatModerationDone) => void;
   'recording:ready': (e: RecordingReady) => void;
+  'channel:profile': (e: ChannelProfileChanged) => void;
+  'channel:shared': (e: ChannelShared) => void;
 };

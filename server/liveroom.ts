@@ -41,6 +41,9 @@ import { Metrics } from './metrics';
 import { hlsRequestMetrics, metricsRoutes } from './metrics-routes';
 import { Webhooks } from '../webhooks/webhooks';
 import { webhookAdminRoutes } from './webhook-admin-routes';
+import { LiveThumbnails } from '../recordings/live-thumbnails';
+import { thumbnailRoutes } from './thumbnail-routes';
+import { shareRoutes } from './share-routes';
 
 export interface StartedInfo {
   /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
@@ -92,6 +95,7 @@ export class Liveroom {
   /** The listener of its own for /metrics ('metrics.port'), if any. */
   metricsHttp?: HttpServer;
   webhooks?: Webhooks;
+  liveThumbnails?: LiveThumbnails;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -130,10 +134,16 @@ export class Liveroom {
       (channel, live, publishId) => bus.emit('channel:state', { channel, live, publishId, since: Date.now() }),
       { init: (e) => bus.emit('media:init', e), segment: (e) => bus.emit('media:segment', e) },
     ));
-    const status = (this.status = new ChannelStatus(
-      (name) => channels.get(name),
-      (name) => packager.channel(name)?.summaries() ?? [],
-    ));
+    const broadcastOnAir = (name: string) => {
+      const cp = packager.channel(name);
+      return (cp?.isLive && cp.broadcastId) || null;
+    };
+    const status = (this.status = new ChannelStatus({
+      lookup: (name) => channels.get(name),
+      renditions: (name) => packager.channel(name)?.summaries() ?? [],
+      shares: (name, broadcastId) => stores.shares.counts(name, broadcastId),
+      broadcastOnAir,
+    }));
     // Which H.264 encoders really work here; a publish that needs an encoder waits for the answer.
     const encoders = (this.encoders = new EncoderProbe({
       ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
@@ -171,6 +181,7 @@ export class Liveroom {
       reconnectGraceMs: config.hls.reconnectGraceMs,
     }));
     bus.on('channel:state', (e) => status.set(e.channel, e.live));
+    bus.on('channel:profile', (e) => status.refresh(e.channel)); // open pages get the new title without a reload
 
     // One answer to "who is this?" for every per-address rule: HTTP limits, chat limits, bans, viewer counts.
     const addresses = new ClientAddressResolver(config.http.trustedProxies);
@@ -218,6 +229,13 @@ export class Liveroom {
       messagesBetween: (name, from, to) => stores.messages.countBetween(name, from, to),
       ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
     }));
+    // Each live channel's thumbnail, from the packager's latest segment: one small ffmpeg per channel at most.
+    const liveThumbnails = (this.liveThumbnails = new LiveThumbnails({
+      config: config.thumbnails,
+      ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
+      bus,
+      log: log.child({ module: 'thumbnails' }),
+    }));
     app.use('/vod', cors(config.http.corsOrigin), vodRoutes(recordings));
     app.use(
       '/api/channels',
@@ -234,11 +252,33 @@ export class Liveroom {
     app.use('/api/admin/webhooks', webhookAdminRoutes({ tokenHash: admin.tokenHash, attempts: stores.webhookAttempts }));
     app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
+    const channelExists = (name: string) => channels.get(name) !== undefined;
     app.use(
       '/api/channels',
       channelRoutes({ status, onPlayer: (channel, address) => chat.addPlayer(channel, address), eventStreams, clientAddress }),
+      thumbnailRoutes({
+        channelExists,
+        live: (name) => status.view(name)?.live ?? false,
+        liveJpeg: (name) => liveThumbnails.jpeg(name),
+        recordedJpeg: (name) => {
+          const rec = recordings.list(name, 20).find((r) => r.thumbnail);
+          return rec && recordings.thumbnailFile(rec);
+        },
+        intervalMs: config.thumbnails.intervalMs,
+      }),
+      shareRoutes({
+        config: config.shares,
+        channelExists,
+        clientAddress,
+        count: (channel, method) => {
+          const e = { channel, method, broadcastId: broadcastOnAir(channel) };
+          stores.shares.add(channel, e.broadcastId, method);
+          bus.emit('channel:shared', e);
+          return e;
+        },
+      }),
     );
-    app.use(playerRoutes(config.defaultChannel, (name) => channels.get(name) !== undefined, config.http.frameAncestors));
+    app.use(playerRoutes({ defaultChannel: config.defaultChannel, channel: (name) => channels.get(name), frameAncestors: config.http.frameAncestors, publicUrl: config.http.publicUrl }));
     app.use(
       '/api/admin',
       adminRoutes({
@@ -256,6 +296,7 @@ export class Liveroom {
         keysRevoked: () => ingest.dropRevoked(),
         moderators: moderatorTokens,
         tokenRevoked: (id) => chat.disconnectToken(id),
+        profileChanged: (e) => bus.emit('channel:profile', e),
       }),
     );
     if (metrics) this.mountMetrics(metrics);
@@ -265,6 +306,7 @@ export class Liveroom {
     metrics?.start(); // subscribed before anything can happen
     webhooks.start();
     recordings.start(); // closes what a crash left open, before any broadcast
+    liveThumbnails.start();
     encoders.start();
     transcoder.start();
     broadcasts.start();
@@ -302,6 +344,7 @@ export class Liveroom {
     await this.ingest?.stop(); // every publish ends (server-stopping)
     await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
     await this.recordings?.stop(); // the last segments written and indexed
+    await this.liveThumbnails?.stop(); // timers cleared, the thumbnails being made finished
     await this.webhooks?.stop(); // retries dropped; attempts in flight get a second, then are aborted
     await this.transcoder?.stop();
     this.encoders?.stop();

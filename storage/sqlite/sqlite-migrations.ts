@@ -197,4 +197,15 @@ export const MIGRATIONS: Migration[] = [
      duration_ms  INTEGER NOT NULL,
      at           INTEGER NOT NULL
    );`,
+  // Channel profile (description, offline message on the watch page) and share counts, per channel and broadcast
+  // ('' when none was live), by how the link went out.
+  `ALTER TABLE channels ADD COLUMN description TEXT NOT NULL DEFAULT '';
+   ALTER TABLE channels ADD COLUMN offline_message TEXT NOT NULL DEFAULT '';
+   CREATE TABLE channel_shares (
+     channel      TEXT NOT NULL,
+     broadcast    TEXT NOT NULL,
+     method       TEXT NOT NULL CHECK (method IN ('native', 'copy', 'embed')),
+     total        INTEGER NOT NULL,
+     PRIMARY KEY (channel, broadcast, method)
+   ) WITHOUT ROWID;`,
 ];

@@ -6,6 +6,7 @@ import { SqliteChatModerationStore } from './sqlite-chat-moderation-store';
 import { SqliteLikeStore } from './sqlite-like-store';
 import { SqliteModeratorTokenStore } from './sqlite-moderator-token-store';
 import { SqliteRecordingStore } from './sqlite-recording-store';
+import { SqliteShareStore } from './sqlite-share-store';
 import { SqliteTranscodeProfileStore } from './sqlite-transcode-profile-store';
 import { SqliteWebhookAttemptStore } from './sqlite-webhook-attempt-store';
 
@@ -18,6 +19,7 @@ export class SqliteStores implements Stores {
   readonly likes: SqliteLikeStore;
   readonly profiles: SqliteTranscodeProfileStore;
   readonly recordings: SqliteRecordingStore;
+  readonly shares: SqliteShareStore;
   readonly webhookAttempts: SqliteWebhookAttemptStore;
 
   /** On an open, migrated database (tests may keep `db` to look at rows). */
@@ -29,6 +31,7 @@ export class SqliteStores implements Stores {
     this.likes = new SqliteLikeStore(db);
     this.profiles = new SqliteTranscodeProfileStore(db);
     this.recordings = new SqliteRecordingStore(db);
+    this.shares = new SqliteShareStore(db);
     this.webhookAttempts = new SqliteWebhookAttemptStore(db);
   }
 
