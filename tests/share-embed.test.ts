@@ -260,4 +260,20 @@ describe('share, embed, thumbnail and channel profile', () => {
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain('give --title, --description or --offline-message');
   });
+
+  it('shows the latest recording\'s thumbnail once the channel is offline, and the offline message on the open page', async () => {
+    const page = await newPage();
+    await page.goto(`${h.base}/watch/live`);
+    await page.waitForFunction(() => document.body.dataset.state === 'playing', null, { timeout: 40_000 });
+    await pub!.stop();
+    await until(async () => !(await channel()).live, 30_000, 'the channel to go offline');
+    await page.waitForFunction(() => document.body.dataset.state === 'offline', null, { timeout: 30_000 });
+    expect(await page.textContent('#offline-message')).toBe('Back at 18:00');
+    const recorded = await until(async () => {
+      const t = await thumbnail();
+      return t.status === 200 && t;
+    }, 30_000, "the recording's thumbnail");
+    expect(jpegInfo(recorded.bytes)).toEqual({ width: 320, height: 180 }); // recordings' own width (recording-thumbnail.ts)
+    expect((await channel()).shares.broadcast).toBeNull();
+  });
 });
