@@ -156,6 +156,7 @@ describe('share, embed, thumbnail and channel profile', () => {
     // The embed code, copied: counted as an embed.
     await page.click('#embed-button');
     const code = await page.inputValue('#embed-code');
+    await page.screenshot({ path: '/tmp/share-watch-embed-code.png' });
     expect(code).toContain(`<iframe src="${h.base}/embed/live"`);
     expect(code).toContain('title="Tom &amp; Jerry\'s &lt;&quot;live&quot;&gt; show"');
     await page.click('#embed-copy');
