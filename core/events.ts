@@ -184,12 +184,15 @@ export interface ChannelProfileChanged {
   offlineMessage: string;
 }
 
+/** How a viewer shared the watch page: the browser's share sheet, a copied link, or a copied embed code. */
+export type ShareMethod = 'native' | 'copy' | 'embed';
+
 /** A viewer shared the watch page (counted). */
 export interface ChannelShared {
   channel: string;
   /** The broadcast on air then, or null. */
   broadcastId: string | null;
-  method: 'native' | 'copy' | 'embed';
+  method: ShareMethod;
 }
 
 export type LiveroomEvents = {

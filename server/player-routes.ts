@@ -69,7 +69,8 @@ export function playerRoutes({ defaultChannel, channel, frameAncestors, publicUr
   const unknown = (res: Response, name: string) => res.status(404).type('text').send(`No channel named '${name}'.`);
   const base = (req: Request) => publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
   const watchPage = (req: Request, ch: Channel, embed?: 'video' | 'chat') => {
-    let html = page('watch.html').replace(META_SLOT, pageMeta(ch, base(req)));
+    // A function, so that a '$&' in a title stays text (a replacement string would expand it).
+    let html = page('watch.html').replace(META_SLOT, () => pageMeta(ch, base(req)));
     if (embed) html = html.replace(BODY_TAG, `<body data-state="loading" data-embed="${embed}">`);
     return html;
   };

@@ -1,5 +1,6 @@
-/** How a viewer shared the watch page: the browser's share sheet, a copied link, or a copied embed code. */
-export type ShareMethod = 'native' | 'copy' | 'embed';
+import type { ShareMethod } from '../core/events';
+
+export type { ShareMethod } from '../core/events';
 export const SHARE_METHODS: readonly ShareMethod[] = ['native', 'copy', 'embed'];
 
 /** Share counts: all of them, and by method. */

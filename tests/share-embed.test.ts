@@ -23,7 +23,8 @@ import { publish, startLiveroom, STREAM_KEY, until, type Harness, type Publisher
 jest.setTimeout(120_000);
 
 const DIST = path.resolve(__dirname, '..', 'dist', 'player');
-const HOSTILE_TITLE = 'Tom & Jerry\'s <"live"> show';
+// `$&` too: a replacement pattern if the server spliced the title in with a replacement string.
+const HOSTILE_TITLE = 'Tom & Jerry\'s <"live"> show $&';
 
 describe('share, embed, thumbnail and channel profile', () => {
   let h: Harness;
@@ -78,7 +79,7 @@ describe('share, embed, thumbnail and channel profile', () => {
     expect(res.status).toBe(200);
     const html = await (await fetch(`${h.base}/watch/live`)).text();
     const meta = (key: string) => new RegExp(`<meta (?:property|name)="${key}" content="([^"]*)" />`).exec(html)?.[1];
-    const escapedTitle = 'Tom &#38; Jerry&#39;s &#60;&#34;live&#34;&#62; show';
+    const escapedTitle = 'Tom &#38; Jerry&#39;s &#60;&#34;live&#34;&#62; show $&#38;';
     expect(meta('og:title')).toBe(escapedTitle);
     expect(meta('twitter:title')).toBe(escapedTitle);
     expect(meta('og:description')).toBe('Line one &#38; &#60;b&#62;two&#60;/b&#62;');
@@ -120,6 +121,12 @@ describe('share, embed, thumbnail and channel profile', () => {
     expect(watch.headers.get('content-security-policy')).toMatch(/frame-ancestors \*$/); // the default 'http.frameAncestors'
     expect(await embed.text()).toContain('<body data-state="loading" data-embed="video">');
     expect(await (await fetch(`${h.base}/embed/live?chat=1`)).text()).toContain('data-embed="chat"');
+    // `?chat=1`: the chat panel beside the video, still without the page's header.
+    await page.goto(`${h.base}/embed/live?chat=1`);
+    await page.waitForFunction(() => document.body.dataset.state === 'offline');
+    expect(await page.locator('#chat').isVisible()).toBe(true);
+    expect(await page.locator('.topbar').isVisible()).toBe(false);
+    expect(await page.locator('#share-button').isVisible()).toBe(false);
   });
 
   it('serves a live thumbnail made from the stream: a real JPEG of the configured size, refreshed', async () => {
@@ -158,7 +165,7 @@ describe('share, embed, thumbnail and channel profile', () => {
     const code = await page.inputValue('#embed-code');
     await page.screenshot({ path: '/tmp/share-watch-embed-code.png' });
     expect(code).toContain(`<iframe src="${h.base}/embed/live"`);
-    expect(code).toContain('title="Tom &amp; Jerry\'s &lt;&quot;live&quot;&gt; show"');
+    expect(code).toContain('title="Tom &amp; Jerry\'s &lt;&quot;live&quot;&gt; show $&amp;"');
     await page.click('#embed-copy');
     await page.locator('#share-feedback', { hasText: 'Embed code copied' }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);
