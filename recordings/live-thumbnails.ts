@@ -9,6 +9,8 @@ export interface LiveThumbnailsDeps {
   ffmpegPath: string;
   bus: TypedEmitter<LiveroomEvents>;
   log: Logger;
+  /** Makes the JPEG (tests put a fake here); the bundled ffmpeg by default. */
+  makeJpeg?: typeof segmentJpeg;
 }
 
 /** One live broadcast's thumbnail: made from its top rendition's latest complete segment, held in memory. */
@@ -101,7 +103,7 @@ export class LiveThumbnails {
     const init = seg && live.inits.get(seg.initId);
     if (!live || !seg || !init || live.making || live.madeFrom === seg.msn) return;
     live.making = true;
-    const job = segmentJpeg({ ffmpegPath: this.deps.ffmpegPath, init, segment: seg.bytes, frame: 'keyframe', width: this.deps.config.width })
+    const job = (this.deps.makeJpeg ?? segmentJpeg)({ ffmpegPath: this.deps.ffmpegPath, init, segment: seg.bytes, frame: 'keyframe', width: this.deps.config.width })
       .then(
         (jpeg) => void (live.jpeg = jpeg),
         (err: Error) => this.deps.log.warn({ channel, msn: seg.msn, err: err.message }, 'live thumbnail not made: ffmpeg failed (the previous one stays)'),
