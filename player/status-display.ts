@@ -17,7 +17,8 @@ export interface StatusDisplayElements {
 
 /**
  * The channel's status on the watch page: header (title, LIVE badge, start time),
- * its description below the video, and the cards laid over the video (offline message included) (the server's live state is server/channel-status.ts).
+ * its description below the video, and the cards laid over the video, the offline
+ * message among them (the server's live state is server/channel-status.ts).
  * Every server string goes through textContent, never innerHTML.
  */
 export class StatusDisplay {

@@ -260,10 +260,7 @@ export class Liveroom {
         channelExists,
         live: (name) => status.view(name)?.live ?? false,
         liveJpeg: (name) => liveThumbnails.jpeg(name),
-        recordedJpeg: (name) => {
-          const rec = recordings.list(name, 20).find((r) => r.thumbnail);
-          return rec && recordings.thumbnailFile(rec);
-        },
+        recordedJpeg: (name) => recordings.latestThumbnailFile(name),
         intervalMs: config.thumbnails.intervalMs,
       }),
       shareRoutes({
