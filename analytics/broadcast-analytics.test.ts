@@ -84,7 +84,7 @@ describe('BroadcastAnalytics', () => {
     analytics.hlsRequest('live', '10.0.0.1');
     analytics.hlsRequest('other', '10.0.0.2'); // no broadcast there: not counted
     bus.emit('chat:message', { channel: 'live', kind: 'chat', role: 'viewer', authorId: 'ann' });
-    bus.emit('share:counted', { channel: 'live', method: 'link' });
+    bus.emit('channel:shared', { channel: 'live', broadcastId: null, method: 'copy' });
     like(3);
     now.t += 10_000;
     analytics.tick();

@@ -48,7 +48,7 @@ export class BroadcastAnalytics {
     this.listen('broadcast:started', (e) => this.begin(e.channel, e.broadcastId, e.startedAt));
     this.listen('broadcast:ended', (e) => this.end(e.broadcastId, e.endedAt, 'complete'));
     this.listen('chat:message', (e) => this.current.get(e.channel)?.message(e.kind, e.authorId));
-    this.listen('share:counted', (e) => this.current.get(e.channel)?.share());
+    this.listen('channel:shared', (e) => this.current.get(e.channel)?.share());
     this.timer = setInterval(() => this.tick(), this.deps.config.sampleIntervalMs);
   }
 

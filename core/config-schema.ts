@@ -329,6 +329,24 @@ export const webhookDeliverySchema = z
   })
   .strict();
 
+export const thumbnailsSchema = z
+  .object({
+    /** A live channel's thumbnail (GET /api/channels/<c>/thumbnail.jpg) is remade this often from its latest segment. */
+    intervalMs: z.number().int().min(1000).max(3_600_000).default(5000),
+    /** Pixels wide; the height keeps the picture's aspect ratio. */
+    width: z.number().int().min(64).max(1920).default(640),
+  })
+  .strict();
+
+export const sharesSchema = z
+  .object({
+    /** Share events (POST /api/channels/<c>/shares) one address may send at once… */
+    burstPerAddress: z.number().int().min(1).max(10_000).default(10),
+    /** …and per minute after that; more answer 429 and are not counted. */
+    perMinutePerAddress: z.number().min(0.1).max(100_000).default(10),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Where SQLite, the admin token and recordings live. */
@@ -348,6 +366,8 @@ export const configSchema = z
     recordings: recordingsSchema.default(recordingsSchema.parse({})),
     metrics: metricsSchema.default(metricsSchema.parse({})),
     analytics: analyticsSchema.default(analyticsSchema.parse({})),
+    thumbnails: thumbnailsSchema.default(thumbnailsSchema.parse({})),
+    shares: sharesSchema.default(sharesSchema.parse({})),
     /** Endpoints told of stream, recording and moderation events (see README, Webhooks). */
     webhooks: z.array(webhookSchema).max(100).default([]),
     webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
@@ -373,6 +393,8 @@ export type ChatConfig = LiveroomConfig['chat'];
 export type RecordingsConfig = LiveroomConfig['recordings'];
 export type MetricsConfig = LiveroomConfig['metrics'];
 export type AnalyticsConfig = LiveroomConfig['analytics'];
+export type ThumbnailsConfig = LiveroomConfig['thumbnails'];
+export type SharesConfig = LiveroomConfig['shares'];
 export type WebhookConfig = LiveroomConfig['webhooks'][number];
 export type WebhookEventType = NonNullable<WebhookConfig['events']>[number];
 export type WebhookDeliveryConfig = LiveroomConfig['webhookDelivery'];

@@ -12,7 +12,7 @@
  *
  * Pure data: imports only the name rules its messages quote.
  */
-import { KEY_LABEL_RULE, NAME_RULE, TITLE_MAX_LENGTH } from './names';
+import { DESCRIPTION_MAX_LENGTH, KEY_LABEL_RULE, NAME_RULE, OFFLINE_MESSAGE_MAX_LENGTH, TITLE_MAX_LENGTH } from './names';
 
 interface ErrorSpec {
   /** The HTTP status when it answers a request (start-up errors never do, and keep 500). */
@@ -200,9 +200,13 @@ export const ERROR_CATALOG = {
   },
   LR_CHANNEL_INVALID: {
     status: 400,
-    message: (p: { field: 'name' | 'title' }) =>
-      p.field === 'name' ? `'name' must be ${NAME_RULE}` : `'title' must be a string of at most ${TITLE_MAX_LENGTH} characters`,
-    help: 'A channel name or title breaks the rule the message states.',
+    message: (p: { field: 'name' | 'title' | 'description' | 'offlineMessage' }) =>
+      p.field === 'name'
+        ? `'name' must be ${NAME_RULE}`
+        : p.field === 'title'
+          ? `'title' must be a string of 1 to ${TITLE_MAX_LENGTH} characters`
+          : `'${p.field}' must be a string of at most ${p.field === 'description' ? DESCRIPTION_MAX_LENGTH : OFFLINE_MESSAGE_MAX_LENGTH} characters`,
+    help: `A channel name, title (1 to ${TITLE_MAX_LENGTH} characters), description (up to ${DESCRIPTION_MAX_LENGTH}) or offline message (up to ${OFFLINE_MESSAGE_MAX_LENGTH}) breaks the rule the message states.`,
   },
   LR_CHANNEL_NOT_LIVE: {
     status: 409,
@@ -272,6 +276,27 @@ export const ERROR_CATALOG = {
     status: 400,
     message: (p: { problems: string }) => `invalid profile: ${p.problems}`,
     help: 'A transcode profile breaks the rules the message lists, each with its field.',
+  },
+
+  // Sharing: share counts and the live thumbnail (server/share-routes.ts, recordings/live-thumbnails.ts).
+  LR_SHARE_INVALID: {
+    status: 400,
+    message: () => "'method' must be 'native', 'copy' or 'embed'",
+    help: "A share event (POST /api/channels/<c>/shares) names how the link went out: { \"method\": \"native\" | \"copy\" | \"embed\" }.",
+  },
+  LR_SHARE_TOO_MANY: {
+    status: 429,
+    retryAfterSeconds: 10,
+    message: (p: { perMinute: number }) => `too many share events from your address (about ${p.perMinute} a minute, 'shares.perMinutePerAddress'); retry later`,
+    help: "One address sent more share events than 'shares.burstPerAddress' and 'shares.perMinutePerAddress' allow; they are not counted. Behind a reverse proxy, list it in 'http.trustedProxies'.",
+  },
+  LR_THUMBNAIL_UNAVAILABLE: {
+    status: 404,
+    message: (p: { channel: string; live: boolean }) =>
+      p.live
+        ? `channel '${p.channel}' has no thumbnail yet: the first is made from its first complete segment; retry in a few seconds`
+        : `channel '${p.channel}' is offline and has no recording with a thumbnail`,
+    help: "A live channel's thumbnail comes from its latest segment ('thumbnails.intervalMs'); an offline channel shows its latest recording's, and has none without one.",
   },
 
   // Recordings (replays of past broadcasts).

@@ -178,11 +178,23 @@ export interface RecordingReady {
   bytes: number;
 }
 
-/** Someone shared a channel (a share button, an embed copied): counted in the broadcast's analytics. */
-export interface ShareCounted {
+/** The operator changed a channel's title, description or offline message (the admin API). */
+export interface ChannelProfileChanged {
   channel: string;
-  /** How: 'link', 'embed', 'native'… (free text from the share feature). */
-  method: string;
+  title: string;
+  description: string;
+  offlineMessage: string;
+}
+
+/** How a viewer shared the watch page: the browser's share sheet, a copied link, or a copied embed code. */
+export type ShareMethod = 'native' | 'copy' | 'embed';
+
+/** A viewer shared the watch page (counted). */
+export interface ChannelShared {
+  channel: string;
+  /** The broadcast on air then, or null. */
+  broadcastId: string | null;
+  method: ShareMethod;
 }
 
 export type LiveroomEvents = {
@@ -202,5 +214,6 @@ export type LiveroomEvents = {
   'chat:refused': (e: ChatRefused) => void;
   'chat:moderation': (e: ChatModerationDone) => void;
   'recording:ready': (e: RecordingReady) => void;
-  'share:counted': (e: ShareCounted) => void;
+  'channel:profile': (e: ChannelProfileChanged) => void;
+  'channel:shared': (e: ChannelShared) => void;
 };

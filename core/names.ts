@@ -17,3 +17,9 @@ export const KEY_LABEL_RULE = '1 to 64 letters, digits, spaces, _ . : or -';
 
 /** A channel's title, shown on the watch page. */
 export const TITLE_MAX_LENGTH = 120;
+
+/** A channel's description, shown below the video and in link previews (Open Graph). */
+export const DESCRIPTION_MAX_LENGTH = 1000;
+
+/** What the watch page says while the channel is offline. */
+export const OFFLINE_MESSAGE_MAX_LENGTH = 280;

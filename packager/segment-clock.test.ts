@@ -58,4 +58,13 @@ describe('SegmentClock', () => {
     clock.observe('copy', 0.4, 0.2); // 9 740: 60 ms better than what is in force, taken
     expect(clock.wallClock('copy', 1)).toBe(9_740 + 1000);
   });
+
+  it('keeps the estimate fixed once the first 8 s of media are past', () => {
+    let now = 10_000;
+    const clock = new SegmentClock(1, 0, () => now);
+    clock.observe('copy', 0, 0.2); // origin 9 800
+    now = 18_300;
+    clock.observe('copy', 8.2, 0.2); // 9 700 would be better, but the estimate is settled
+    expect(clock.wallClock('copy', 1)).toBe(9_800 + 1000);
+  });
 });

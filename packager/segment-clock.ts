@@ -18,6 +18,12 @@ const EXACT = 0.0005;
  * jitter is a few ms; the start-up burst (ffmpeg probing) hundreds.
  */
 const MIN_ORIGIN_STEP_MS = 50;
+/**
+ * The estimate is settled after this much media (seconds) from the run's first
+ * fragment and then fixed: past the start-up burst, a "better" arrival is only
+ * the machine's load easing, and each move would cost Shaka a segment.
+ */
+const SETTLE_S = 8;
 
 interface Boundary {
   /** Media time, seconds, on the run's shared timeline. */
@@ -40,6 +46,8 @@ export class SegmentClock {
   private readonly boundaries: Boundary[] = [];
   /** Wall clock of media time 0 on the run's timeline, ms. */
   private origin?: number;
+  /** Media time of the first fragment observed. */
+  private firstT?: number;
   /** Keyframes matched to a boundary that were not at exactly its media time. */
   misaligned = 0;
 
@@ -68,9 +76,12 @@ export class SegmentClock {
    * ffmpeg hands over as soon as the publisher's next frame arrives) gives the best
    * wall clock for media time 0. The first fragments arrive in a burst, late, while
    * ffmpeg probes the input; the estimate only improves, in steps of at least
-   * MIN_ORIGIN_STEP_MS so that jitter never moves PROGRAM-DATE-TIME against the media.
+   * MIN_ORIGIN_STEP_MS so that jitter never moves PROGRAM-DATE-TIME against the
+   * media, and only during the first SETTLE_S seconds of media.
    */
   observe(_name: string, t: number, duration: number): void {
+    this.firstT ??= t;
+    if (this.origin !== undefined && t - this.firstT > SETTLE_S) return;
     const origin = this.now() - (t + duration) * 1000;
     if (this.origin === undefined || origin <= this.origin - MIN_ORIGIN_STEP_MS) this.origin = origin;
   }

@@ -1,9 +1,13 @@
-import { channelApiUrl, channelEventsUrl } from './channel-name';
+import { channelApiUrl, channelEventsUrl, channelSharesUrl } from './channel-name';
 
 /** What `GET /api/channels/<channel>` and the `state` SSE event carry. */
 export interface ChannelInfo {
   name: string;
   title: string;
+  /** '' for none. */
+  description: string;
+  /** What to say while offline; '' for the default wording. */
+  offlineMessage: string;
   live: boolean;
   /** ms since epoch: when the channel went live (or offline). */
   since: number;
@@ -40,6 +44,8 @@ export function parseChannelInfo(value: unknown): ChannelInfo | null {
   return {
     name: value.name,
     title: typeof value.title === 'string' && value.title.trim() !== '' ? value.title : value.name,
+    description: typeof value.description === 'string' ? value.description : '',
+    offlineMessage: typeof value.offlineMessage === 'string' ? value.offlineMessage : '',
     live: value.live,
     since: num(value.since),
     renditions: renditions.map((r) => ({
@@ -65,6 +71,14 @@ export async function fetchChannel(channel: string, signal?: AbortSignal): Promi
   const info = parseChannelInfo(body);
   if (!info) throw new ChannelApiError(res.status, 'LR_BAD_RESPONSE', 'The server sent an unexpected channel object.');
   return info;
+}
+
+export type ShareMethod = 'native' | 'copy' | 'embed';
+
+/** Tells the server the page was shared (it counts shares per channel); a failure is only logged. */
+export async function reportShare(channel: string, method: ShareMethod): Promise<void> {
+  const res = await fetch(channelSharesUrl(channel), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method }) }).catch(() => null);
+  if (!res?.ok) console.warn(`liveroom: the share was not counted (${res ? `HTTP ${res.status}` : 'network error'})`);
 }
 
 /**

@@ -8,14 +8,17 @@ export interface StatusDisplayElements {
   frame: HTMLElement;
   offlineCard: HTMLElement;
   offlineTitle: HTMLElement;
+  offlineMessage: HTMLElement;
+  description: HTMLElement;
   notice: HTMLElement;
   noticeText: HTMLElement;
   noticeRetry: HTMLButtonElement;
 }
 
 /**
- * The channel's status on the watch page: header (title, LIVE badge, start time)
- * and the cards laid over the video (the server's live state is server/channel-status.ts).
+ * The channel's status on the watch page: header (title, LIVE badge, start time),
+ * its description below the video, and the cards laid over the video, the offline
+ * message among them (the server's live state is server/channel-status.ts).
  * Every server string goes through textContent, never innerHTML.
  */
 export class StatusDisplay {
@@ -31,6 +34,13 @@ export class StatusDisplay {
     badge.textContent = info.live ? 'LIVE' : 'OFFLINE';
     since.textContent = info.live && info.since > 0 ? `since ${formatClock(info.since)}` : '';
     this.els.offlineTitle.textContent = `${info.title} is offline`;
+    this.showText(this.els.offlineMessage, info.offlineMessage);
+    this.showText(this.els.description, info.description);
+  }
+
+  private showText(el: HTMLElement, text: string): void {
+    el.textContent = text;
+    el.hidden = text === '';
   }
 
   /** Before the API answered, or when it has no such channel. */

@@ -10,6 +10,7 @@ import { ListenerBag } from './listener-bag';
 import { PlaybackControls } from './playback-controls';
 import { QualityMenu } from './quality-menu';
 import { ReplayListView } from './replay-list';
+import { ShareControls } from './share-controls';
 
 export type PageState = 'offline' | 'loading' | 'playing' | 'error';
 
@@ -52,6 +53,7 @@ export class WatchPage {
   private readonly feed: ChannelFeed;
   private readonly chat: ChatRoom;
   private readonly replays: ReplayListView;
+  private readonly share: ShareControls;
 
   constructor(private readonly channel: string) {
     this.replays = new ReplayListView(channel, byId('past-broadcasts', HTMLElement), byId('past-broadcasts-list', HTMLElement));
@@ -63,6 +65,8 @@ export class WatchPage {
       frame,
       offlineCard: byId('offline-card', HTMLElement),
       offlineTitle: byId('offline-title', HTMLElement),
+      offlineMessage: byId('offline-message', HTMLElement),
+      description: byId('channel-description', HTMLElement),
       notice: byId('notice', HTMLElement),
       noticeText: byId('notice-text', HTMLElement),
       noticeRetry: byId('notice-retry', HTMLButtonElement),
@@ -93,6 +97,18 @@ export class WatchPage {
       { countedByChat: true },
     );
     this.chat = new ChatRoom(channel);
+    this.share = new ShareControls(
+      channel,
+      {
+        share: byId('share-button', HTMLButtonElement),
+        embed: byId('embed-button', HTMLButtonElement),
+        feedback: byId('share-feedback', HTMLElement),
+        embedPanel: byId('embed-panel', HTMLElement),
+        embedCode: byId('embed-code', HTMLTextAreaElement),
+        embedCopy: byId('embed-copy', HTMLButtonElement),
+      },
+      () => this.info?.title ?? channel,
+    );
 
     const page = this;
     this.handle = {
@@ -117,6 +133,7 @@ export class WatchPage {
     this.controls.start();
     this.quality.start();
     this.latency.start();
+    this.share.start();
     this.listeners.on(byId('notice-retry', HTMLButtonElement), 'click', () => this.player.retryNow());
     this.feed.start();
     this.chat.start();
@@ -139,6 +156,7 @@ export class WatchPage {
     this.replays.hide();
     this.player.stop();
     this.latency.stop();
+    this.share.stop();
     this.quality.stop();
     this.controls.stop();
     this.listeners.clear();

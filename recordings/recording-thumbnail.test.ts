@@ -21,9 +21,15 @@ describe('middleOf', () => {
 
 describe('thumbnailArgs', () => {
   it('decodes fMP4 from stdin, drops frames up to the offset and writes one scaled JPEG to stdout', () => {
-    expect(thumbnailArgs(1.23456, 320)).toEqual([
+    expect(thumbnailArgs({ offsetSeconds: 1.23456 }, 320)).toEqual([
       '-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'mp4', '-i', 'pipe:0', '-ss', '1.235', '-map', '0:v:0', '-frames:v', '1',
       '-vf', 'scale=320:-2', '-q:v', '4', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1',
+    ]);
+  });
+  it('for the live thumbnail, decodes only keyframes and takes the first', () => {
+    expect(thumbnailArgs('keyframe', 640)).toEqual([
+      '-hide_banner', '-nostdin', '-loglevel', 'error', '-skip_frame', 'nokey', '-f', 'mp4', '-i', 'pipe:0', '-map', '0:v:0', '-frames:v', '1',
+      '-vf', 'scale=640:-2', '-q:v', '4', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1',
     ]);
   });
 });

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import type { Logger } from '../core/logger';
 import type { RecordedSegment, RecordingStore } from '../storage/recording-store';
-import { runFfmpeg } from './ffmpeg-run';
 import type { RecordingFileSystem } from './recording-files';
 import { recordingFiles, type RecordingPaths } from './recording-paths';
-import { thumbnailArgs } from './thumbnail-args';
+import { segmentJpeg } from './segment-jpeg';
 
 /** Pixels wide; the height follows the picture's aspect ratio. */
 export const THUMBNAIL_WIDTH = 320;
@@ -65,15 +64,7 @@ export class RecordingThumbnails {
       fs.promises.readFile(paths.file(channel, id, rendition, recordingFiles.init(middle.segment.initId))),
       fs.promises.readFile(paths.file(channel, id, rendition, recordingFiles.segment(middle.segment.msn))),
     ]);
-    const chunks: Buffer[] = [];
-    await runFfmpeg({
-      ffmpegPath: this.deps.ffmpegPath,
-      args: thumbnailArgs(middle.offset, THUMBNAIL_WIDTH),
-      stdin: Buffer.concat([init, segment]),
-      onStdout: (d) => chunks.push(d),
-    });
-    const jpeg = Buffer.concat(chunks);
-    if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new Error('ffmpeg wrote no JPEG');
+    const jpeg = await segmentJpeg({ ffmpegPath: this.deps.ffmpegPath, init, segment, frame: { offsetSeconds: middle.offset }, width: THUMBNAIL_WIDTH });
     await this.deps.fs.write(paths.thumbnail(channel, id), jpeg);
     store.setThumbnail(id, true);
   }

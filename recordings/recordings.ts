@@ -132,6 +132,12 @@ export class Recordings {
     return this.paths.thumbnail(rec.channel, rec.id);
   }
 
+  /** The thumbnail of the channel's newest recording that has one (among its last 20), for its offline link preview. */
+  latestThumbnailFile(channel: string): string | undefined {
+    const rec = this.deps.store.list({ channel, limit: 20 }).find((r) => r.thumbnail);
+    return rec && this.paths.thumbnail(rec.channel, rec.id);
+  }
+
   /** Is the broadcast still on air (its playlist an EVENT one, growing)? */
   isRecording(id: string): boolean {
     return this.recorder.isRecording(id);

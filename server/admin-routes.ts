@@ -1,5 +1,5 @@
 import express, { Router, type Request } from 'express';
-import type { ChannelStore, StreamKeyInfo } from '../storage/channel-store';
+import type { ChannelInfoChange, ChannelStore, StreamKeyInfo } from '../storage/channel-store';
 import type { StreamKeys } from '../ingest/stream-keys';
 import type { ModeratorTokenInfo, ModeratorTokens, TokenRole } from '../chat/moderator-tokens';
 import type { EncoderReport } from '../transcoder/encoder-probe';
@@ -8,7 +8,8 @@ import type { LiveTranscode } from '../transcoder/transcoder';
 import { requireAdminToken } from './admin-token';
 import type { ChannelView } from './channel-status';
 import { fail } from '../core/errors';
-import { isName, KEY_LABEL_PATTERN, TITLE_MAX_LENGTH } from '../core/names';
+import { DESCRIPTION_MAX_LENGTH, isName, KEY_LABEL_PATTERN, OFFLINE_MESSAGE_MAX_LENGTH, TITLE_MAX_LENGTH } from '../core/names';
+import type { ChannelProfileChanged } from '../core/events';
 import { sendError } from './http-errors';
 
 export interface AdminDeps {
@@ -36,6 +37,22 @@ export interface AdminDeps {
   tokenRevoked(id: string): Promise<unknown>;
   /** Stream keys were revoked: publishers whose key no longer opens their channel are disconnected. */
   keysRevoked(): void;
+  /** A channel's title, description or offline message changed: open pages are told. */
+  profileChanged(e: ChannelProfileChanged): void;
+}
+
+/** The profile fields of a request body, checked: title 1 to TITLE_MAX_LENGTH characters (trimmed), the others up to theirs. */
+export function channelInfoChange(b: Record<string, unknown>): ChannelInfoChange {
+  const out: ChannelInfoChange = {};
+  const limits = { title: TITLE_MAX_LENGTH, description: DESCRIPTION_MAX_LENGTH, offlineMessage: OFFLINE_MESSAGE_MAX_LENGTH } as const;
+  for (const field of ['title', 'description', 'offlineMessage'] as const) {
+    const v = b[field];
+    if (v === undefined) continue;
+    const text = typeof v === 'string' ? v.trim() : undefined;
+    if (text === undefined || [...text].length > limits[field] || (field === 'title' && text === '')) throw fail('LR_CHANNEL_INVALID', { field });
+    out[field] = text;
+  }
+  return out;
 }
 
 const profileJson = (e: ProfileEntry) => ({ ...e.profile, keyframes: e.profile.keyframes ?? 'source', builtin: e.builtin, channels: e.channels, createdAt: e.createdAt, updatedAt: e.updatedAt });
@@ -91,17 +108,29 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (!isName(name)) {
       throw fail('LR_CHANNEL_INVALID', { field: 'name' });
     }
-    if (b.title !== undefined && (typeof b.title !== 'string' || b.title.length > TITLE_MAX_LENGTH)) throw fail('LR_CHANNEL_INVALID', { field: 'title' });
+    const info = channelInfoChange(b);
     if (channels.get(name)) throw fail('LR_CHANNEL_EXISTS', { channel: name });
     if (b.profile !== undefined && b.profile !== null && (typeof b.profile !== 'string' || !profiles.get(b.profile))) {
       throw fail('LR_PROFILE_NOT_FOUND', { name: String(b.profile) });
     }
-    channels.create(name, (b.title as string | undefined) ?? name);
+    channels.create(name, info.title ?? name);
+    channels.setInfo(name, info);
     if (typeof b.profile === 'string') profiles.assign(name, b.profile);
     res.status(201).json(channelJson(name));
   });
   router.get('/channels/:name', (req, res) => {
     res.json(channelJson(req.params.name));
+  });
+  // The channel's profile: title, description, offline message (each optional; the others stay).
+  router.patch('/channels/:name', (req, res) => {
+    const name = req.params.name;
+    channel(name);
+    const info = channelInfoChange(body(req));
+    if (Object.keys(info).length === 0) throw fail('LR_BAD_REQUEST', { problem: "give at least one of 'title', 'description', 'offlineMessage'" });
+    channels.setInfo(name, info);
+    const ch = channel(name);
+    deps.profileChanged({ channel: name, title: ch.title, description: ch.description, offlineMessage: ch.offlineMessage });
+    res.json(channelJson(name));
   });
   router.put('/channels/:name/profile', (req, res) => {
     const name = req.params.name;
@@ -219,6 +248,7 @@ export function adminRoutes(deps: AdminDeps): Router {
           since: view?.since ?? 0,
           profile: job?.profile ?? c.profile ?? deps.defaultProfile,
           viewers: deps.viewers(c.name),
+          shares: view?.shares ?? { total: 0, broadcast: null },
           input: job
             ? {
                 width: job.source.width, height: job.source.height, frameRate: job.source.frameRate,

@@ -1,36 +1,67 @@
 import type { Channel } from '../storage/channel-store';
+import type { ShareCounts } from '../storage/share-store';
 import type { RenditionSummary } from '../packager/channel-packager';
 
 export interface ChannelView {
   name: string;
   title: string;
+  description: string;
+  /** What the page shows while offline; '' for its default wording. */
+  offlineMessage: string;
   live: boolean;
   /** When it went live or offline, ms since epoch (0: never live in this run). */
   since: number;
   renditions: RenditionSummary[];
+  /** Times the page was shared: in all, and during the broadcast on air (null when offline). */
+  shares: { total: number; broadcast: number | null };
 }
 
 type Listener = (view: ChannelView) => void;
 
-/** Live/offline per channel, as the packager reports it, with subscribers for Server-Sent Events. */
+export interface ChannelStatusDeps {
+  lookup(name: string): Channel | undefined;
+  renditions(name: string): RenditionSummary[];
+  /** The channel's share counts, over all broadcasts or over one. */
+  shares(name: string, broadcastId?: string): ShareCounts;
+  /** The broadcast on air, if any. */
+  broadcastOnAir(name: string): string | null;
+}
+
+/**
+ * Live/offline per channel, as the packager reports it, with its profile (title,
+ * description, offline message), and subscribers for Server-Sent Events: a state
+ * change or a profile change (refresh) reaches every open page.
+ */
 export class ChannelStatus {
   private readonly state = new Map<string, { live: boolean; since: number }>();
   private readonly listeners = new Map<string, Set<Listener>>();
 
-  constructor(
-    private readonly lookup: (name: string) => Channel | undefined,
-    private readonly renditions: (name: string) => RenditionSummary[],
-  ) {}
+  constructor(private readonly deps: ChannelStatusDeps) {}
 
   view(name: string): ChannelView | undefined {
-    const ch = this.lookup(name);
+    const ch = this.deps.lookup(name);
     if (!ch) return undefined;
     const s = this.state.get(name) ?? { live: false, since: 0 };
-    return { name: ch.name, title: ch.title, live: s.live, since: s.since, renditions: s.live ? this.renditions(name) : [] };
+    const broadcast = s.live ? this.deps.broadcastOnAir(name) : null;
+    return {
+      name: ch.name,
+      title: ch.title,
+      description: ch.description,
+      offlineMessage: ch.offlineMessage,
+      live: s.live,
+      since: s.since,
+      renditions: s.live ? this.deps.renditions(name) : [],
+      shares: { total: this.deps.shares(name).total, broadcast: broadcast === null ? null : this.deps.shares(name, broadcast).total },
+    };
   }
 
   set(name: string, live: boolean): void {
     this.state.set(name, { live, since: Date.now() });
+    this.refresh(name);
+  }
+
+  /** Sends the channel's view to its subscribers again (its profile changed). */
+  refresh(name: string): void {
     const view = this.view(name);
     if (view) for (const l of this.listeners.get(name) ?? []) l(view);
   }

@@ -44,6 +44,9 @@ import { webhookAdminRoutes } from './webhook-admin-routes';
 import { BroadcastAnalytics } from '../analytics/broadcast-analytics';
 import { hlsAudience } from './hls-audience';
 import { analyticsAdminRoutes } from './analytics-admin-routes';
+import { LiveThumbnails } from '../recordings/live-thumbnails';
+import { thumbnailRoutes } from './thumbnail-routes';
+import { shareRoutes } from './share-routes';
 
 export interface StartedInfo {
   /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
@@ -96,6 +99,7 @@ export class Liveroom {
   metricsHttp?: HttpServer;
   webhooks?: Webhooks;
   analytics?: BroadcastAnalytics;
+  liveThumbnails?: LiveThumbnails;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -134,10 +138,16 @@ export class Liveroom {
       (channel, live, publishId) => bus.emit('channel:state', { channel, live, publishId, since: Date.now() }),
       { init: (e) => bus.emit('media:init', e), segment: (e) => bus.emit('media:segment', e) },
     ));
-    const status = (this.status = new ChannelStatus(
-      (name) => channels.get(name),
-      (name) => packager.channel(name)?.summaries() ?? [],
-    ));
+    const broadcastOnAir = (name: string) => {
+      const cp = packager.channel(name);
+      return (cp?.isLive && cp.broadcastId) || null;
+    };
+    const status = (this.status = new ChannelStatus({
+      lookup: (name) => channels.get(name),
+      renditions: (name) => packager.channel(name)?.summaries() ?? [],
+      shares: (name, broadcastId) => stores.shares.counts(name, broadcastId),
+      broadcastOnAir,
+    }));
     // Which H.264 encoders really work here; a publish that needs an encoder waits for the answer.
     const encoders = (this.encoders = new EncoderProbe({
       ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
@@ -175,6 +185,7 @@ export class Liveroom {
       reconnectGraceMs: config.hls.reconnectGraceMs,
     }));
     bus.on('channel:state', (e) => status.set(e.channel, e.live));
+    bus.on('channel:profile', (e) => status.refresh(e.channel)); // open pages get the new title without a reload
 
     // One answer to "who is this?" for every per-address rule: HTTP limits, chat limits, bans, viewer counts.
     const addresses = new ClientAddressResolver(config.http.trustedProxies);
@@ -233,6 +244,13 @@ export class Liveroom {
       messagesBetween: (name, from, to) => stores.messages.countBetween(name, from, to),
       ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
     }));
+    // Each live channel's thumbnail, from the packager's latest segment: one small ffmpeg per channel at most.
+    const liveThumbnails = (this.liveThumbnails = new LiveThumbnails({
+      config: config.thumbnails,
+      ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
+      bus,
+      log: log.child({ module: 'thumbnails' }),
+    }));
     app.use('/vod', cors(config.http.corsOrigin), vodRoutes(recordings));
     app.use(
       '/api/channels',
@@ -250,11 +268,30 @@ export class Liveroom {
     if (analytics) app.use('/api/admin/analytics', analyticsAdminRoutes({ tokenHash: admin.tokenHash, analytics, channelExists: (name) => channels.get(name) !== undefined }));
     app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
+    const channelExists = (name: string) => channels.get(name) !== undefined;
     app.use(
       '/api/channels',
       channelRoutes({ status, onPlayer: (channel, address) => chat.addPlayer(channel, address), eventStreams, clientAddress }),
+      thumbnailRoutes({
+        channelExists,
+        live: (name) => status.view(name)?.live ?? false,
+        liveJpeg: (name) => liveThumbnails.jpeg(name),
+        recordedJpeg: (name) => recordings.latestThumbnailFile(name),
+        intervalMs: config.thumbnails.intervalMs,
+      }),
+      shareRoutes({
+        config: config.shares,
+        channelExists,
+        clientAddress,
+        count: (channel, method) => {
+          const e = { channel, method, broadcastId: broadcastOnAir(channel) };
+          stores.shares.add(channel, e.broadcastId, method);
+          bus.emit('channel:shared', e);
+          return e;
+        },
+      }),
     );
-    app.use(playerRoutes(config.defaultChannel, (name) => channels.get(name) !== undefined, config.http.frameAncestors));
+    app.use(playerRoutes({ defaultChannel: config.defaultChannel, channel: (name) => channels.get(name), frameAncestors: config.http.frameAncestors, publicUrl: config.http.publicUrl }));
     app.use(
       '/api/admin',
       adminRoutes({
@@ -272,6 +309,7 @@ export class Liveroom {
         keysRevoked: () => ingest.dropRevoked(),
         moderators: moderatorTokens,
         tokenRevoked: (id) => chat.disconnectToken(id),
+        profileChanged: (e) => bus.emit('channel:profile', e),
       }),
     );
     if (metrics) this.mountMetrics(metrics);
@@ -282,6 +320,7 @@ export class Liveroom {
     webhooks.start();
     analytics?.start(); // closes what a crash left open, before any broadcast
     recordings.start(); // closes what a crash left open, before any broadcast
+    liveThumbnails.start();
     encoders.start();
     transcoder.start();
     broadcasts.start();
@@ -319,6 +358,7 @@ export class Liveroom {
     await this.ingest?.stop(); // every publish ends (server-stopping)
     await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
     await this.recordings?.stop(); // the last segments written and indexed
+    await this.liveThumbnails?.stop(); // timers cleared, the thumbnails being made finished
     await this.webhooks?.stop(); // retries dropped; attempts in flight get a second, then are aborted
     this.analytics?.stop(); // every broadcast has ended: anything still open is kept as interrupted
     await this.transcoder?.stop();

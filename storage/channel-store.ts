@@ -1,10 +1,17 @@
 export interface Channel {
   name: string;
   title: string;
+  /** Shown below the video and in link previews; '' for none. */
+  description: string;
+  /** Shown on the offline card; '' for the default wording. */
+  offlineMessage: string;
   /** Assigned transcode profile, or null for the server default. */
   profile: string | null;
   createdAt: number;
 }
+
+/** The channel's profile, as the admin API changes it. */
+export type ChannelInfoChange = Partial<Pick<Channel, 'title' | 'description' | 'offlineMessage'>>;
 
 /** What anyone may see of a stream key: never the key, nor any part of it. */
 export interface StreamKeyInfo {
@@ -34,6 +41,8 @@ export interface ChannelStore {
   get(name: string): Channel | undefined;
   create(name: string, title?: string): Channel;
   setProfile(name: string, profile: string | null): void;
+  /** Changes the fields given (title, description, offline message); the others stay. */
+  setInfo(name: string, info: ChannelInfoChange): void;
 
   addKey(key: NewStreamKey): StreamKeyInfo;
   listKeys(channel?: string): StreamKeyInfo[];

@@ -5,6 +5,7 @@ import type { ChatModerationStore } from './chat-moderation-store';
 import type { LikeStore } from './like-store';
 import type { ModeratorTokenStore } from './moderator-token-store';
 import type { RecordingStore } from './recording-store';
+import type { ShareStore } from './share-store';
 import type { TranscodeProfileStore } from './transcode-profile-store';
 import type { WebhookAttemptStore } from './webhook-attempt-store';
 
@@ -17,6 +18,7 @@ export interface Stores {
   likes: LikeStore;
   profiles: TranscodeProfileStore;
   recordings: RecordingStore;
+  shares: ShareStore;
   webhookAttempts: WebhookAttemptStore;
   analytics: AnalyticsStore;
   /** Releases the backend (closes the database). */

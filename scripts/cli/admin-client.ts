@@ -88,7 +88,7 @@ export class AdminClient {
     return this.request<T>('GET', p);
   }
 
-  send<T>(method: 'POST' | 'PUT' | 'DELETE', p: string, body?: unknown): Promise<T> {
+  send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', p: string, body?: unknown): Promise<T> {
     return this.request<T>(method, p, body);
   }
 

@@ -3,10 +3,13 @@ import type { StreamKeyInfo } from '../../storage/channel-store';
 import { withContext } from './context';
 import { UsageError } from './errors';
 import { table, when, yesNo } from './output';
+import { DESCRIPTION_MAX_LENGTH, OFFLINE_MESSAGE_MAX_LENGTH, TITLE_MAX_LENGTH } from '../../core/names';
 
 interface ChannelJson {
   name: string;
   title: string;
+  description: string;
+  offlineMessage: string;
   profile: string | null;
   effectiveProfile: string;
   live: boolean;
@@ -52,6 +55,36 @@ export function channelCommands(): Command {
       withContext(async (ctx, name: string, opts: { title?: string; profile?: string }) => {
         const c = await ctx.client.send<ChannelJson>('POST', '/channels', { name, title: opts.title, profile: opts.profile });
         ctx.print(() => `Channel '${c.name}' created (profile ${profileCell(c)}).\nGive it a stream key: liveroom keys create ${c.name}`, c);
+      }),
+    );
+
+  channels
+    .command('set <channel>')
+    .description("change a channel's profile on the watch page: open pages show a new title at once")
+    .option('-t, --title <title>', `title in the page header, the browser tab and link previews (1 to ${TITLE_MAX_LENGTH} characters)`)
+    .option('-d, --description <text>', `shown below the video and in link previews (up to ${DESCRIPTION_MAX_LENGTH}; "" clears it)`)
+    .option('-o, --offline-message <text>', `shown while the channel is offline (up to ${OFFLINE_MESSAGE_MAX_LENGTH}; "" for the default)`)
+    .addHelpText('after', '\nExamples:\n  $ liveroom channels set live --title "Friday build stream" --description "We ship a feature live."\n  $ liveroom channels set live --offline-message "Back on Friday at 18:00 UTC"')
+    .action(
+      withContext(async (ctx, channel: string, opts: { title?: string; description?: string; offlineMessage?: string }) => {
+        if (opts.title === undefined && opts.description === undefined && opts.offlineMessage === undefined) {
+          throw new UsageError('give --title, --description or --offline-message (or several)');
+        }
+        const c = await ctx.client.send<ChannelJson>('PATCH', `/channels/${encodeURIComponent(channel)}`, {
+          title: opts.title,
+          description: opts.description,
+          offlineMessage: opts.offlineMessage,
+        });
+        ctx.print(
+          () =>
+            [
+              `Channel '${c.name}' updated.`,
+              `  title:           ${c.title}`,
+              `  description:     ${c.description || '(none)'}`,
+              `  offline message: ${c.offlineMessage || '(the default)'}`,
+            ].join('\n'),
+          c,
+        );
       }),
     );
 

@@ -1,10 +1,17 @@
-import type { Channel, ChannelStore, NewStreamKey, StreamKeyInfo } from '../channel-store';
+import type { Channel, ChannelInfoChange, ChannelStore, NewStreamKey, StreamKeyInfo } from '../channel-store';
 import type { Db } from './sqlite-database';
 
 interface KeyRow { id: string; channel: string; key_hash: string; label: string; created_at: number; revoked_at: number | null }
-interface ChannelRow { name: string; title: string; profile: string | null; created_at: number }
+interface ChannelRow { name: string; title: string; description: string; offline_message: string; profile: string | null; created_at: number }
 
-const toChannel = (r: ChannelRow): Channel => ({ name: r.name, title: r.title, profile: r.profile, createdAt: r.created_at });
+const toChannel = (r: ChannelRow): Channel => ({
+  name: r.name,
+  title: r.title,
+  description: r.description,
+  offlineMessage: r.offline_message,
+  profile: r.profile,
+  createdAt: r.created_at,
+});
 const toKeyInfo = (r: KeyRow): StreamKeyInfo => ({ id: r.id, channel: r.channel, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at });
 
 /** Channels and their stream keys (digests only) in SQLite. */
@@ -27,6 +34,13 @@ export class SqliteChannelStore implements ChannelStore {
 
   setProfile(name: string, profile: string | null): void {
     this.db.prepare('UPDATE channels SET profile = ? WHERE name = ?').run(profile, name);
+  }
+
+  setInfo(name: string, info: ChannelInfoChange): void {
+    const ch = this.get(name);
+    if (!ch) return;
+    const next = { ...ch, ...info };
+    this.db.prepare('UPDATE channels SET title = ?, description = ?, offline_message = ? WHERE name = ?').run(next.title, next.description, next.offlineMessage, name);
   }
 
   addKey(k: NewStreamKey): StreamKeyInfo {

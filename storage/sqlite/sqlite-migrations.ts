@@ -225,4 +225,15 @@ export const MIGRATIONS: Migration[] = [
      viewers       INTEGER NOT NULL,
      PRIMARY KEY (broadcast_id, at)
    ) WITHOUT ROWID;`,
+  // Channel profile (description, offline message on the watch page) and share counts, per channel and broadcast
+  // ('' when none was live), by how the link went out.
+  `ALTER TABLE channels ADD COLUMN description TEXT NOT NULL DEFAULT '';
+   ALTER TABLE channels ADD COLUMN offline_message TEXT NOT NULL DEFAULT '';
+   CREATE TABLE channel_shares (
+     channel      TEXT NOT NULL,
+     broadcast    TEXT NOT NULL,
+     method       TEXT NOT NULL CHECK (method IN ('native', 'copy', 'embed')),
+     total        INTEGER NOT NULL,
+     PRIMARY KEY (channel, broadcast, method)
+   ) WITHOUT ROWID;`,
 ];

@@ -7,6 +7,7 @@ import { SqliteChatModerationStore } from './sqlite-chat-moderation-store';
 import { SqliteLikeStore } from './sqlite-like-store';
 import { SqliteModeratorTokenStore } from './sqlite-moderator-token-store';
 import { SqliteRecordingStore } from './sqlite-recording-store';
+import { SqliteShareStore } from './sqlite-share-store';
 import { SqliteTranscodeProfileStore } from './sqlite-transcode-profile-store';
 import { SqliteWebhookAttemptStore } from './sqlite-webhook-attempt-store';
 
@@ -19,6 +20,7 @@ export class SqliteStores implements Stores {
   readonly likes: SqliteLikeStore;
   readonly profiles: SqliteTranscodeProfileStore;
   readonly recordings: SqliteRecordingStore;
+  readonly shares: SqliteShareStore;
   readonly webhookAttempts: SqliteWebhookAttemptStore;
   readonly analytics: SqliteAnalyticsStore;
 
@@ -31,6 +33,7 @@ export class SqliteStores implements Stores {
     this.likes = new SqliteLikeStore(db);
     this.profiles = new SqliteTranscodeProfileStore(db);
     this.recordings = new SqliteRecordingStore(db);
+    this.shares = new SqliteShareStore(db);
     this.webhookAttempts = new SqliteWebhookAttemptStore(db);
     this.analytics = new SqliteAnalyticsStore(db);
   }
