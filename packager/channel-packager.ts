@@ -28,6 +28,8 @@ interface Broadcast {
   renditions: Map<string, Rendition>;
   /** Renditions of its current (or last) ladder, in ladder order. */
   active: string[];
+  /** Rendered media playlists by `<rendition> <skip>`, with the revisions they were rendered at. */
+  rendered: Map<string, { stamp: string; text: string }>;
 }
 
 /** Where completed media goes besides the live window (the recorder, through the bus): inits and whole segments. */
@@ -98,7 +100,7 @@ export class ChannelPackager {
     if (broadcastId !== this.broadcast?.id) {
       if (this.broadcast) for (const r of this.broadcast.renditions.values()) if (!r.playlist.ended) r.playlist.end();
       this.previous = this.broadcast;
-      this.broadcast = { id: broadcastId, renditions: new Map(), active: [] };
+      this.broadcast = { id: broadcastId, renditions: new Map(), active: [], rendered: new Map() };
       this.clock = undefined;
     }
     const broadcast = this.broadcast;
@@ -185,11 +187,19 @@ export class ChannelPackager {
     const b = this.find(broadcastId);
     const pl = b?.renditions.get(name)?.playlist;
     if (!b || !pl) return undefined;
+    // Every viewer of a rendition asks for the same playlist (a blocking reload wakes them all at
+    // once): render it once per change of it or of the renditions it reports on.
+    const key = `${name} ${skip}`;
+    const stamp = `${pl.revision} ${b.active.map((n) => `${n}:${b.renditions.get(n)?.playlist.revision}`).join(',')}`;
+    const hit = b.rendered.get(key);
+    if (hit?.stamp === stamp) return hit.text;
     const reports = b.active
       .filter((n) => n !== name)
       .map((n) => renditionReport(n, b.renditions.get(n)!.playlist))
       .filter((r) => r !== undefined);
-    return renderMediaPlaylist(pl, { skip, reports });
+    const text = renderMediaPlaylist(pl, { skip, reports });
+    b.rendered.set(key, { stamp, text });
+    return text;
   }
 
   /** Is `broadcastId` the current or the previous broadcast (the ones still served)? */

@@ -61,6 +61,8 @@ export class MediaPlaylist {
   init?: { id: number; bytes: Buffer; info: InitInfo };
 
   private nextPartId = 0;
+  /** Bumped by every change to what the playlist renders (see revision). */
+  private rev = 0;
   private readonly inits = new Map<number, Buffer>();
   private readonly parts = new Map<number, { part: Part; segment: Segment }>();
   /** Every held request, and the same ones indexed by what they wait for, so a new part wakes only those it satisfies. */
@@ -81,6 +83,11 @@ export class MediaPlaylist {
     return this.opts.epoch;
   }
 
+  /** Changes whenever the rendered playlist would: a new stream, part, pause or end (renders are cached by it). */
+  get revision(): number {
+    return this.rev;
+  }
+
   /** A new fMP4 stream begins (a publish, or ffmpeg restarted): new init, and a discontinuity if anything came before. */
   startStream(bytes: Buffer, info: InitInfo): void {
     this.closeSegment();
@@ -90,6 +97,7 @@ export class MediaPlaylist {
     this.pendingDiscontinuity = this.segments.length > 0;
     this.ended = false;
     this.paused = false;
+    this.rev++;
   }
 
   /** Adds one fragment as a part; `clock` says whether a segment opens on it (keyframes only). */
@@ -114,6 +122,7 @@ export class MediaPlaylist {
     this.frames.count += f.samples;
     this.frames.seconds += f.duration;
     this.parts.set(part.id, { part, segment: seg });
+    this.rev++;
     this.wakeForPart(seg.msn, seg.parts.length - 1, part.id);
   }
 
@@ -122,6 +131,7 @@ export class MediaPlaylist {
     if (this.ended) return;
     this.closeSegment();
     this.paused = true;
+    this.rev++;
     this.notify();
   }
 
@@ -129,6 +139,7 @@ export class MediaPlaylist {
   end(): void {
     this.closeSegment();
     this.ended = true;
+    this.rev++;
     this.notify();
   }
 
