@@ -76,7 +76,7 @@ async function runOnce(opts: EdgeBenchOptions, run: number): Promise<EdgeRun> {
     const direct = [new LightViewer(directUrl), new LightViewer(directUrl)];
     const through = Array.from({ length: opts.viewers }, () => new LightViewer(edgeUrl));
     viewers.push(...direct, ...through);
-    opts.log(`[edge] run ${run}: ${opts.viewers} viewers through the edge + 2 direct; warm-up ${opts.warmupSeconds} s`);
+    opts.log(`run ${run}: ${opts.viewers} viewers through the edge + 2 direct; warm-up ${opts.warmupSeconds} s`);
     for (const v of viewers) v.start();
     await sleep(opts.warmupSeconds * 1000);
     fs.writeFileSync(accessLog, '');
@@ -100,7 +100,7 @@ async function runOnce(opts: EdgeBenchOptions, run: number): Promise<EdgeRun> {
       partsCompared: sorted.length,
       viewerErrors: viewers.reduce((a, v) => a + v.errors, 0),
     };
-    opts.log(`[edge] run ${run}: ${stats.parts} parts, ${result.partOriginPerPart.toFixed(2)} origin requests per part; ${stats.blocking} blocking reloads, ${result.blockingOriginPerReload.toFixed(2)} each; +${result.extraDelayP50Ms} ms p50, +${result.extraDelayP95Ms} ms p95 through the edge`);
+    opts.log(`run ${run}: ${stats.parts} parts, ${result.partOriginPerPart.toFixed(2)} origin requests per part; ${stats.blocking} blocking reloads, ${result.blockingOriginPerReload.toFixed(2)} each; +${result.extraDelayP50Ms} ms p50, +${result.extraDelayP95Ms} ms p95 through the edge`);
     return result;
   } finally {
     for (const v of viewers) await v.stop();

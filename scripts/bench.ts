@@ -16,6 +16,8 @@ import { formatPlayersResult, PLAYERS, runPlayersBench, type PlayerName } from '
 import { formatAbuseResult, runAbuseBench } from './bench-abuse';
 import { formatEdgeResult, runEdgeBench } from './bench-edge';
 import { formatViewersResult, runViewersBench } from './bench-viewers';
+import { LiveroomProcess } from './bench/liveroom-process';
+import { killAllNginxSync } from './bench/nginx-process';
 import { formatRecordingsResult, runRecordingsBench } from './bench-recordings';
 
 export interface BenchContext {
@@ -183,6 +185,20 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const chosen = names.length ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES;
+  // The servers run in process groups of their own and nginx without a master: if the runner is
+  // killed (Ctrl-C, timeout), take them down with it rather than leave them eating the machine.
+  const killChildren = (): void => {
+    LiveroomProcess.killAllSync();
+    killAllNginxSync();
+  };
+  process.on('exit', killChildren);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killChildren();
+      process.stderr.write(`bench: ${signal}, servers and nginx killed\n`);
+      process.exit(130);
+    });
+  }
   const root = path.resolve(__dirname, '..', '..');
   const outDir = path.join(root, 'bench-results');
   let failed = 0;

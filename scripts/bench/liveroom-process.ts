@@ -34,6 +34,14 @@ export interface LiveroomProcessOptions {
  * group so stop() can also reap any ffmpeg it left behind.
  */
 export class LiveroomProcess {
+  /** Servers started and not yet stopped, so the bench runner can take them down when it is killed. */
+  private static readonly running = new Set<LiveroomProcess>();
+
+  /** Kills every server still running (and what it spawned), synchronously: the bench runner's signal and exit handler. */
+  static killAllSync(): void {
+    for (const p of LiveroomProcess.running) p.killAndCleanSync();
+  }
+
   readonly streamKey = `bench_${crypto.randomBytes(8).toString('hex')}`;
   readonly logLines: string[] = [];
   rtmpPort = 0;
@@ -84,6 +92,7 @@ export class LiveroomProcess {
       },
     });
     this.child = child;
+    LiveroomProcess.running.add(this);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const onData = (chunk: Buffer): void => {
       const text = this.partial + chunk.toString('utf8');
@@ -125,6 +134,7 @@ export class LiveroomProcess {
     }
     this.killGroup();
     await this.exited;
+    LiveroomProcess.running.delete(this);
     this.child = null;
     if (this.dataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
     this.dataDir = '';

@@ -18,6 +18,13 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
+/** nginx processes started and not yet stopped (killed by killAllNginxSync when the bench runner is killed). */
+const running = new Set<ChildProcess>();
+
+export function killAllNginxSync(): void {
+  for (const proc of running) proc.kill('SIGKILL');
+}
+
 export async function freePort(): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
@@ -51,9 +58,10 @@ ${httpBlock.replaceAll('{{PORT}}', String(port))}
   const proc: ChildProcess = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  running.add(proc);
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => (running.delete(proc), resolve())));
   const errorLog = () => {
     try {
       return fs.readFileSync(path.join(dir, 'error.log'), 'utf8') + stderr;
