@@ -6,6 +6,7 @@ import type { TypedEmitter } from '../core/typed-emitter';
 import type { WebhookAttemptStore } from '../storage/webhook-attempt-store';
 import { WEBHOOK_SOURCES, type WebhookBody } from './webhook-events';
 import { sendWebhook } from './webhook-sender';
+import { displayWebhookUrl } from './webhook-url';
 
 export interface WebhooksDeps {
   endpoints: readonly WebhookConfig[];
@@ -100,7 +101,7 @@ export class Webhooks {
       now: this.clock,
     }).then((result) => {
       try {
-        store.add({ deliveryId: d.id, eventId: d.eventId, event: d.type, url: d.endpoint.url, attempt: d.attempt, ...result, at }, delivery.logRetention);
+        store.add({ deliveryId: d.id, eventId: d.eventId, event: d.type, url: displayWebhookUrl(d.endpoint.url), attempt: d.attempt, ...result, at }, delivery.logRetention);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'webhook attempt not logged');
       }
@@ -108,7 +109,7 @@ export class Webhooks {
       if (ok) return;
       const last = d.attempt >= delivery.maxAttempts || this.stopped;
       const why = result.error ?? `HTTP ${result.status}`;
-      log[last ? 'warn' : 'info']({ url: d.endpoint.url, event: d.type, delivery: d.id, attempt: d.attempt, why }, last ? 'webhook not delivered: giving up' : 'webhook attempt failed: will retry');
+      log[last ? 'warn' : 'info']({ url: displayWebhookUrl(d.endpoint.url), event: d.type, delivery: d.id, attempt: d.attempt, why }, last ? 'webhook not delivered: giving up' : 'webhook attempt failed: will retry');
       if (last) return;
       const timer = setTimeout(() => {
         this.retries.delete(timer);
