@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { BroadcastAnalytics } from '../analytics/broadcast-analytics';
-import { hlsRequestKind } from './metrics-routes';
+import { hlsRequestOf } from './metrics-routes';
 
 /**
  * Under /hls, before the HLS routes: every playlist, init, part or segment
@@ -10,11 +10,10 @@ import { hlsRequestKind } from './metrics-routes';
  */
 export function hlsAudience(analytics: BroadcastAnalytics, clientAddress: (req: IncomingMessage) => string): RequestHandler {
   return (req, res, next) => {
-    const kind = hlsRequestKind(req.path, req.query);
-    if (kind !== 'other') {
-      const [channel, , rendition] = req.path.split('/').filter((p) => p !== '');
+    const { kind, channel, rendition } = hlsRequestOf(req, res);
+    if (kind !== 'other' && channel !== undefined) {
       analytics.hlsRequest(channel, clientAddress(req));
-      if (kind === 'part' || kind === 'segment') {
+      if ((kind === 'part' || kind === 'segment') && rendition !== undefined) {
         res.once('finish', () => {
           if (res.statusCode === 200) analytics.mediaServed(channel, rendition, Number(res.get('content-length')) || 0);
         });

@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { fail } from '../core/errors';
 import { hashSecret } from '../core/secrets';
 import { parseMediaUri } from '../packager/media-uris';
@@ -30,11 +30,30 @@ export function hlsRequestKind(path: string, query: Record<string, unknown>): Hl
   return parseMediaUri(parts[3])?.kind ?? 'other';
 }
 
+export interface HlsRequest {
+  kind: HlsRequestKind;
+  channel: string | undefined;
+  rendition: string | undefined;
+}
+
+/**
+ * What a request under /hls asks for, classified once per request (kept in
+ * res.locals) for the middlewares that look at it: metrics, analytics.
+ */
+export function hlsRequestOf(req: Request, res: Response): HlsRequest {
+  const known = res.locals.hlsRequest as HlsRequest | undefined;
+  if (known) return known;
+  const [channel, , rendition] = req.path.split('/').filter((p) => p !== '');
+  const request: HlsRequest = { kind: hlsRequestKind(req.path, req.query), channel, rendition };
+  res.locals.hlsRequest = request;
+  return request;
+}
+
 /** Times every /hls request until its response is done (or the client gone: status 'aborted'). */
 export function hlsRequestMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const kind = hlsRequestKind(req.path, req.query);
+    const { kind } = hlsRequestOf(req, res);
     res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observeHlsRequest(kind, res.writableFinished ? String(res.statusCode) : 'aborted', seconds);
