@@ -192,7 +192,11 @@ describe('live room in Chromium: chat, danmaku, likes, viewers, moderation, over
     await say(alice, '<img src=x onerror=window.__xss=1>');
     await alice.click('#composer-kind');
     await bob.waitForFunction((n) => document.querySelectorAll('#chat-list .chat-line').length >= n, XSS_MESSAGES.length + 1);
-    await until(async () => (await chatTexts(bob)).includes(XSS_MESSAGES[XSS_MESSAGES.length - 1]), 5000, 'the long message');
+    // The danmaku is sent after the long message; wait for both (the line count above includes earlier lines).
+    await until(async () => {
+      const shown = await chatTexts(bob);
+      return shown.includes(XSS_MESSAGES[XSS_MESSAGES.length - 1]) && shown.includes('<img src=x onerror=window.__xss=1>');
+    }, 5000, 'the long message and the danmaku');
 
     const texts = await chatTexts(bob);
     for (const text of XSS_MESSAGES) expect(texts).toContain(text);
