@@ -7,6 +7,7 @@ import { fail } from '../core/errors';
 import type { FlvFeed, IngestRefused, LiveroomEvents, PublishEnded, PublishRejected, SourceInfo } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { TypedEmitter } from '../core/typed-emitter';
+import { gateConnections } from './accept-gate';
 import { AddressGuard } from './address-guard';
 import { redactStreamKeys } from './log-redaction';
 import { NmsBridge, type NmsSession, type PublishVerdict, type RtmpConnection } from './nms-bridge';
@@ -110,7 +111,8 @@ export class IngestServer {
         log[level === 'error' ? 'warn' : 'debug']({ nms: level }, redactStreamKeys(message));
       },
     );
-    const server = net.createServer((socket) => this.onConnection(socket));
+    const server = net.createServer();
+    gateConnections(server, (address) => this.admitAddress(address), (socket, address) => this.onConnection(socket, address));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
@@ -129,7 +131,8 @@ export class IngestServer {
         port: config.tlsPort,
         host: config.host,
         secureContext: this.deps.secureContext,
-        onConnection: (raw, upgrade) => this.onConnection(raw, upgrade),
+        admit: (address) => this.admitAddress(address),
+        onConnection: (raw, address, upgrade) => this.onConnection(raw, address, upgrade),
       });
       await this.rtmps.start((err) => log.error({ err: err.message }, 'RTMPS listener error'));
       log.info({ port: this.tlsPort }, 'RTMPS ingest listening');
@@ -177,25 +180,30 @@ export class IngestServer {
     return this.conns.get(conn.socket)?.address ?? conn.socket.remoteAddress ?? '';
   }
 
-  /** An accepted connection; `upgrade` (RTMPS) starts TLS on it once the address may connect. */
-  private onConnection(raw: net.Socket, upgrade?: () => tls.TLSSocket) {
+  /**
+   * Whether a connection just accepted from `address` may go on; registers it with the guard when it may.
+   * Refusals cost one accept and one close (see accept-gate.ts): nothing is parsed, no socket is made, no TLS handshake.
+   */
+  private admitAddress(address: string): boolean {
     const { config } = this.deps;
-    const address = raw.remoteAddress ?? '';
-    raw.on('error', () => {});
-    // Refusals at accept cost one accept and one close: nothing is parsed, nothing is allocated, no TLS handshake.
     const refusal = this.guard!.open(address);
     if (refusal) {
-      raw.destroy();
       const detail = refusal === 'backed-off' ? { backoffLeftMs: this.guard!.backoffLeft(address) } : { limit: config.maxConnectionsPerAddress };
       this.refuse(address, refusal, detail);
-      return;
+      return false;
     }
     if (this.conns.size >= config.maxConnections && !this.evictOldestPending()) {
       this.guard!.close(address);
-      raw.destroy();
       this.refuse(address, 'server-full', { limit: config.maxConnections });
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /** A connection admitAddress() let in; `upgrade` (RTMPS) starts TLS on it. */
+  private onConnection(raw: net.Socket, address: string, upgrade?: () => tls.TLSSocket) {
+    const { config } = this.deps;
+    raw.on('error', () => {});
     raw.setNoDelay(true);
     const socket = upgrade ? this.secure(raw, address, upgrade) : raw;
     const conn = this.bridge!.attach(socket);

@@ -1,17 +1,20 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { fail } from '../core/errors';
+import { gateConnections } from './accept-gate';
 
 export interface RtmpsListenerOptions {
   port: number;
   host: string;
   /** The certificate to present, asked per connection: a renewed one applies to the next connection, no restart. */
   secureContext(): tls.SecureContext;
+  /** Whether a connection just accepted from `address` may go on (the per-address guard; see accept-gate.ts). */
+  admit(address: string): boolean;
   /**
-   * An accepted TCP connection, before any TLS byte is read. `upgrade` starts the
+   * An admitted TCP connection, before any TLS byte is read. `upgrade` starts the
    * server side of the TLS handshake on it and returns the socket RTMP runs on.
    */
-  onConnection(raw: net.Socket, upgrade: () => tls.TLSSocket): void;
+  onConnection(raw: net.Socket, address: string, upgrade: () => tls.TLSSocket): void;
 }
 
 /**
@@ -42,7 +45,8 @@ export class RtmpsListener {
 
   async start(onError: (err: Error) => void): Promise<void> {
     const { port, host } = this.opts;
-    const server = net.createServer((raw) => this.opts.onConnection(raw, () => this.upgrade(raw)));
+    const server = net.createServer();
+    gateConnections(server, this.opts.admit, (raw, address) => this.opts.onConnection(raw, address, () => this.upgrade(raw)));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
