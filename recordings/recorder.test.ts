@@ -44,6 +44,11 @@ function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown
   });
   return {
     dataDir, stores, bus, recordings, logs, init, seg,
+    /** Every write queued so far is done (a fixed sleep raced the disk on a loaded machine: seen once in a full run). */
+    settle: async () => {
+      await sleep(20);
+      await recordings.whenWritten();
+    },
     setViewers: (n: number) => (viewers = n),
     setLikes: (n: number) => (likes = n),
     close: async () => {
@@ -53,7 +58,7 @@ function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown
   };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 50));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Recorder', () => {
   it("writes the top rendition's init and segments to files and indexes them", async () => {
@@ -68,7 +73,7 @@ describe('Recorder', () => {
     }
     t.setLikes(14);
     t.bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'abcd0001', endedAt: Date.now() });
-    await settle();
+    await t.settle();
     const dir = path.join(t.dataDir, 'recordings', 'live', 'abcd0001');
     expect(fs.readdirSync(dir)).toEqual(['source']);
     expect(fs.readdirSync(path.join(dir, 'source')).sort()).toEqual(['init-0.mp4', 'seg-0.m4s', 'seg-1.m4s', 'seg-2.m4s']);
@@ -88,7 +93,7 @@ describe('Recorder', () => {
     t.bus.emit('media:segment', t.seg('source', 0));
     t.bus.emit('media:segment', t.seg('360p', 0));
     t.bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'abcd0001', endedAt: Date.now() });
-    await settle();
+    await t.settle();
     expect(t.recordings.get('abcd0001').renditions).toEqual(['source', '360p']);
 
     t.recordings.setSettings('live', { enabled: false, renditions: null });
@@ -97,7 +102,7 @@ describe('Recorder', () => {
     t.bus.emit('media:init', { ...t.init('source'), ...off });
     t.bus.emit('media:segment', { ...t.seg('source', 0), ...off });
     t.bus.emit('broadcast:ended', { ...off, endedAt: Date.now() });
-    await settle();
+    await t.settle();
     expect(() => t.recordings.get('abcd0002')).toThrow(/no recording/);
     expect(fs.existsSync(path.join(t.dataDir, 'recordings', 'live', 'abcd0002'))).toBe(false);
     await t.close();
@@ -116,16 +121,16 @@ describe('Recorder', () => {
     t.bus.emit('broadcast:started', { channel: 'live', broadcastId: 'abcd0001', startedAt: Date.now() });
     t.bus.emit('media:init', t.init('source'));
     t.bus.emit('media:segment', t.seg('source', 0));
-    await settle();
+    await t.settle();
     fail = true;
     for (let i = 1; i < 5; i++) t.bus.emit('media:segment', t.seg('source', i));
-    await settle();
+    await t.settle();
     expect(t.recordings.status()).toEqual([{ channel: 'live', id: 'abcd0001', renditions: ['source'], stopped: 'disk-full' }]);
     expect(t.recordings.get('abcd0001')).toMatchObject({ status: 'disk-full', stopped: 'disk-full', duration: 1 });
     const lines = t.logs.filter((l) => l.includes('disk is full'));
     expect(lines).toHaveLength(1);
     t.bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'abcd0001', endedAt: Date.now() });
-    await settle();
+    await t.settle();
     expect(t.recordings.get('abcd0001')).toMatchObject({ status: 'disk-full', stopped: null });
     expect(fs.readdirSync(path.join(t.dataDir, 'recordings', 'live', 'abcd0001', 'source')).sort()).toEqual(['init-0.mp4', 'seg-0.m4s']);
     await t.close();
@@ -137,7 +142,7 @@ describe('Recorder', () => {
     t.bus.emit('media:init', t.init('source'));
     t.bus.emit('media:segment', t.seg('source', 0));
     t.bus.emit('media:segment', t.seg('source', 1));
-    await settle();
+    await t.settle();
     // The process dies here: no broadcast:ended, a segment half written.
     const dir = path.join(t.dataDir, 'recordings', 'live', 'abcd0001', 'source');
     fs.writeFileSync(path.join(dir, 'seg-2.m4s.tmp'), 'half');
@@ -159,7 +164,7 @@ describe('Recorder', () => {
     t.bus.emit('media:init', t.init('source'));
     for (let i = 0; i < 3; i++) t.bus.emit('media:segment', t.seg('source', i)); // not media: ffmpeg fails on it
     t.bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'abcd0001', endedAt: Date.now() });
-    for (let i = 0; i < 200 && !t.logs.some((l) => l.includes('no thumbnail')); i++) await settle();
+    for (let i = 0; i < 200 && !t.logs.some((l) => l.includes('no thumbnail')); i++) await t.settle();
     expect(t.logs.filter((l) => l.includes('no thumbnail'))).toHaveLength(1);
     const rec = t.recordings.get('abcd0001');
     expect(rec).toMatchObject({ status: 'complete', duration: 3, thumbnail: false });
@@ -173,10 +178,10 @@ describe('Recorder', () => {
     t.bus.emit('broadcast:started', { channel: 'live', broadcastId: 'abcd0001', startedAt: Date.now() });
     t.bus.emit('media:init', t.init('source'));
     t.bus.emit('media:segment', t.seg('source', 0));
-    await settle();
+    await t.settle();
     await expect(t.recordings.delete('abcd0001')).rejects.toMatchObject({ code: 'LR_RECORDING_IN_PROGRESS', status: 409 });
     t.bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'abcd0001', endedAt: Date.now() });
-    await settle();
+    await t.settle();
     await t.recordings.delete('abcd0001');
     expect(fs.existsSync(path.join(t.dataDir, 'recordings', 'live', 'abcd0001'))).toBe(false);
     expect(t.stores.recordings.segments('abcd0001', 'source')).toEqual([]);

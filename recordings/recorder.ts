@@ -102,11 +102,16 @@ export class Recorder {
     this.listen('broadcast:ended', (e) => this.guard(() => this.broadcastEnded(e)));
   }
 
+  /** Resolves once every write queued so far (segments, inits, the index rows of broadcasts that ended) is done. */
+  async whenWritten(): Promise<void> {
+    await Promise.all([...this.active.values()].map((a) => a.queue));
+    await Promise.all([...this.finishing]);
+  }
+
   /** Stops listening and waits for every pending write; a broadcast still open is left `recording` (the next start closes it). */
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
-    await Promise.all([...this.active.values()].map((a) => a.queue));
-    await Promise.all([...this.finishing]);
+    await this.whenWritten();
   }
 
   /** Recordings being written now. */

@@ -94,6 +94,11 @@ export class Recordings {
     await this.retention.stop();
   }
 
+  /** Resolves once every recording write queued so far is done (tests wait on it rather than on time). */
+  whenWritten(): Promise<void> {
+    return this.recorder.whenWritten();
+  }
+
   /** Runs retention now (tests, the admin API); resolves with how many were deleted. */
   applyRetention(): Promise<number> {
     return this.retention.run();
