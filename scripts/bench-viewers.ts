@@ -31,6 +31,8 @@ export interface ViewersBenchOptions {
   seconds: number;
   warmupSeconds: number;
   workers: number;
+  /** Node flags for the server process, space-separated (e.g. --cpu-prof to see where a request's time goes). */
+  serverNodeOptions?: string;
   log: (line: string) => void;
 }
 
@@ -158,7 +160,7 @@ export async function runViewersBench(opts: ViewersBenchOptions): Promise<Viewer
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-bench-viewers-'));
   const configFile = path.join(dir, 'config.json');
   fs.writeFileSync(configFile, JSON.stringify(BENCH_CONFIG));
-  const server = new LiveroomProcess({ root: opts.root, logLevel: 'warn', env: { LIVEROOM_PROFILE: 'passthrough', LIVEROOM_CONFIG: configFile } });
+  const server = new LiveroomProcess({ root: opts.root, logLevel: 'warn', env: { LIVEROOM_PROFILE: 'passthrough', LIVEROOM_CONFIG: configFile }, nodeArgs: opts.serverNodeOptions?.split(/\s+/).filter(Boolean) });
   let publisher: ChildProcess | undefined;
   let nginx: Nginx | undefined;
   const steps: ViewersStep[] = [];

@@ -137,7 +137,7 @@ const BENCHES: BenchDefinition[] = [
   },
   {
     name: 'viewers',
-    description: 'LL-HLS viewers per origin: N light viewers (blocking reload + part) straight on the origin, then through the nginx edge; lag behind the live edge, viewers behind, origin CPU per viewer (--direct=250,500,1000,1500 --edge=1000,2500,5000 --seconds=15 --warmup=5 --workers=2)',
+    description: 'LL-HLS viewers per origin: N light viewers (blocking reload + part) straight on the origin, then through the nginx edge; lag behind the live edge, viewers behind, origin CPU per viewer (--direct=250,500,1000,1500 --edge=1000,2500,5000 --seconds=15 --warmup=5 --workers=2 --server-node-options="--cpu-prof")',
     run: (ctx) =>
       runViewersBench({
         root: ctx.root,
@@ -146,6 +146,7 @@ const BENCHES: BenchDefinition[] = [
         seconds: numberFlag(ctx.flags, 'seconds', 15),
         warmupSeconds: numberFlag(ctx.flags, 'warmup', 5),
         workers: Math.max(1, Math.round(numberFlag(ctx.flags, 'workers', 2))),
+        serverNodeOptions: ctx.flags['server-node-options'],
         log: ctx.log,
       }),
     format: (result) => formatViewersResult(result as Parameters<typeof formatViewersResult>[0]),

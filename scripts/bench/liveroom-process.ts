@@ -26,6 +26,8 @@ export interface LiveroomProcessOptions {
   logLevel?: string;
   /** Extra LIVEROOM_* variables. */
   env?: Record<string, string>;
+  /** Node flags before the script (those NODE_OPTIONS refuses, such as --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -77,7 +79,7 @@ export class LiveroomProcess {
     this.rtmpPort = await freePort();
     this.httpPort = await freePort();
     while (this.httpPort === this.rtmpPort) this.httpPort = await freePort();
-    const child = spawn(process.execPath, [main], {
+    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), main], {
       cwd: this.dataDir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
