@@ -23,6 +23,7 @@ describe('Metrics', () => {
     bus.emit('ingest:refused', { remoteAddress: '10.0.0.1', reason: 'backed-off' });
     bus.emit('chat:moderation', { channel: 'live', action: 'ban', actor: { id: 'a', name: 'A', role: 'moderator' }, details: {}, at: 0 });
     bus.emit('recording:ready', { channel: 'live', recordingId: 'r', status: 'complete', startedAt: 0, endedAt: 1, duration: 1, bytes: 1 });
+    bus.emit('channel:shared', { channel: 'live', broadcastId: null, method: 'embed' });
     metrics.observeHlsRequest('part', '200', 0.003);
     const m = parsePrometheusText((await metrics.exposition()).body);
     expect(m.value('liveroom_transcoder_exits_total', { channel: 'live', restarted: 'true' })).toBe(1);
@@ -31,6 +32,7 @@ describe('Metrics', () => {
     expect(m.value('liveroom_rtmp_refused_total', { reason: 'backed-off' })).toBe(1);
     expect(m.value('liveroom_chat_moderation_actions_total', { channel: 'live', action: 'ban' })).toBe(1);
     expect(m.value('liveroom_recordings_ready_total', { status: 'complete' })).toBe(1);
+    expect(m.value('liveroom_shares_total', { channel: 'live', method: 'embed' })).toBe(1);
     expect(m.value('liveroom_hls_request_duration_seconds_bucket', { kind: 'part', status: '200', le: '0.005' })).toBe(1);
     expect(m.value('liveroom_hls_held_requests')).toBe(2);
     expect(m.value('liveroom_viewers', { channel: 'live', kind: 'chat' })).toBe(3);

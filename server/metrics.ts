@@ -63,6 +63,7 @@ export class Metrics {
     const chatRefusals = counter('chat_refusals_total', 'Chat connections, messages and packets refused, by chat error code.', ['code']);
     const moderation = counter('chat_moderation_actions_total', 'Moderation actions done by moderators and streamers.', ['channel', 'action']);
     const recordings = counter('recordings_ready_total', 'Recordings finished and indexed, by status.', ['status']);
+    const shares = counter('shares_total', 'Shares of a channel (share button, copied link, embed code), by method.', ['channel', 'method']);
     const dropped: Counter<'channel' | 'track'> = new Counter({
       name: `${P}transcoder_dropped_frames_total`,
       help: 'Input frames dropped because ffmpeg fell behind and the input buffer was full.',
@@ -114,6 +115,7 @@ export class Metrics {
     this.listen('chat:refused', (e) => chatRefusals.inc({ code: e.code }));
     this.listen('chat:moderation', (e) => moderation.inc({ channel: e.channel, action: e.action }));
     this.listen('recording:ready', (e) => recordings.inc({ status: e.status }));
+    this.listen('channel:shared', (e) => shares.inc({ channel: e.channel, method: e.method }));
   }
 
   start(): void {

@@ -19,6 +19,7 @@ import { launchBrowser } from './helpers/browser';
 import { runCli } from './helpers/cli-harness';
 import { jpegInfo } from './helpers/jpeg-info';
 import { publish, startLiveroom, STREAM_KEY, until, type Harness, type Publisher } from './helpers/liveroom-harness';
+import { parsePrometheusText } from './helpers/prometheus-text';
 
 jest.setTimeout(120_000);
 
@@ -173,6 +174,10 @@ describe('share, embed, thumbnail and channel profile', () => {
     const token = adminToken();
     const status = (await (await fetch(`${h.base}/api/admin/status?channel=live`, { headers: { authorization: `Bearer ${token}` } })).json()) as { channels: { shares: unknown }[] };
     expect(status.channels[0].shares).toEqual({ total: after.shares.total + 1, broadcast: (after.shares.broadcast ?? 0) + 1 });
+    // And Prometheus sees them, by method.
+    const metrics = parsePrometheusText(await (await fetch(`${h.base}/metrics`)).text());
+    expect(metrics.value('liveroom_shares_total', { channel: 'live', method: 'copy' })).toBeGreaterThanOrEqual(1);
+    expect(metrics.value('liveroom_shares_total', { channel: 'live', method: 'embed' })).toBeGreaterThanOrEqual(1);
   });
 
   it('uses the browser\'s Web Share API where there is one, and counts the share as native', async () => {
