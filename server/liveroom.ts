@@ -47,6 +47,8 @@ import { analyticsAdminRoutes } from './analytics-admin-routes';
 import { LiveThumbnails } from '../recordings/live-thumbnails';
 import { thumbnailRoutes } from './thumbnail-routes';
 import { shareRoutes } from './share-routes';
+import { OriginRegistry } from '../cluster/origin-registry';
+import { originProxy } from './hls-origin-proxy';
 
 export interface StartedInfo {
   /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
@@ -100,6 +102,8 @@ export class Liveroom {
   webhooks?: Webhooks;
   analytics?: BroadcastAnalytics;
   liveThumbnails?: LiveThumbnails;
+  /** Nodes on separate hosts ('cluster.nodeUrl'): which node is each channel's origin, in Redis. */
+  registry?: OriginRegistry;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -138,6 +142,11 @@ export class Liveroom {
       (channel, live, publishId) => bus.emit('channel:state', { channel, live, publishId, since: Date.now() }),
       { init: (e) => bus.emit('media:init', e), segment: (e) => bus.emit('media:segment', e) },
     ));
+    // Nodes on separate hosts: the channels other nodes ingest, from the registry's memory (never waits on Redis).
+    const cluster = config.cluster;
+    const nodeUrl = config.chat.redisUrl !== undefined ? cluster.nodeUrl : undefined;
+    const nodeId = nodeUrl ? (cluster.nodeId ?? new URL(nodeUrl).host) : '';
+    const remoteOrigin = (name: string) => this.registry?.remoteOrigin(name);
     const broadcastOnAir = (name: string) => {
       const cp = packager.channel(name);
       return (cp?.isLive && cp.broadcastId) || null;
@@ -147,6 +156,7 @@ export class Liveroom {
       renditions: (name) => packager.channel(name)?.summaries() ?? [],
       shares: (name, broadcastId) => stores.shares.counts(name, broadcastId),
       broadcastOnAir,
+      remote: (name) => remoteOrigin(name),
     }));
     // Which H.264 encoders really work here; a publish that needs an encoder waits for the answer.
     const encoders = (this.encoders = new EncoderProbe({
@@ -175,7 +185,27 @@ export class Liveroom {
       bus,
       log: log.child({ module: 'ingest' }),
       ...(tls && { secureContext: () => tls.current.context }),
+      refusePublish: (channel) => {
+        const o = remoteOrigin(channel);
+        if (!o) return undefined;
+        return (
+          `channel '${channel}' is live on node '${o.node}' (${o.url}) since ${new Date(o.since).toISOString()}: one origin per channel across the nodes; ` +
+          `publish there, or end that publish first (a node that died frees its channels after cluster.originTtlMs, ${cluster.originTtlMs} ms)`
+        );
+      },
     }));
+    if (nodeUrl) {
+      // The node that ingests a channel is its origin: claimed when the publish starts, released when it ends.
+      const clusterLog = log.child({ module: 'cluster' });
+      bus.on('publish:started', (e) => {
+        void this.registry?.claim(e.channel, e.publishId).then((holder) => {
+          if (!holder || !ingest.isLive(e.channel)) return;
+          clusterLog.warn({ channel: e.channel, publishId: e.publishId, holder: holder.node }, 'publish ended: another node claimed this channel first (one origin per channel across the nodes)');
+          ingest.kick(e.channel);
+        });
+      });
+      bus.on('publish:ended', (e) => void this.registry?.release(e.channel, e.publishId));
+    }
     const broadcasts = (this.broadcasts = new BroadcastCoordinator({
       bus,
       transcoder,
@@ -218,7 +248,31 @@ export class Liveroom {
           log: log.child({ module: 'analytics' }),
         })
       : undefined);
-    app.use('/hls', ...(metrics ? [hlsRequestMetrics(metrics)] : []), ...(analytics ? [hlsAudience(analytics, clientAddress)] : []), hlsRoutes(packager, config.hls, held));
+    // Another node's channel: proxied to (or redirected at) its origin, before anything here counts or answers it.
+    const hlsElsewhere = nodeUrl
+      ? [
+          originProxy({
+            self: nodeId,
+            remoteOrigin,
+            route: (req) => {
+              const segs = req.path.split('/').filter(Boolean);
+              return segs.length >= 2 ? { channel: segs[0], broadcast: segs.length >= 3 ? segs[1] : undefined } : undefined;
+            },
+            // A broadcast this node has is served here; a multivariant playlist here only while this node ingests the channel.
+            servesLocally: (channel, broadcast) => (broadcast !== undefined ? packager.channel(channel)?.hasBroadcast(broadcast) ?? false : ingest.isLive(channel)),
+            mode: cluster.hlsMode,
+            timeoutMs: cluster.proxyTimeoutMs,
+            log: log.child({ module: 'cluster' }),
+          }),
+        ]
+      : [];
+    app.use(
+      '/hls',
+      ...(metrics ? [hlsRequestMetrics(metrics)] : []),
+      ...hlsElsewhere,
+      ...(analytics ? [hlsAudience(analytics, clientAddress)] : []),
+      hlsRoutes(packager, config.hls, held),
+    );
     const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
@@ -269,6 +323,21 @@ export class Liveroom {
     app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
     const channelExists = (name: string) => channels.get(name) !== undefined;
+    if (nodeUrl) {
+      // The live thumbnail is made where the channel is ingested.
+      app.get(
+        '/api/channels/:channel/thumbnail.jpg',
+        originProxy({
+          self: nodeId,
+          remoteOrigin,
+          route: (req) => ({ channel: String(req.params.channel), broadcast: undefined }),
+          servesLocally: (channel) => ingest.isLive(channel),
+          mode: cluster.hlsMode,
+          timeoutMs: cluster.proxyTimeoutMs,
+          log: log.child({ module: 'cluster' }),
+        }),
+      );
+    }
     app.use(
       '/api/channels',
       channelRoutes({ status, onPlayer: (channel, address) => chat.addPlayer(channel, address), eventStreams, clientAddress }),
@@ -310,6 +379,7 @@ export class Liveroom {
         moderators: moderatorTokens,
         tokenRevoked: (id) => chat.disconnectToken(id),
         profileChanged: (e) => bus.emit('channel:profile', e),
+        ...(nodeUrl && { cluster: { node: nodeId, nodes: () => this.registry?.nodes() ?? [], origin: remoteOrigin } }),
       }),
     );
     if (metrics) this.mountMetrics(metrics);
@@ -325,6 +395,19 @@ export class Liveroom {
     transcoder.start();
     broadcasts.start();
     await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
+    if (nodeUrl) {
+      // Before the ingest opens: a publish for a channel live on another node must be refused from the first one.
+      this.registry = await OriginRegistry.connect({
+        redisUrl: config.chat.redisUrl!,
+        nodeId,
+        nodeUrl,
+        publicUrl: config.http.publicUrl ?? nodeUrl,
+        ttlMs: cluster.originTtlMs,
+        log: log.child({ module: 'cluster' }),
+        onRemoteChange: (channel) => status.refresh(channel),
+        onLost: (channel) => ingest.kick(channel),
+      });
+    }
     await http.start();
     await this.metricsHttp?.start();
     await ingest.start();
@@ -357,6 +440,7 @@ export class Liveroom {
   async stop(): Promise<void> {
     await this.ingest?.stop(); // every publish ends (server-stopping)
     await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
+    await this.registry?.stop(); // this node's claims deleted: another node may take its channels at once
     await this.recordings?.stop(); // the last segments written and indexed
     await this.liveThumbnails?.stop(); // timers cleared, the thumbnails being made finished
     await this.webhooks?.stop(); // retries dropped; attempts in flight get a second, then are aborted

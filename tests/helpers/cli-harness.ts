@@ -21,7 +21,7 @@ function newestSource(dir: string): number {
 
 /** Compiles (tsconfig.build.json) when dist/ is older than the sources: the tests run the real built CLI and server. */
 export function ensureBuilt(): void {
-  const dirs = ['core', 'server', 'transcoder', 'broadcast', 'storage', 'ingest', 'packager', 'recordings', 'scripts', 'chat', 'webhooks', 'analytics'].map((d) => path.join(ROOT, d)).filter((d) => fs.existsSync(d));
+  const dirs = ['core', 'cluster', 'server', 'transcoder', 'broadcast', 'storage', 'ingest', 'packager', 'recordings', 'scripts', 'chat', 'webhooks', 'analytics'].map((d) => path.join(ROOT, d)).filter((d) => fs.existsSync(d));
   const newest = Math.max(...dirs.map(newestSource));
   const built = [CLI, path.join(ROOT, 'dist', 'server', 'main.js')].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
   if (Math.min(...built) >= newest) return;
