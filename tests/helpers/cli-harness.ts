@@ -54,7 +54,9 @@ export interface ServerProcess {
 /** `liveroom start` as a real process, on free ports and a fresh data folder, configured by LIVEROOM_* variables. */
 export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-cli-'));
-  const [httpPort, rtmpPort, rtmpsPort] = [await freePort(), await freePort(), await freePort()];
+  // Ports given in extraEnv are kept (a node that must know its own URL before it starts); the others are free ones.
+  const given = (name: string) => Number(extraEnv[name]) || freePort();
+  const [httpPort, rtmpPort, rtmpsPort] = [await given('LIVEROOM_HTTP_PORT'), await given('LIVEROOM_RTMP_PORT'), await given('LIVEROOM_RTMPS_PORT')];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LIVEROOM_DATA_DIR: dataDir,
