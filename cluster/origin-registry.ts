@@ -149,6 +149,8 @@ export class OriginRegistry {
   private nodeList: NodeInfo[] = [];
   /** This node's claims: channel → the exact value written. */
   private readonly own = new Map<string, string>();
+  /** Deletes in flight: stop() waits for them before it closes the connection. */
+  private readonly releasing = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
   private beating?: Promise<void>;
   private down = false;
@@ -252,11 +254,13 @@ export class OriginRegistry {
     if (value === undefined) return;
     if (publishId !== undefined && (JSON.parse(value) as OriginClaim).publishId !== publishId) return;
     this.own.delete(channel);
-    try {
-      await this.client.eval(RELEASE, { keys: [ORIGIN + channel, ORIGINS], arguments: [value, channel] });
-    } catch (err) {
-      this.lost(err); // it expires by itself after the TTL
-    }
+    const done = this.client.eval(RELEASE, { keys: [ORIGIN + channel, ORIGINS], arguments: [value, channel] }).then(
+      () => undefined,
+      (err: unknown) => this.lost(err), // it expires by itself after the TTL
+    );
+    this.releasing.add(done);
+    await done;
+    this.releasing.delete(done);
   }
 
   /** Renews this node's claims and its node entry, then reads every claim; one at a time. */
@@ -324,7 +328,7 @@ export class OriginRegistry {
     if (this.stopped) return;
     clearInterval(this.timer);
     await this.beating?.catch(() => {});
-    const releases = [...this.own.keys()].map((ch) => this.release(ch));
+    const releases = [...this.own.keys()].map((ch) => this.release(ch)).concat([...this.releasing]);
     const tidy = Promise.all([...releases, this.client.isReady ? this.client.sRem(NODES, this.opts.nodeId).then(() => this.client.del(NODE + this.opts.nodeId)) : undefined]).catch(() => {});
     let t: NodeJS.Timeout | undefined;
     await Promise.race([tidy, new Promise<void>((r) => (t = setTimeout(r, 1000)))]);

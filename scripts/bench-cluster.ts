@@ -170,7 +170,7 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<Cluste
       const i = lines.findIndex((l) => l.startsWith('#EXT-X-STREAM-INF:'));
       if (i >= 0) mediaPath = new URL(lines[i + 1], master).pathname;
     }
-    if (!mediaPath) throw new Error('node A did not go live in 60 s');
+    if (!mediaPath) throw new Error(`node A did not go live in 60 s:\n${a.logLines.slice(-20).join('\n')}`);
     await sleep(4000); // a few segments, and B and C have seen A's claim
     const urls = { a: a.httpOrigin + mediaPath, b: b.httpOrigin + mediaPath, c: c.httpOrigin + mediaPath };
 
@@ -215,6 +215,9 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<Cluste
       stop.done = true;
       await Promise.all(loops);
       agent.destroy();
+      for (const n of [a, b, c]) {
+        if (n.pid === undefined || !fs.existsSync(`/proc/${n.pid}`)) throw new Error(`a node exited during the ${via} step:\n${n.logLines.slice(-20).join('\n')}`);
+      }
       const span = (after.at - before.at) / 1000;
       const frontCpu = front === a ? after.a - before.a : front === b ? after.b - before.b : after.c - before.c;
       // Through C each viewer request is two: the 302 from C, then A's answer.

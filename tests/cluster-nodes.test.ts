@@ -209,6 +209,13 @@ describe('two nodes on separate data folders, one Redis', () => {
     expect(text.stdout).toMatch(/^live\s+live \S+ on node node-a\s/m);
     const view = (await (await fetch(`${b.base}/api/channels/live`)).json()) as { live: boolean };
     expect(view.live).toBe(true);
+    // The live thumbnail is made on A and proxied by B.
+    const jpeg = await until(async () => {
+      const res = await fetch(`${b.base}/api/channels/live/thumbnail.jpg`);
+      const body = Buffer.from(await res.arrayBuffer());
+      return res.status === 200 && res.headers.get('content-type') === 'image/jpeg' && body;
+    }, 30_000, "A's live thumbnail through B");
+    expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
   });
 
   it('refuses a second publish of the channel into B, with the reason in its log', async () => {
