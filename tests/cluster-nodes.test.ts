@@ -1,9 +1,10 @@
+/// <reference lib="dom" />
 /**
  * Nodes on separate hosts (issue 11, item 2): two `liveroom start` processes,
  * each with its own data folder, one real redis-server between them. A real
  * ffmpeg publishes into node A; node B serves the channel's LL-HLS by proxying
  * to A (multivariant, media playlist with a blocking reload, parts, init),
- * B's chat reaches A's, `liveroom status` against B shows the channel live on
+ * hls.js in Chromium plays B's watch page, B's chat reaches A's, `liveroom status` against B shows the channel live on
  * A, a second publish into B is refused, and killing either node leaves the
  * other right: B gone, A keeps serving; A gone, B forgets the channel once its
  * claim expires and answers 404.
@@ -18,6 +19,7 @@ import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents, Welcome } from '../chat/chat-events';
 import { newIdentity, nextEvent, request } from '../chat/chat-test-kit';
 import { ensureBuilt, freePort, runCli, startServerProcess, type ServerProcess } from './helpers/cli-harness';
+import { launchBrowser } from './helpers/browser';
 import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
 import { attrs, parseMedia } from './helpers/m3u8';
 
@@ -179,6 +181,23 @@ describe('two nodes on separate data folders, one Redis', () => {
     // An error from the origin keeps its status: a part past the window is A's 404 JSON.
     const missing = await getText(new URL(partUri.replace(/\d+(\.\w+)$/, '999999$1'), bMedia).href);
     expect(missing.status).toBe((await getText(new URL(partUri.replace(/\d+(\.\w+)$/, '999999$1'), aMedia).href)).status);
+  });
+
+  it("plays in Chromium with hls.js from B's watch page", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${nodes.b!.base}/watch/live`);
+      await page.waitForFunction(() => document.body.dataset.state === 'playing', null, { timeout: 40_000 });
+      const time = () => page.evaluate(() => ((window as any).__liveroom?.video?.currentTime ?? 0) as number);
+      const t0 = await time();
+      await until(async () => (await time()) > t0 + 2, 20_000, 'currentTime to advance 2 s through B');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('chats through B and receives on A', async () => {
