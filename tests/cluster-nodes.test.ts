@@ -3,9 +3,10 @@
  * Nodes on separate hosts (issue 11, item 2): two `liveroom start` processes,
  * each with its own data folder, one real redis-server between them. A real
  * ffmpeg publishes into node A; node B serves the channel's LL-HLS by proxying
- * to A (multivariant, media playlist with a blocking reload, parts, init),
- * hls.js in Chromium plays B's watch page, B's chat reaches A's, `liveroom status` against B shows the channel live on
- * A, a second publish into B is refused, and killing either node leaves the
+ * to A (multivariant, media playlist with a blocking reload, parts, init,
+ * thumbnail), hls.js in Chromium plays B's watch page, B's chat reaches A's,
+ * `liveroom status` against B shows the channel live on A, a second publish
+ * into B is refused, and killing either node leaves the
  * other right: B gone, A keeps serving; A gone, B forgets the channel once its
  * claim expires and answers 404.
  *
