@@ -54,7 +54,7 @@ async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeo
   throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
-async function node(id: string, changes: string[] = []): Promise<OriginRegistry> {
+async function node(id: string, changes: string[] = [], lost: string[] = []): Promise<OriginRegistry> {
   const r = await OriginRegistry.connect({
     redisUrl: `redis://127.0.0.1:${port}`,
     nodeId: id,
@@ -63,6 +63,7 @@ async function node(id: string, changes: string[] = []): Promise<OriginRegistry>
     ttlMs: TTL,
     log,
     onRemoteChange: (ch) => changes.push(ch),
+    onLost: (ch, holder) => lost.push(`${ch}:${holder.node}`),
   });
   registries.push(r);
   return r;
@@ -100,6 +101,25 @@ describe('OriginRegistry', () => {
     expect(await b.claim('live', 'p4')).toBeUndefined();
     await waitFor("A's memory of B's claim", () => a.remoteOrigin('live')?.node === 'b');
     await b.release('live');
+  });
+
+  it('lets another node take over a channel whose publisher left (reconnect grace), and tells the old origin', async () => {
+    const lost: string[] = [];
+    const a = await node('a3', [], lost);
+    const b = await node('b3');
+    expect(await a.claim('music', 'm1')).toBeUndefined();
+    await waitFor("B's memory of A's claim", () => b.remoteOrigin('music')?.publishing === true);
+    expect(await b.claim('music', 'm2')).toMatchObject({ node: 'a3', publishing: true });
+
+    await a.idle('music', 'm1'); // A's publisher left; its broadcast waits for it
+    await waitFor('B to see A waiting', () => b.remoteOrigin('music')?.publishing === false);
+    expect(b.remoteOrigin('music')?.node).toBe('a3');
+    expect(await b.claim('music', 'm2')).toBeUndefined(); // the encoder came back through B
+    await waitFor('A to learn it lost the channel', () => lost.includes('music:b3'));
+    await waitFor("A's memory of B's claim", () => a.remoteOrigin('music')?.node === 'b3');
+    await a.release('music'); // A's broadcast ends later: B's claim stays
+    await waitFor('B still the origin', async () => (await a.claim('music', 'm3'))?.node === 'b3');
+    await b.release('music');
   });
 
   it('keeps working with Redis down: claims taken locally, others forgotten after their TTL, all written again when it is back', async () => {

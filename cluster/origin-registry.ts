@@ -24,6 +24,11 @@ export interface OriginClaim {
   /** When the publish started, ms since epoch. */
   since: number;
   publishId: string;
+  /**
+   * False while the origin waits for its publisher to come back ('hls.reconnectGraceMs'): the broadcast is still
+   * served there, but a publish for the channel on another node may take it over.
+   */
+  publishing: boolean;
 }
 
 export interface NodeInfo {
@@ -34,7 +39,8 @@ export interface NodeInfo {
 }
 
 /**
- * Claims a key when it is free or already this node's (a restart of the same node), atomically.
+ * Claims a key when it is free, already this node's (a restart of the same node), or held by a node whose publisher
+ * left (its reconnect grace), atomically.
  * KEYS[1] origin key, KEYS[2] index set; ARGV[1] value, ARGV[2] TTL ms, ARGV[3] node id, ARGV[4] channel.
  * Returns nil when claimed, or the holder's value.
  */
@@ -42,21 +48,24 @@ const CLAIM = `
 local cur = redis.call('GET', KEYS[1])
 if cur then
   local ok, holder = pcall(cjson.decode, cur)
-  if not (ok and type(holder) == 'table' and holder.node == ARGV[3]) then return cur end
+  if not (ok and type(holder) == 'table' and (holder.node == ARGV[3] or holder.publishing == false)) then return cur end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[4])
 return false`;
 
 /**
- * The heartbeat of one claim: renewed while it is still ours, taken again when it is gone (Redis restarted or
- * flushed, or the heartbeat came late and nobody took it). Same keys and arguments as CLAIM.
- * Returns nil when still ours, or the value of the node that holds it now.
+ * The heartbeat of one claim: renewed (with this node's current value) while it is still ours, taken again when it
+ * is gone (Redis restarted or flushed, or the heartbeat came late and nobody took it). Same keys and arguments as
+ * CLAIM. Returns nil when still ours, or the value of the node that holds it now.
  */
 const RENEW = `
 local cur = redis.call('GET', KEYS[1])
 if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return false end
-if cur then return cur end
+if cur then
+  local ok, holder = pcall(cjson.decode, cur)
+  if not (ok and type(holder) == 'table' and holder.node == ARGV[3]) then return cur end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[4])
 return false`;
@@ -99,7 +108,10 @@ export interface OriginRegistryOptions {
   log: Logger;
   /** A channel's claim by another node appeared, changed or went away (status pages are told). */
   onRemoteChange?: (channel: string) => void;
-  /** This node's claim was taken by another node (after a Redis outage longer than the TTL): the local publish must end. */
+  /**
+   * This node's claim was taken by another node: a publish there took over while this node's publisher was gone
+   * (reconnect grace), or this node could not renew it (a Redis outage longer than the TTL) and another took it.
+   */
   onLost?: (channel: string, holder: OriginClaim) => void;
   /** How long start() keeps trying before it gives up. */
   startTimeoutMs?: number;
@@ -115,7 +127,15 @@ function parseClaim(channel: string, raw: string): OriginClaim | undefined {
   try {
     const v = JSON.parse(raw) as Partial<OriginClaim>;
     if (typeof v.node !== 'string' || typeof v.url !== 'string') return undefined;
-    return { channel, node: v.node, url: v.url, publicUrl: typeof v.publicUrl === 'string' ? v.publicUrl : v.url, since: Number(v.since) || 0, publishId: String(v.publishId ?? '') };
+    return {
+      channel,
+      node: v.node,
+      url: v.url,
+      publicUrl: typeof v.publicUrl === 'string' ? v.publicUrl : v.url,
+      since: Number(v.since) || 0,
+      publishId: String(v.publishId ?? ''),
+      publishing: v.publishing !== false,
+    };
   } catch {
     return undefined;
   }
@@ -236,10 +256,10 @@ export class OriginRegistry {
    * With Redis down the claim is taken locally and written on a later beat (the publish is not refused for it).
    */
   async claim(channel: string, publishId: string): Promise<OriginClaim | undefined> {
-    const value = JSON.stringify({ node: this.opts.nodeId, url: this.opts.nodeUrl, publicUrl: this.opts.publicUrl, since: Date.now(), publishId });
+    const value = JSON.stringify({ node: this.opts.nodeId, url: this.opts.nodeUrl, publicUrl: this.opts.publicUrl, since: Date.now(), publishId, publishing: true });
     try {
       const holder = await this.client.eval(CLAIM, { keys: [ORIGIN + channel, ORIGINS], arguments: [value, String(this.opts.ttlMs), this.opts.nodeId, channel] });
-      if (typeof holder === 'string') return parseClaim(channel, holder) ?? { channel, node: '(unreadable claim)', url: '', publicUrl: '', since: 0, publishId: '' };
+      if (typeof holder === 'string') return parseClaim(channel, holder) ?? { channel, node: '(unreadable claim)', url: '', publicUrl: '', since: 0, publishId: '', publishing: true };
     } catch (err) {
       this.lost(err);
     }
@@ -248,7 +268,21 @@ export class OriginRegistry {
     return undefined;
   }
 
-  /** The publish ended: the claim is deleted if it is still this one. */
+  /**
+   * The publisher left but the broadcast waits for it (reconnect grace): the claim stays, marked so that a publish
+   * on another node may take the channel over. Written now, or on the next beat.
+   */
+  async idle(channel: string, publishId: string): Promise<void> {
+    const value = this.own.get(channel);
+    if (value === undefined) return;
+    const claim = JSON.parse(value) as OriginClaim;
+    if (claim.publishId !== publishId) return;
+    const next = JSON.stringify({ ...claim, publishing: false });
+    this.own.set(channel, next);
+    await this.renew(channel, next).catch((err: unknown) => this.lost(err));
+  }
+
+  /** The broadcast is over: the claim is deleted if it is still this one (and, with `publishId`, that publish's). */
   async release(channel: string, publishId?: string): Promise<void> {
     const value = this.own.get(channel);
     if (value === undefined) return;
@@ -271,18 +305,11 @@ export class OriginRegistry {
   }
 
   private async beatOnce(): Promise<void> {
-    const { nodeId, ttlMs, log } = this.opts;
+    const { nodeId, ttlMs } = this.opts;
     try {
       const node: NodeInfo = { id: nodeId, url: this.opts.nodeUrl, publicUrl: this.opts.publicUrl, startedAt: this.startedAt };
       await this.client.multi().set(NODE + nodeId, JSON.stringify(node), { expiration: { type: 'PX', value: ttlMs } }).sAdd(NODES, nodeId).exec();
-      for (const [channel, value] of [...this.own]) {
-        const holder = await this.client.eval(RENEW, { keys: [ORIGIN + channel, ORIGINS], arguments: [value, String(ttlMs), nodeId, channel] });
-        if (typeof holder !== 'string' || this.own.get(channel) !== value) continue;
-        this.own.delete(channel);
-        const claim = parseClaim(channel, holder);
-        log.error({ channel, holder: claim?.node }, 'cluster: another node took this channel while this one could not renew its claim (Redis unreachable for longer than cluster.originTtlMs): ending the local publish');
-        if (claim) this.opts.onLost?.(channel, claim);
-      }
+      for (const [channel, value] of [...this.own]) await this.renew(channel, value);
       const now = Date.now();
       const next = new Map<string, Cached>();
       const rows = (await this.client.eval(LIST, { keys: [ORIGINS], arguments: [ORIGIN] })) as string[];
@@ -311,13 +338,23 @@ export class OriginRegistry {
     }
   }
 
+  /** Renews one of this node's claims; another node holding it now means it was lost (onLost). */
+  private async renew(channel: string, value: string): Promise<void> {
+    const { nodeId, ttlMs } = this.opts;
+    const holder = await this.client.eval(RENEW, { keys: [ORIGIN + channel, ORIGINS], arguments: [value, String(ttlMs), nodeId, channel] });
+    if (typeof holder !== 'string' || this.own.get(channel) !== value) return;
+    this.own.delete(channel);
+    const claim = parseClaim(channel, holder);
+    if (claim) this.opts.onLost?.(channel, claim);
+  }
+
   private swap(next: Map<string, Cached>) {
     const prev = this.remote;
     this.remote = next;
     const changed = new Set<string>();
     for (const [ch, c] of next) {
       const p = prev.get(ch);
-      if (!p || p.claim.node !== c.claim.node || p.claim.publishId !== c.claim.publishId) changed.add(ch);
+      if (!p || p.claim.node !== c.claim.node || p.claim.publishId !== c.claim.publishId || p.claim.publishing !== c.claim.publishing) changed.add(ch);
     }
     for (const ch of prev.keys()) if (!next.has(ch)) changed.add(ch);
     for (const ch of changed) this.opts.onRemoteChange?.(ch);

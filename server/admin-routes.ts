@@ -43,7 +43,7 @@ export interface AdminDeps {
   cluster?: {
     node: string;
     nodes(): { id: string; url: string; startedAt: number }[];
-    origin(channel: string): { node: string; url: string; since: number } | undefined;
+    origin(channel: string): { node: string; url: string; since: number; publishing: boolean } | undefined;
   };
 }
 
@@ -253,7 +253,11 @@ export function adminRoutes(deps: AdminDeps): Router {
         return {
           name: c.name,
           /** Which node ingests it: this one (null when offline), or another (its HLS is proxied there). */
-          origin: remote ? { node: remote.node, url: remote.url, since: remote.since } : view?.live && cluster ? { node: cluster.node, url: null, since: view.since } : null,
+          origin: remote
+            ? { node: remote.node, url: remote.url, since: remote.since, publishing: remote.publishing }
+            : view?.live && cluster
+              ? { node: cluster.node, url: null, since: view.since, publishing: deps.publishing(c.name) }
+              : null,
           live: view?.live ?? false,
           publishing: deps.publishing(c.name),
           since: view?.since ?? 0,

@@ -78,7 +78,7 @@ describe('originProxy', () => {
   });
 
   beforeEach(() => {
-    claim = { channel: 'live', node: 'a', url: originBase, publicUrl: 'https://a.example', since: 1, publishId: 'p' };
+    claim = { channel: 'live', node: 'a', url: originBase, publicUrl: 'https://a.example', since: 1, publishId: 'p', publishing: true };
     local = false;
     mode = 'proxy';
     seen.length = 0;
@@ -114,9 +114,9 @@ describe('originProxy', () => {
     local = false;
     claim = undefined;
     expect(await (await fetch(`${frontBase}/hls/live/b1/source/index.m3u8`)).text()).toBe('local');
-    claim = { channel: 'live', node: 'front', url: originBase, publicUrl: originBase, since: 1, publishId: 'p' };
+    claim = { channel: 'live', node: 'front', url: originBase, publicUrl: originBase, since: 1, publishId: 'p', publishing: true };
     expect(await (await fetch(`${frontBase}/hls/live/b1/source/index.m3u8`)).text()).toBe('local'); // its own claim
-    claim = { channel: 'live', node: 'a', url: originBase, publicUrl: originBase, since: 1, publishId: 'p' };
+    claim = { channel: 'live', node: 'a', url: originBase, publicUrl: originBase, since: 1, publishId: 'p', publishing: true };
     expect(await (await fetch(`${frontBase}/hls/live/b1/source/index.m3u8`, { headers: { [PROXIED_HEADER]: 'b' } })).text()).toBe('local'); // one hop only
     expect(seen).toHaveLength(0);
   });
@@ -138,7 +138,7 @@ describe('originProxy', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(seen[0].closedEarly).toBe(true);
 
-    claim = { channel: 'live', node: 'dead', url: 'http://127.0.0.1:1', publicUrl: 'http://127.0.0.1:1', since: 1, publishId: 'p' };
+    claim = { channel: 'live', node: 'dead', url: 'http://127.0.0.1:1', publicUrl: 'http://127.0.0.1:1', since: 1, publishId: 'p', publishing: true };
     const down = await fetch(`${frontBase}/hls/live/master.m3u8`);
     expect(down.status).toBe(502);
     const body = (await down.json()) as { error: { code: string; message: string } };

@@ -42,6 +42,15 @@ export interface OriginProxyDeps {
 export function originProxy(deps: OriginProxyDeps): RequestHandler {
   // Kept-alive connections to each origin: a part's request costs no TCP handshake between nodes.
   const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 1024 }), https: new https.Agent({ keepAlive: true, maxSockets: 1024 }) };
+  // A dead origin fails every viewer's request until its claim expires: logged once per node per 10 s, with the count.
+  const failures = new Map<string, { loggedAt: number; since: number }>();
+  const failed = (channel: string, node: string, reason: string) => {
+    const now = Date.now();
+    const f = failures.get(node);
+    if (f && now - f.loggedAt < 10_000) return void f.since++;
+    failures.set(node, { loggedAt: now, since: 0 });
+    deps.log.warn({ channel, node, err: reason, ...(f && { moreFailures: f.since }) }, 'proxied HLS request to the origin node failed');
+  };
   return (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers[PROXIED_HEADER] !== undefined) return next();
     const r = deps.route(req);
@@ -54,7 +63,7 @@ export function originProxy(deps: OriginProxyDeps): RequestHandler {
       res.set('Cache-Control', 'no-store').redirect(302, join(origin.publicUrl, req.originalUrl));
       return;
     }
-    forward(req, res, origin, channel, join(origin.url, req.originalUrl), agents, deps);
+    forward(req, res, origin, channel, join(origin.url, req.originalUrl), agents, deps, failed);
   };
 }
 
@@ -70,6 +79,7 @@ function forward(
   target: string,
   agents: { http: http.Agent; https: https.Agent },
   deps: OriginProxyDeps,
+  failed: (channel: string, node: string, reason: string) => void,
 ) {
   const url = new URL(target);
   const headers: http.OutgoingHttpHeaders = { [PROXIED_HEADER]: deps.self };
@@ -92,7 +102,7 @@ function forward(
   });
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     if (answered) return;
-    deps.log.warn({ channel, node: origin.node, err: err.code ?? err.message }, 'proxied HLS request to the origin node failed');
+    failed(channel, origin.node, err.code ?? err.message);
     failWith(fail('LR_HLS_ORIGIN_UNREACHABLE', { channel, node: origin.node, reason: err.code ?? err.message }));
   });
   upstream.on('response', (up) => {

@@ -187,7 +187,8 @@ export class Liveroom {
       ...(tls && { secureContext: () => tls.current.context }),
       refusePublish: (channel) => {
         const o = remoteOrigin(channel);
-        if (!o) return undefined;
+        // An origin whose publisher left (its reconnect grace) may be taken over: the encoder came back through another node.
+        if (!o?.publishing) return undefined;
         return (
           `channel '${channel}' is live on node '${o.node}' (${o.url}) since ${new Date(o.since).toISOString()}: one origin per channel across the nodes; ` +
           `publish there, or end that publish first (a node that died frees its channels after cluster.originTtlMs, ${cluster.originTtlMs} ms)`
@@ -198,13 +199,22 @@ export class Liveroom {
       // The node that ingests a channel is its origin: claimed when the publish starts, released when it ends.
       const clusterLog = log.child({ module: 'cluster' });
       bus.on('publish:started', (e) => {
+        const before = remoteOrigin(e.channel);
+        if (before && !before.publishing) clusterLog.info({ channel: e.channel, from: before.node }, 'taking the channel over from a node whose publisher left (its reconnect grace)');
         void this.registry?.claim(e.channel, e.publishId).then((holder) => {
           if (!holder || !ingest.isLive(e.channel)) return;
           clusterLog.warn({ channel: e.channel, publishId: e.publishId, holder: holder.node }, 'publish ended: another node claimed this channel first (one origin per channel across the nodes)');
           ingest.kick(e.channel);
         });
       });
-      bus.on('publish:ended', (e) => void this.registry?.release(e.channel, e.publishId));
+      // The publisher left: while the broadcast waits for it (reconnect grace) the claim stays, open to a takeover; then it goes.
+      bus.on('publish:ended', (e) => {
+        if (packager.channel(e.channel)?.isLive) void this.registry?.idle(e.channel, e.publishId);
+        else void this.registry?.release(e.channel, e.publishId);
+      });
+      bus.on('channel:state', (e) => {
+        if (!e.live && !ingest.isLive(e.channel)) void this.registry?.release(e.channel);
+      });
     }
     const broadcasts = (this.broadcasts = new BroadcastCoordinator({
       bus,
@@ -405,7 +415,18 @@ export class Liveroom {
         ttlMs: cluster.originTtlMs,
         log: log.child({ module: 'cluster' }),
         onRemoteChange: (channel) => status.refresh(channel),
-        onLost: (channel) => ingest.kick(channel),
+        onLost: (channel, holder) => {
+          const clusterLog = log.child({ module: 'cluster' });
+          if (!ingest.isLive(channel)) {
+            clusterLog.warn({ channel, node: holder.node }, 'another node took the channel over (its publisher went there during the reconnect grace); this node serves it from there');
+            return;
+          }
+          clusterLog.error(
+            { channel, node: holder.node },
+            'another node took this channel while this one could not renew its claim (Redis unreachable for longer than cluster.originTtlMs): ending the local publish',
+          );
+          ingest.kick(channel);
+        },
       });
     }
     await http.start();

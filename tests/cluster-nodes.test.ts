@@ -119,7 +119,7 @@ beforeAll(async () => {
   await until(() => /Ready to accept connections/.test(out) || redis!.exitCode !== null, 10_000, 'redis-server to start');
   if (redis.exitCode !== null) throw new Error(`redis-server exited:\n${out}`);
   configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-cluster-'));
-  fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ cluster: { originTtlMs: ORIGIN_TTL_MS }, hls: { reconnectGraceMs: 0 } }));
+  fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ cluster: { originTtlMs: ORIGIN_TTL_MS }, hls: { reconnectGraceMs: 15_000 } }));
   await startNode('a');
   await startNode('b');
 });
@@ -276,5 +276,35 @@ describe('two nodes on separate data folders, one Redis', () => {
     expect(s.channels.find((c) => c.name === 'live')).toMatchObject({ live: false, origin: null });
     // The media playlist URL of A's broadcast too.
     expect((await getText(new URL(new URL(bMedia).pathname, b.base).href)).status).toBe(404);
+  });
+
+  it('a publisher that leaves one node and comes back through the other within the reconnect grace moves the channel there', async () => {
+    const b = nodes.b!;
+    await nodes.a!.stop(); // the killed A's data folder
+    const a = await startNode('a');
+    const onB = publish(`${b.rtmp}/${KEY}`);
+    publishers.push(onB);
+    const bMaster = await until(() => mediaUrl(b.base), 60_000, 'the channel to go live on B');
+    await until(async () => (await mediaUrl(a.base)) === bMaster.replace(b.base, a.base), 10_000, 'A to serve B\'s broadcast');
+
+    // The encoder's connection to B dies; B's broadcast waits for it (reconnect grace): its claim says so.
+    await onB.stop();
+    type Status = { channels: { name: string; live: boolean; origin: { node: string; publishing: boolean } | null }[] };
+    await until(async () => {
+      const s = JSON.parse((await cli(a, 'status', '--json')).stdout) as Status;
+      const live = s.channels.find((c) => c.name === 'live');
+      return live?.origin?.node === 'node-b' && live.origin.publishing === false;
+    }, 15_000, "A to see B's claim waiting for its publisher");
+
+    // It comes back through A (the load balancer sent it there): A takes the channel over, B now serves it from A.
+    publishers.push(publish(`${a.rtmp}/${KEY}`));
+    const aMaster = await until(async () => {
+      const url = await mediaUrl(a.base);
+      return url && new URL(url).pathname !== new URL(bMaster).pathname && url;
+    }, 60_000, 'a new broadcast on A');
+    await until(async () => (await mediaUrl(b.base)) === aMaster.replace(a.base, b.base), 15_000, 'B to serve A\'s new broadcast');
+    const s = JSON.parse((await cli(b, 'status', '--json')).stdout) as Status;
+    expect(s.channels.find((c) => c.name === 'live')).toMatchObject({ live: true, origin: { node: 'node-a', publishing: true } });
+    await until(() => /another node took the channel over/.test(b.log()), 10_000, "B's log to say so");
   });
 });

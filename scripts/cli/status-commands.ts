@@ -6,7 +6,7 @@ import { kbits, since, table, yesNo } from './output';
 interface StatusChannel {
   name: string;
   /** Nodes on separate hosts: the node that ingests it. */
-  origin?: { node: string; url: string | null; since: number } | null;
+  origin?: { node: string; url: string | null; since: number; publishing: boolean } | null;
   live: boolean;
   publishing: boolean;
   since: number;
@@ -19,7 +19,7 @@ interface StatusChannel {
 }
 
 function state(c: StatusChannel, node?: string): string {
-  if (c.live && c.origin && c.origin.node !== node) return `live ${since(c.since)} on node ${c.origin.node}`;
+  if (c.live && c.origin && c.origin.node !== node) return `live ${since(c.since)} on node ${c.origin.node}${c.origin.publishing ? '' : ' (publisher gone)'}`;
   if (c.live) return `live ${since(c.since)}`;
   return c.publishing ? 'starting' : 'offline';
 }
