@@ -47,7 +47,7 @@ import { analyticsAdminRoutes } from './analytics-admin-routes';
 import { LiveThumbnails } from '../recordings/live-thumbnails';
 import { thumbnailRoutes } from './thumbnail-routes';
 import { shareRoutes } from './share-routes';
-import { OriginRegistry } from '../cluster/origin-registry';
+import { ClusterNode } from '../cluster/cluster-node';
 import { originProxy } from './hls-origin-proxy';
 
 export interface StartedInfo {
@@ -103,7 +103,7 @@ export class Liveroom {
   analytics?: BroadcastAnalytics;
   liveThumbnails?: LiveThumbnails;
   /** Nodes on separate hosts ('cluster.nodeUrl'): which node is each channel's origin, in Redis. */
-  registry?: OriginRegistry;
+  cluster?: ClusterNode;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -143,10 +143,8 @@ export class Liveroom {
       { init: (e) => bus.emit('media:init', e), segment: (e) => bus.emit('media:segment', e) },
     ));
     // Nodes on separate hosts: the channels other nodes ingest, from the registry's memory (never waits on Redis).
-    const cluster = config.cluster;
-    const nodeUrl = config.chat.redisUrl !== undefined ? cluster.nodeUrl : undefined;
-    const nodeId = nodeUrl ? (cluster.nodeId ?? new URL(nodeUrl).host) : '';
-    const remoteOrigin = (name: string) => this.registry?.remoteOrigin(name);
+    const { nodeUrl } = config.cluster;
+    const remoteOrigin = (name: string) => this.cluster?.remoteOrigin(name);
     const broadcastOnAir = (name: string) => {
       const cp = packager.channel(name);
       return (cp?.isLive && cp.broadcastId) || null;
@@ -185,37 +183,21 @@ export class Liveroom {
       bus,
       log: log.child({ module: 'ingest' }),
       ...(tls && { secureContext: () => tls.current.context }),
-      refusePublish: (channel) => {
-        const o = remoteOrigin(channel);
-        // An origin whose publisher left (its reconnect grace) may be taken over: the encoder came back through another node.
-        if (!o?.publishing) return undefined;
-        return (
-          `channel '${channel}' is live on node '${o.node}' (${o.url}) since ${new Date(o.since).toISOString()}: one origin per channel across the nodes; ` +
-          `publish there, or end that publish first (a node that died frees its channels after cluster.originTtlMs, ${cluster.originTtlMs} ms)`
-        );
-      },
+      refusePublish: (channel) => this.cluster?.refusal(channel),
     }));
-    if (nodeUrl) {
-      // The node that ingests a channel is its origin: claimed when the publish starts, released when it ends.
-      const clusterLog = log.child({ module: 'cluster' });
-      bus.on('publish:started', (e) => {
-        const before = remoteOrigin(e.channel);
-        if (before && !before.publishing) clusterLog.info({ channel: e.channel, from: before.node }, 'taking the channel over from a node whose publisher left (its reconnect grace)');
-        void this.registry?.claim(e.channel, e.publishId).then((holder) => {
-          if (!holder || !ingest.isLive(e.channel)) return;
-          clusterLog.warn({ channel: e.channel, publishId: e.publishId, holder: holder.node }, 'publish ended: another node claimed this channel first (one origin per channel across the nodes)');
-          ingest.kick(e.channel);
-        });
-      });
-      // The publisher left: while the broadcast waits for it (reconnect grace) the claim stays, open to a takeover; then it goes.
-      bus.on('publish:ended', (e) => {
-        if (packager.channel(e.channel)?.isLive) void this.registry?.idle(e.channel, e.publishId);
-        else void this.registry?.release(e.channel, e.publishId);
-      });
-      bus.on('channel:state', (e) => {
-        if (!e.live && !ingest.isLive(e.channel)) void this.registry?.release(e.channel);
-      });
-    }
+    const cluster = (this.cluster =
+      nodeUrl && config.chat.redisUrl
+        ? new ClusterNode({
+            config: { ...config.cluster, nodeUrl },
+            redisUrl: config.chat.redisUrl,
+            publicUrl: config.http.publicUrl,
+            bus,
+            ingest,
+            broadcastLive: (name) => packager.channel(name)?.isLive ?? false,
+            remoteChanged: (name) => status.refresh(name),
+            log: log.child({ module: 'cluster' }),
+          })
+        : undefined);
     const broadcasts = (this.broadcasts = new BroadcastCoordinator({
       bus,
       transcoder,
@@ -259,10 +241,10 @@ export class Liveroom {
         })
       : undefined);
     // Another node's channel: proxied to (or redirected at) its origin, before anything here counts or answers it.
-    const hlsElsewhere = nodeUrl
+    const hlsElsewhere = cluster
       ? [
           originProxy({
-            self: nodeId,
+            self: cluster.nodeId,
             remoteOrigin,
             route: (req) => {
               const segs = req.path.split('/').filter(Boolean);
@@ -270,8 +252,8 @@ export class Liveroom {
             },
             // A broadcast this node has is served here; a multivariant playlist here only while this node ingests the channel.
             servesLocally: (channel, broadcast) => (broadcast !== undefined ? packager.channel(channel)?.hasBroadcast(broadcast) ?? false : ingest.isLive(channel)),
-            mode: cluster.hlsMode,
-            timeoutMs: cluster.proxyTimeoutMs,
+            mode: config.cluster.hlsMode,
+            timeoutMs: config.cluster.proxyTimeoutMs,
             log: log.child({ module: 'cluster' }),
           }),
         ]
@@ -333,17 +315,17 @@ export class Liveroom {
     app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
     const channelExists = (name: string) => channels.get(name) !== undefined;
-    if (nodeUrl) {
+    if (cluster) {
       // The live thumbnail is made where the channel is ingested.
       app.get(
         '/api/channels/:channel/thumbnail.jpg',
         originProxy({
-          self: nodeId,
+          self: cluster.nodeId,
           remoteOrigin,
           route: (req) => ({ channel: String(req.params.channel), broadcast: undefined }),
           servesLocally: (channel) => ingest.isLive(channel),
-          mode: cluster.hlsMode,
-          timeoutMs: cluster.proxyTimeoutMs,
+          mode: config.cluster.hlsMode,
+          timeoutMs: config.cluster.proxyTimeoutMs,
           log: log.child({ module: 'cluster' }),
         }),
       );
@@ -389,7 +371,7 @@ export class Liveroom {
         moderators: moderatorTokens,
         tokenRevoked: (id) => chat.disconnectToken(id),
         profileChanged: (e) => bus.emit('channel:profile', e),
-        ...(nodeUrl && { cluster: { node: nodeId, nodes: () => this.registry?.nodes() ?? [], origin: remoteOrigin } }),
+        ...(cluster && { cluster: { node: cluster.nodeId, nodes: () => cluster.nodes(), origin: remoteOrigin } }),
       }),
     );
     if (metrics) this.mountMetrics(metrics);
@@ -405,30 +387,7 @@ export class Liveroom {
     transcoder.start();
     broadcasts.start();
     await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
-    if (nodeUrl) {
-      // Before the ingest opens: a publish for a channel live on another node must be refused from the first one.
-      this.registry = await OriginRegistry.connect({
-        redisUrl: config.chat.redisUrl!,
-        nodeId,
-        nodeUrl,
-        publicUrl: config.http.publicUrl ?? nodeUrl,
-        ttlMs: cluster.originTtlMs,
-        log: log.child({ module: 'cluster' }),
-        onRemoteChange: (channel) => status.refresh(channel),
-        onLost: (channel, holder) => {
-          const clusterLog = log.child({ module: 'cluster' });
-          if (!ingest.isLive(channel)) {
-            clusterLog.warn({ channel, node: holder.node }, 'another node took the channel over (its publisher went there during the reconnect grace); this node serves it from there');
-            return;
-          }
-          clusterLog.error(
-            { channel, node: holder.node },
-            'another node took this channel while this one could not renew its claim (Redis unreachable for longer than cluster.originTtlMs): ending the local publish',
-          );
-          ingest.kick(channel);
-        },
-      });
-    }
+    await cluster?.start(); // before the ingest opens: a publish for a channel live on another node is refused from the first one
     await http.start();
     await this.metricsHttp?.start();
     await ingest.start();
@@ -461,7 +420,7 @@ export class Liveroom {
   async stop(): Promise<void> {
     await this.ingest?.stop(); // every publish ends (server-stopping)
     await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
-    await this.registry?.stop(); // this node's claims deleted: another node may take its channels at once
+    await this.cluster?.stop(); // this node's claims deleted: another node may take its channels at once
     await this.recordings?.stop(); // the last segments written and indexed
     await this.liveThumbnails?.stop(); // timers cleared, the thumbnails being made finished
     await this.webhooks?.stop(); // retries dropped; attempts in flight get a second, then are aborted
