@@ -109,15 +109,20 @@ async function bytes(url: string): Promise<{ status: number; body: Buffer; type:
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()), type: res.headers.get('content-type'), cache: res.headers.get('cache-control') };
 }
 
+async function startRedis(port: number): Promise<void> {
+  const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  redis = proc;
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  await until(() => /Ready to accept connections/.test(out) || proc.exitCode !== null, 10_000, 'redis-server to start');
+  if (proc.exitCode !== null) throw new Error(`redis-server exited:\n${out}`);
+}
+
 beforeAll(async () => {
   ensureBuilt();
   const port = await freePort();
   redisUrl = `redis://127.0.0.1:${port}`;
-  redis = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  redis.stdout!.on('data', (d) => (out += d));
-  await until(() => /Ready to accept connections/.test(out) || redis!.exitCode !== null, 10_000, 'redis-server to start');
-  if (redis.exitCode !== null) throw new Error(`redis-server exited:\n${out}`);
+  await startRedis(port);
   configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-cluster-'));
   fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ cluster: { originTtlMs: ORIGIN_TTL_MS }, hls: { reconnectGraceMs: 15_000 } }));
   await startNode('a');
@@ -306,5 +311,29 @@ describe('two nodes on separate data folders, one Redis', () => {
     const s = JSON.parse((await cli(b, 'status', '--json')).stdout) as Status;
     expect(s.channels.find((c) => c.name === 'live')).toMatchObject({ live: true, origin: { node: 'node-a', publishing: true } });
     await until(() => /another node took the channel over/.test(b.log()), 10_000, "B's log to say so");
+  });
+
+  it('with Redis down each node keeps serving what it ingests; once it is back, B serves A\'s channel again', async () => {
+    const a = nodes.a!;
+    const b = nodes.b!;
+    const aUrl = await mediaUrl(a.base);
+    const proc = redis!;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await gone;
+    const before = await lastMsn(aUrl);
+    await until(async () => (await lastMsn(aUrl)) >= before + 3, 20_000, "A's playlist to advance three segments without Redis");
+    // B forgets A's channel once the claim it last read has run out: offline there (B's own answer), not hanging.
+    await until(async () => {
+      const s = JSON.parse((await cli(b, 'status', '--json')).stdout) as { channels: { name: string; live: boolean; origin: unknown }[] };
+      return s.channels.find((c) => c.name === 'live')?.origin === null;
+    }, 15_000, 'B to forget the channel');
+    expect(new URL((await mediaUrl(b.base)) || b.base).pathname).not.toBe(new URL(aUrl).pathname);
+    await until(() => /cluster registry lost Redis/.test(a.log()), 10_000, "A's log to say Redis is gone");
+
+    await startRedis(Number(new URL(redisUrl).port));
+    // Both reconnect (backoff up to 5 s); A writes its claim again on its next beat.
+    await until(async () => (await mediaUrl(b.base)) === aUrl.replace(a.base, b.base), 30_000, 'B to serve A\'s channel again');
+    expect((await lastMsn(aUrl)) > before).toBe(true);
   });
 });
