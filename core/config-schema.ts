@@ -240,8 +240,8 @@ export const chatSchema = z
     retentionDays: z.number().int().min(0).max(36_500).default(30),
     /**
      * Several server nodes: redis://[user:password@]host:port[/db] (or rediss://). The chat then runs through
-     * the Socket.IO Redis streams adapter, sharing rooms, counts and moderation. The nodes share one data folder.
-     * Unset: one node, no Redis.
+     * the Socket.IO Redis streams adapter, sharing rooms, counts and moderation. The nodes share one data folder, or,
+     * with 'cluster.nodeUrl', run on separate hosts. Unset: one node, no Redis.
      */
     redisUrl: z
       .string()
