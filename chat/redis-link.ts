@@ -77,6 +77,10 @@ export class RedisLink {
     let down = false;
     const client: RedisClient = createClient({
       url,
+      // No per-command timeout: while Redis is away, writes wait in the offline queue and go out on reconnect (the
+      // adapter then resumes its stream). node-redis 5+ times commands out after 5 s by default, and the adapter leaves
+      // some of those rejections unhandled: a Redis outage longer than 5 s took the whole process down.
+      commandOptions: { timeout: 0 },
       socket: {
         connectTimeout: 2000,
         // Before start: retry briefly, then give up (connect() rejects). After: back off up to 5 s, forever.

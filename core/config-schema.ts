@@ -240,8 +240,8 @@ export const chatSchema = z
     retentionDays: z.number().int().min(0).max(36_500).default(30),
     /**
      * Several server nodes: redis://[user:password@]host:port[/db] (or rediss://). The chat then runs through
-     * the Socket.IO Redis streams adapter, sharing rooms, counts and moderation. The nodes share one data folder.
-     * Unset: one node, no Redis.
+     * the Socket.IO Redis streams adapter, sharing rooms, counts and moderation. The nodes share one data folder, or,
+     * with 'cluster.nodeUrl', run on separate hosts. Unset: one node, no Redis.
      */
     redisUrl: z
       .string()
@@ -347,6 +347,29 @@ export const sharesSchema = z
   })
   .strict();
 
+export const clusterSchema = z
+  .object({
+    /**
+     * Nodes on separate hosts: this node's own base URL as the other nodes reach it (http://10.0.0.5:8000), with
+     * 'chat.redisUrl' set on every node. The node then claims the channels it ingests in Redis (one origin per
+     * channel across the nodes) and answers HLS for channels ingested elsewhere by proxying to their origin.
+     */
+    nodeUrl: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL')
+      .refine((u) => URL.canParse(u), 'an http:// or https:// URL')
+      .optional(),
+    /** This node's name in the registry, logs and `liveroom status`; the host:port of 'cluster.nodeUrl' when unset. */
+    nodeId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, '1 to 64 letters, digits, . _ : or -').optional(),
+    /** A node's claim on a channel lives this long without a heartbeat (renewed every third of it): a dead node's channels free up after it. */
+    originTtlMs: z.number().int().min(1000).max(60_000).default(5000),
+    /** HLS for a channel ingested on another node: 'proxy' (fetched from its origin and streamed back) or 'redirect' (302 to its origin's public URL). */
+    hlsMode: z.enum(['proxy', 'redirect']).default('proxy'),
+    /** A proxied HLS request gives up when its origin sends nothing for this long (504); must outlast a blocking reload. */
+    proxyTimeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Where SQLite, the admin token and recordings live. */
@@ -371,10 +394,23 @@ export const configSchema = z
     /** Endpoints told of stream, recording and moderation events (see README, Webhooks). */
     webhooks: z.array(webhookSchema).max(100).default([]),
     webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
+    cluster: clusterSchema.default(clusterSchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
-    const { rtmp, http } = config;
+    const { rtmp, http, cluster, hls, chat } = config;
+    if (cluster.nodeUrl !== undefined && chat.redisUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cluster', 'nodeUrl'], message: "'cluster.nodeUrl' needs 'chat.redisUrl': the nodes find each other's channels in Redis" });
+    }
+    // A blocking reload waits up to blockingTimeoutTargets target durations; a target duration can reach twice segmentTarget (late keyframes).
+    const longestHold = hls.blockingTimeoutTargets * hls.segmentTarget * 2000;
+    if (cluster.proxyTimeoutMs <= longestHold) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'proxyTimeoutMs'],
+        message: `'cluster.proxyTimeoutMs' (${cluster.proxyTimeoutMs}) must exceed the longest blocking reload, 'hls.blockingTimeoutTargets' × 'hls.segmentTarget' × 2 s (${longestHold})`,
+      });
+    }
     if (http.tls.cert === undefined || rtmp.tlsPort === 0) return;
     for (const [key, used] of [['rtmp.port', rtmp.port], ['http.port', http.port]] as const) {
       if (used === rtmp.tlsPort) {
@@ -398,6 +434,7 @@ export type SharesConfig = LiveroomConfig['shares'];
 export type WebhookConfig = LiveroomConfig['webhooks'][number];
 export type WebhookEventType = NonNullable<WebhookConfig['events']>[number];
 export type WebhookDeliveryConfig = LiveroomConfig['webhookDelivery'];
+export type ClusterConfig = LiveroomConfig['cluster'];
 
 /** What a caller may pass: every key optional, nested objects partial. */
 export type LiveroomConfigInput = z.input<typeof configSchema>;

@@ -111,6 +111,16 @@ export const ERROR_CATALOG = {
     message: (p: { channel: string }) => `channel '${p.channel}' has not gone live yet`,
     help: 'The channel has no multivariant playlist yet: start publishing, then reload the player.',
   },
+  LR_HLS_ORIGIN_UNREACHABLE: {
+    status: 502,
+    message: (p: { channel: string; node: string; reason: string }) => `channel '${p.channel}' is live on node '${p.node}', which this node cannot reach: ${p.reason}`,
+    help: "Another node ingests the channel and this one proxies its HLS ('cluster.nodeUrl'): check that node is up and that its 'cluster.nodeUrl' is reachable from here. A dead node's claim expires after 'cluster.originTtlMs'.",
+  },
+  LR_HLS_ORIGIN_TIMEOUT: {
+    status: 504,
+    message: (p: { channel: string; node: string; timeoutMs: number }) => `channel '${p.channel}': its origin node '${p.node}' sent nothing for ${p.timeoutMs} ms`,
+    help: "The node that ingests the channel did not answer a proxied HLS request within 'cluster.proxyTimeoutMs': check that node's load and the network between the nodes.",
+  },
   LR_HLS_NO_RENDITION: {
     status: 404,
     message: (p: { channel: string; rendition: string }) => `no rendition '${p.rendition}' on channel '${p.channel}'`,

@@ -21,6 +21,11 @@ export interface IngestDeps {
   bus: TypedEmitter<LiveroomEvents>;
   log: Logger;
   clock?: Clock;
+  /**
+   * Asked before a valid-key publish is admitted: a reason to refuse it, or undefined. Nodes on separate hosts
+   * refuse a publish for a channel another node is live with (one origin per channel across the nodes).
+   */
+  refusePublish?(channel: string): string | undefined;
   /** With a certificate, RTMPS is also served on rtmp.tlsPort (see rtmps-listener.ts); asked per connection, so a renewal applies at once. */
   secureContext?: () => tls.SecureContext;
 }
@@ -265,6 +270,8 @@ export class IngestServer {
     if (app !== config.app) return { ok: false, reason: 'wrong-app', description: `unknown application '${app}'` };
     const channel = this.deps.channelForKey(key);
     if (!channel) return { ok: false, reason: 'unknown-key', description: 'unknown stream key' };
+    const elsewhere = this.deps.refusePublish?.(channel);
+    if (elsewhere) return { ok: false, reason: 'already-live', description: elsewhere };
     const current = this.publishes.get(channel);
     if (current) {
       const silentMs = this.clock() - current.conn.lastMediaAt;

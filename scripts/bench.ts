@@ -19,6 +19,7 @@ import { formatViewersResult, runViewersBench } from './bench-viewers';
 import { LiveroomProcess } from './bench/liveroom-process';
 import { killAllNginxSync } from './bench/nginx-process';
 import { formatRecordingsResult, runRecordingsBench } from './bench-recordings';
+import { formatClusterResult, runClusterBench } from './bench-cluster';
 
 export interface BenchContext {
   root: string;
@@ -150,6 +151,19 @@ const BENCHES: BenchDefinition[] = [
         log: ctx.log,
       }),
     format: (result) => formatViewersResult(result as Parameters<typeof formatViewersResult>[0]),
+  },
+  {
+    name: 'cluster',
+    description: 'HLS from a node that does not ingest the channel: extra latency per part through a proxying node and a redirecting one, and each node\'s CPU with N viewers (--parts=100 --viewers=100 --seconds=15)',
+    run: (ctx) =>
+      runClusterBench({
+        root: ctx.root,
+        parts: Math.max(1, Math.round(numberFlag(ctx.flags, 'parts', 100))),
+        viewers: Math.max(1, Math.round(numberFlag(ctx.flags, 'viewers', 100))),
+        seconds: numberFlag(ctx.flags, 'seconds', 15),
+        log: ctx.log,
+      }),
+    format: (result) => formatClusterResult(result as Parameters<typeof formatClusterResult>[0]),
   },
   {
     name: 'recordings',

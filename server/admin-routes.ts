@@ -39,6 +39,12 @@ export interface AdminDeps {
   keysRevoked(): void;
   /** A channel's title, description or offline message changed: open pages are told. */
   profileChanged(e: ChannelProfileChanged): void;
+  /** Nodes on separate hosts ('cluster.nodeUrl'): this node, the nodes in the registry, and the channels live on other nodes. */
+  cluster?: {
+    node: string;
+    nodes(): { id: string; url: string; startedAt: number }[];
+    origin(channel: string): { node: string; url: string; since: number; publishing: boolean } | undefined;
+  };
 }
 
 /** The profile fields of a request body, checked: title 1 to TITLE_MAX_LENGTH characters (trimmed), the others up to theirs. */
@@ -237,12 +243,21 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (only) channel(only);
     const jobs = new Map(deps.transcodes().map((j) => [j.channel, j]));
     const list = channels.list().filter((c) => !only || c.name === only);
+    const cluster = deps.cluster;
     res.json({
+      ...(cluster && { node: cluster.node, nodes: cluster.nodes().map((n) => ({ id: n.id, url: n.url, startedAt: n.startedAt })) }),
       channels: list.map((c) => {
         const view = deps.view(c.name);
         const job = jobs.get(c.name);
+        const remote = job ? undefined : cluster?.origin(c.name);
         return {
           name: c.name,
+          /** Which node ingests it: this one (null when offline), or another (its HLS is proxied there). */
+          origin: remote
+            ? { node: remote.node, url: remote.url, since: remote.since, publishing: remote.publishing }
+            : view?.live && cluster
+              ? { node: cluster.node, url: null, since: view.since, publishing: deps.publishing(c.name) }
+              : null,
           live: view?.live ?? false,
           publishing: deps.publishing(c.name),
           since: view?.since ?? 0,

@@ -25,6 +25,8 @@ export interface ChannelStatusDeps {
   shares(name: string, broadcastId?: string): ShareCounts;
   /** The broadcast on air, if any. */
   broadcastOnAir(name: string): string | null;
+  /** Nodes on separate hosts: the channel live on another node (its HLS is proxied there), with when it started. */
+  remote?(name: string): { node: string; since: number } | undefined;
 }
 
 /**
@@ -41,8 +43,11 @@ export class ChannelStatus {
   view(name: string): ChannelView | undefined {
     const ch = this.deps.lookup(name);
     if (!ch) return undefined;
-    const s = this.state.get(name) ?? { live: false, since: 0 };
-    const broadcast = s.live ? this.deps.broadcastOnAir(name) : null;
+    const local = this.state.get(name) ?? { live: false, since: 0 };
+    // Live here wins; otherwise live on another node counts as live (this node serves its HLS through that node).
+    const remote = local.live ? undefined : this.deps.remote?.(name);
+    const s = remote ? { live: true, since: remote.since } : local;
+    const broadcast = local.live ? this.deps.broadcastOnAir(name) : null;
     return {
       name: ch.name,
       title: ch.title,
@@ -50,7 +55,7 @@ export class ChannelStatus {
       offlineMessage: ch.offlineMessage,
       live: s.live,
       since: s.since,
-      renditions: s.live ? this.deps.renditions(name) : [],
+      renditions: local.live ? this.deps.renditions(name) : [],
       shares: { total: this.deps.shares(name).total, broadcast: broadcast === null ? null : this.deps.shares(name, broadcast).total },
     };
   }

@@ -28,6 +28,18 @@ describe('config', () => {
     expect(() => loadConfig({ env: { LIVEROOM_STREAM_KEY: 'short' } })).toThrow(/'streamKey'/);
   });
 
+  it('checks the cluster settings, naming the key', () => {
+    const redis = { chat: { redisUrl: 'redis://10.0.0.2:6379' } };
+    const c = loadConfig({ env: { LIVEROOM_REDIS_URL: 'redis://10.0.0.2:6379', LIVEROOM_NODE_URL: 'http://10.0.0.5:8000', LIVEROOM_NODE_ID: 'node-a' } });
+    expect(c.cluster).toEqual({ nodeUrl: 'http://10.0.0.5:8000', nodeId: 'node-a', originTtlMs: 5000, hlsMode: 'proxy', proxyTimeoutMs: 15_000 });
+    expect(() => parseConfig({ cluster: { nodeUrl: 'http://10.0.0.5:8000' } })).toThrow(/'cluster\.nodeUrl' needs 'chat\.redisUrl'/);
+    expect(() => parseConfig({ ...redis, cluster: { nodeUrl: 'ftp://10.0.0.5' } })).toThrow(/'cluster\.nodeUrl': an http:\/\/ or https:\/\/ URL/);
+    expect(() => parseConfig({ ...redis, cluster: { hlsMode: 'mirror' } })).toThrow(/'cluster\.hlsMode'/);
+    expect(() => parseConfig({ hls: { blockingTimeoutTargets: 5, segmentTarget: 2 }, cluster: { proxyTimeoutMs: 15_000 } })).toThrow(
+      /'cluster\.proxyTimeoutMs' \(15000\) must exceed the longest blocking reload.*\(20000\)/,
+    );
+  });
+
   it('checks the metrics and webhook settings, naming the key', () => {
     const secret = 'sixteen-chars-or-more';
     expect(parseConfig({}).metrics).toEqual({ enabled: true, host: '127.0.0.1' });

@@ -27,6 +27,8 @@ export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' |
   LIVEROOM_PROFILE: { key: 'transcoder.defaultProfile', type: 'string' },
   LIVEROOM_HW_DEVICE: { key: 'transcoder.hwDevice', type: 'string' },
   LIVEROOM_REDIS_URL: { key: 'chat.redisUrl', type: 'string' },
+  LIVEROOM_NODE_URL: { key: 'cluster.nodeUrl', type: 'string' },
+  LIVEROOM_NODE_ID: { key: 'cluster.nodeId', type: 'string' },
   LIVEROOM_METRICS_TOKEN: { key: 'metrics.token', type: 'string' },
   LIVEROOM_METRICS_PORT: { key: 'metrics.port', type: 'number' },
   LIVEROOM_ANALYTICS_INTERVAL_MS: { key: 'analytics.sampleIntervalMs', type: 'number' },

@@ -47,6 +47,8 @@ import { analyticsAdminRoutes } from './analytics-admin-routes';
 import { LiveThumbnails } from '../recordings/live-thumbnails';
 import { thumbnailRoutes } from './thumbnail-routes';
 import { shareRoutes } from './share-routes';
+import { ClusterNode } from '../cluster/cluster-node';
+import { originProxy } from './hls-origin-proxy';
 
 export interface StartedInfo {
   /** What OBS publishes to: rtmps://HOST:<rtmp.tlsPort>/<app> with a certificate, rtmp://HOST:<rtmp.port>/<app> without. */
@@ -100,6 +102,8 @@ export class Liveroom {
   webhooks?: Webhooks;
   analytics?: BroadcastAnalytics;
   liveThumbnails?: LiveThumbnails;
+  /** Nodes on separate hosts ('cluster.nodeUrl'): which node is each channel's origin, in Redis. */
+  cluster?: ClusterNode;
 
   constructor(readonly config: LiveroomConfig, private readonly log: Logger) {}
 
@@ -138,6 +142,9 @@ export class Liveroom {
       (channel, live, publishId) => bus.emit('channel:state', { channel, live, publishId, since: Date.now() }),
       { init: (e) => bus.emit('media:init', e), segment: (e) => bus.emit('media:segment', e) },
     ));
+    // Nodes on separate hosts: the channels other nodes ingest, from the registry's memory (never waits on Redis).
+    const { nodeUrl } = config.cluster;
+    const remoteOrigin = (name: string) => this.cluster?.remoteOrigin(name);
     const broadcastOnAir = (name: string) => {
       const cp = packager.channel(name);
       return (cp?.isLive && cp.broadcastId) || null;
@@ -147,6 +154,7 @@ export class Liveroom {
       renditions: (name) => packager.channel(name)?.summaries() ?? [],
       shares: (name, broadcastId) => stores.shares.counts(name, broadcastId),
       broadcastOnAir,
+      remote: (name) => remoteOrigin(name),
     }));
     // Which H.264 encoders really work here; a publish that needs an encoder waits for the answer.
     const encoders = (this.encoders = new EncoderProbe({
@@ -175,7 +183,21 @@ export class Liveroom {
       bus,
       log: log.child({ module: 'ingest' }),
       ...(tls && { secureContext: () => tls.current.context }),
+      refusePublish: (channel) => this.cluster?.refusal(channel),
     }));
+    const cluster = (this.cluster =
+      nodeUrl && config.chat.redisUrl
+        ? new ClusterNode({
+            config: { ...config.cluster, nodeUrl },
+            redisUrl: config.chat.redisUrl,
+            publicUrl: config.http.publicUrl,
+            bus,
+            ingest,
+            broadcastLive: (name) => packager.channel(name)?.isLive ?? false,
+            remoteChanged: (name) => status.refresh(name),
+            log: log.child({ module: 'cluster' }),
+          })
+        : undefined);
     const broadcasts = (this.broadcasts = new BroadcastCoordinator({
       bus,
       transcoder,
@@ -218,7 +240,31 @@ export class Liveroom {
           log: log.child({ module: 'analytics' }),
         })
       : undefined);
-    app.use('/hls', ...(metrics ? [hlsRequestMetrics(metrics)] : []), ...(analytics ? [hlsAudience(analytics, clientAddress)] : []), hlsRoutes(packager, config.hls, held));
+    // Another node's channel: proxied to (or redirected at) its origin, before anything here counts or answers it.
+    const hlsElsewhere = cluster
+      ? [
+          originProxy({
+            self: cluster.nodeId,
+            remoteOrigin,
+            route: (req) => {
+              const segs = req.path.split('/').filter(Boolean);
+              return segs.length >= 2 ? { channel: segs[0], broadcast: segs.length >= 3 ? segs[1] : undefined } : undefined;
+            },
+            // A broadcast this node has is served here; a multivariant playlist here only while this node ingests the channel.
+            servesLocally: (channel, broadcast) => (broadcast !== undefined ? packager.channel(channel)?.hasBroadcast(broadcast) ?? false : ingest.isLive(channel)),
+            mode: config.cluster.hlsMode,
+            timeoutMs: config.cluster.proxyTimeoutMs,
+            log: log.child({ module: 'cluster' }),
+          }),
+        ]
+      : [];
+    app.use(
+      '/hls',
+      ...(metrics ? [hlsRequestMetrics(metrics)] : []),
+      ...hlsElsewhere,
+      ...(analytics ? [hlsAudience(analytics, clientAddress)] : []),
+      hlsRoutes(packager, config.hls, held),
+    );
     const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
@@ -269,6 +315,21 @@ export class Liveroom {
     app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
     const channelExists = (name: string) => channels.get(name) !== undefined;
+    if (cluster) {
+      // The live thumbnail is made where the channel is ingested.
+      app.get(
+        '/api/channels/:channel/thumbnail.jpg',
+        originProxy({
+          self: cluster.nodeId,
+          remoteOrigin,
+          route: (req) => ({ channel: String(req.params.channel), broadcast: undefined }),
+          servesLocally: (channel) => ingest.isLive(channel),
+          mode: config.cluster.hlsMode,
+          timeoutMs: config.cluster.proxyTimeoutMs,
+          log: log.child({ module: 'cluster' }),
+        }),
+      );
+    }
     app.use(
       '/api/channels',
       channelRoutes({ status, onPlayer: (channel, address) => chat.addPlayer(channel, address), eventStreams, clientAddress }),
@@ -310,6 +371,7 @@ export class Liveroom {
         moderators: moderatorTokens,
         tokenRevoked: (id) => chat.disconnectToken(id),
         profileChanged: (e) => bus.emit('channel:profile', e),
+        ...(cluster && { cluster: { node: cluster.nodeId, nodes: () => cluster.nodes(), origin: remoteOrigin } }),
       }),
     );
     if (metrics) this.mountMetrics(metrics);
@@ -325,6 +387,7 @@ export class Liveroom {
     transcoder.start();
     broadcasts.start();
     await chat.start(http.server); // with chat.redisUrl: connects to Redis first, or fails with one line
+    await cluster?.start(); // before the ingest opens: a publish for a channel live on another node is refused from the first one
     await http.start();
     await this.metricsHttp?.start();
     await ingest.start();
@@ -357,6 +420,7 @@ export class Liveroom {
   async stop(): Promise<void> {
     await this.ingest?.stop(); // every publish ends (server-stopping)
     await this.broadcasts?.stop(); // each broadcast flushed: ffmpeg exited, playlists ENDLIST
+    await this.cluster?.stop(); // this node's claims deleted: another node may take its channels at once
     await this.recordings?.stop(); // the last segments written and indexed
     await this.liveThumbnails?.stop(); // timers cleared, the thumbnails being made finished
     await this.webhooks?.stop(); // retries dropped; attempts in flight get a second, then are aborted

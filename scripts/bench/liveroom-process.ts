@@ -28,6 +28,8 @@ export interface LiveroomProcessOptions {
   env?: Record<string, string>;
   /** Node flags before the script (those NODE_OPTIONS refuses, such as --cpu-prof). */
   nodeArgs?: string[];
+  /** The HTTP port, when the server must know its own URL before it starts (a cluster node's 'cluster.nodeUrl'); a free one otherwise. */
+  httpPort?: number;
 }
 
 /**
@@ -77,8 +79,8 @@ export class LiveroomProcess {
     if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-bench-'));
     this.rtmpPort = await freePort();
-    this.httpPort = await freePort();
-    while (this.httpPort === this.rtmpPort) this.httpPort = await freePort();
+    this.httpPort = this.opts.httpPort ?? (await freePort());
+    while (this.httpPort === this.rtmpPort) this.rtmpPort = await freePort();
     const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), main], {
       cwd: this.dataDir,
       detached: true,

@@ -5,6 +5,8 @@ import { kbits, since, table, yesNo } from './output';
 
 interface StatusChannel {
   name: string;
+  /** Nodes on separate hosts: the node that ingests it. */
+  origin?: { node: string; url: string | null; since: number; publishing: boolean } | null;
   live: boolean;
   publishing: boolean;
   since: number;
@@ -16,17 +18,18 @@ interface StatusChannel {
   notes: string[];
 }
 
-function state(c: StatusChannel): string {
+function state(c: StatusChannel, node?: string): string {
+  if (c.live && c.origin && c.origin.node !== node) return `live ${since(c.since)} on node ${c.origin.node}${c.origin.publishing ? '' : ' (publisher gone)'}`;
   if (c.live) return `live ${since(c.since)}`;
   return c.publishing ? 'starting' : 'offline';
 }
 
-function showStatus(channels: StatusChannel[]): string {
+function showStatus(channels: StatusChannel[], node?: string, nodes?: { id: string; url: string }[]): string {
   const main = table(
     ['CHANNEL', 'STATE', 'PROFILE', 'ENCODER', 'INPUT', 'SPEED', 'VIEWERS'],
     channels.map((c) => [
       c.name,
-      state(c),
+      state(c, node),
       c.profile,
       c.encoder?.name ?? '-',
       c.input ? `${c.input.width}x${c.input.height}@${c.input.frameRate || '?'} ${kbits(c.input.kbps * 1000)}` : '-',
@@ -46,7 +49,8 @@ function showStatus(channels: StatusChannel[]): string {
       for (const n of c.notes) lines.push(`  note: ${n}`);
       return lines.join('\n');
     });
-  return [main, ...details].join('\n');
+  const cluster = node ? [`\nnode ${node}; nodes in the registry: ${(nodes ?? []).map((n) => `${n.id} (${n.url})`).join(', ') || '-'}`] : [];
+  return [main, ...details, ...cluster].join('\n');
 }
 
 function showEncoders(r: EncoderReport): string {
@@ -65,8 +69,8 @@ export function statusCommands(): Command[] {
     .addHelpText('after', '\nExamples:\n  $ liveroom status\n  $ liveroom status live --json | jq .channels[0].encoder.speed')
     .action(
       withContext(async (ctx, channel: string | undefined) => {
-        const res = await ctx.client.get<{ channels: StatusChannel[] }>(`/status${channel ? `?channel=${encodeURIComponent(channel)}` : ''}`);
-        ctx.print(() => showStatus(res.channels), res);
+        const res = await ctx.client.get<{ channels: StatusChannel[]; node?: string; nodes?: { id: string; url: string }[] }>(`/status${channel ? `?channel=${encodeURIComponent(channel)}` : ''}`);
+        ctx.print(() => showStatus(res.channels, res.node, res.nodes), res);
       }),
     );
 

@@ -21,7 +21,7 @@ function newestSource(dir: string): number {
 
 /** Compiles (tsconfig.build.json) when dist/ is older than the sources: the tests run the real built CLI and server. */
 export function ensureBuilt(): void {
-  const dirs = ['core', 'server', 'transcoder', 'broadcast', 'storage', 'ingest', 'packager', 'recordings', 'scripts', 'chat', 'webhooks', 'analytics'].map((d) => path.join(ROOT, d)).filter((d) => fs.existsSync(d));
+  const dirs = ['core', 'cluster', 'server', 'transcoder', 'broadcast', 'storage', 'ingest', 'packager', 'recordings', 'scripts', 'chat', 'webhooks', 'analytics'].map((d) => path.join(ROOT, d)).filter((d) => fs.existsSync(d));
   const newest = Math.max(...dirs.map(newestSource));
   const built = [CLI, path.join(ROOT, 'dist', 'server', 'main.js')].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
   if (Math.min(...built) >= newest) return;
@@ -54,7 +54,9 @@ export interface ServerProcess {
 /** `liveroom start` as a real process, on free ports and a fresh data folder, configured by LIVEROOM_* variables. */
 export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-cli-'));
-  const [httpPort, rtmpPort, rtmpsPort] = [await freePort(), await freePort(), await freePort()];
+  // Ports given in extraEnv are kept (a node that must know its own URL before it starts); the others are free ones.
+  const given = (name: string) => Number(extraEnv[name]) || freePort();
+  const [httpPort, rtmpPort, rtmpsPort] = [await given('LIVEROOM_HTTP_PORT'), await given('LIVEROOM_RTMP_PORT'), await given('LIVEROOM_RTMPS_PORT')];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LIVEROOM_DATA_DIR: dataDir,
