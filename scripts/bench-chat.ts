@@ -48,7 +48,7 @@ import type { WorkerReport } from './bench/chat-load-worker';
 import { HISTOGRAM_MS } from './bench/chat-load-worker';
 import { LiveroomProcess, sleep } from './bench/liveroom-process';
 import { machineBusy } from './bench/proc-cpu';
-import { cpuSum, cpuTimes, ensureOpenFiles, rssMb } from './bench/process-resources';
+import { cpuSecondsPrecise, cpuSum, cpuTimes, ensureOpenFiles, rssMb } from './bench/process-resources';
 import { median } from './bench/stats';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -343,12 +343,11 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
 
       const serverPid = opts.serverUrl ? undefined : server.pid;
       // Idle: connected, no messages (pings, viewer counts, timers).
-      const idle0 = cpuTimes(serverPid);
+      const idle0 = cpuSecondsPrecise(serverPid);
       const idleWall0 = Date.now();
       await sleep(opts.idleSeconds * 1000);
-      const idle1 = cpuTimes(serverPid);
+      const idleCpu = cpuSecondsPrecise(serverPid) - idle0;
       const idleWall = (Date.now() - idleWall0) / 1000;
-      const idleCpu = idle1.user + idle1.system - (idle0.user + idle0.system);
 
       const total = Math.round(opts.rate * (opts.warmupSeconds + opts.measureSeconds));
       const warmupSeq = Math.round(opts.rate * opts.warmupSeconds);
@@ -357,6 +356,7 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
 
       const workerPids = workers.map((w) => w.proc.pid);
       const server0 = cpuTimes(serverPid);
+      const serverPrecise0 = cpuSecondsPrecise(serverPid);
       const load0 = cpuSum(workerPids);
       const self0 = process.cpuUsage();
       const cpus0 = os.cpus();
@@ -396,6 +396,7 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
       );
       const wall = (Date.now() - wall0) / 1000;
       const server1 = cpuTimes(serverPid);
+      const serverPrecise1 = cpuSecondsPrecise(serverPid);
       const load1 = cpuSum(workerPids);
       const self = process.cpuUsage(self0);
       const busy = machineBusy(cpus0, os.cpus());
@@ -419,9 +420,10 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
         drainedMs = Math.max(drainedMs, r.drainedMs);
         loopP99 = Math.max(loopP99, r.loopDelayP99Ms);
         if (r.frames !== undefined) frames = (frames ?? 0) + r.frames;
+        if (r.disconnected) log(`${r.disconnected} receivers of a generator disconnected (close codes ${JSON.stringify(r.closeCodes ?? {})})`);
       }
       const serverCpu = { user: server1.user - server0.user, system: server1.system - server0.system };
-      const serverSeconds = serverCpu.user + serverCpu.system;
+      const serverSeconds = serverPrecise1 - serverPrecise0;
       const loadCpu = { user: load1.user - load0.user, system: load1.system - load0.system };
       const selfCpu = (self.user + self.system) / 1e6;
       const deliveries = receivers * acked.length - lost;

@@ -61,6 +61,8 @@ export interface WorkerReport {
   /** The raw generator: WebSocket frames with events received since the step began, and how many receivers checked every message. */
   frames?: number;
   sampledReceivers?: number;
+  /** WebSocket close codes of receivers that had joined and were closed, and how many. */
+  closeCodes?: Record<string, number>;
 }
 
 interface Receiver {

@@ -37,7 +37,7 @@ interface Receiver {
 
 const send = (m: FromWorker) => process.send?.(m);
 
-const PONG = Buffer.from('3');
+const PONG = '3'; // a text frame: a binary '3' is a message to Engine.IO, not a pong
 
 function main(): void {
   const receivers: Receiver[] = [];
@@ -49,6 +49,8 @@ function main(): void {
   let duplicates = 0;
   /** `"text":"b<step> `: where a bench message of the current step starts, in a raw frame. */
   let marker = Buffer.from('"text":"b-1 ');
+  /** Close codes of receivers that had joined, for the report. */
+  const closes = new Map<number, number>();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
 
@@ -136,7 +138,8 @@ function main(): void {
         }
       });
       ws.on('error', (err) => done(err.message));
-      ws.on('close', () => {
+      ws.on('close', (code: number) => {
+        if (r.open) closes.set(code, (closes.get(code) ?? 0) + 1);
         r.open = false;
         done('closed before the welcome');
       });
@@ -210,6 +213,7 @@ function main(): void {
       loopDelayMaxMs: loop.max / 1e6,
       frames,
       sampledReceivers: sampled,
+      closeCodes: Object.fromEntries(closes),
     };
     send({ type: 'report', report });
   }
