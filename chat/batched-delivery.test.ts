@@ -1,4 +1,9 @@
 import type { ChatMessage, SendAck } from './chat-events';
+import { Adapter } from 'socket.io-adapter';
+import { Encoder } from 'socket.io-parser';
+import { chatSchema } from '../core/config-schema';
+import { joinBroadcastFrames } from './broadcast-frames';
+import { batchIntervalMs } from './chat-server';
 import { MessageBatcher } from './message-batcher';
 import { collect, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';
 
@@ -34,6 +39,61 @@ describe('MessageBatcher', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('the batch interval of a large room', () => {
+  it('stays at messageBatchMs while the room fits in roomPacketsPerSecond, then grows with it up to messageBatchMaxMs', () => {
+    const config = chatSchema.parse({ messageBatchMs: 100, roomPacketsPerSecond: 50_000, messageBatchMaxMs: 250 });
+    expect(batchIntervalMs(config, 0)).toBe(100);
+    expect(batchIntervalMs(config, 5000)).toBe(100);
+    expect(batchIntervalMs(config, 7500)).toBe(150);
+    expect(batchIntervalMs(config, 10_000)).toBe(200);
+    expect(batchIntervalMs(config, 100_000)).toBe(250);
+  });
+
+  it('is asked of intervalFor at each batch', () => {
+    jest.useFakeTimers();
+    try {
+      const flushed: string[][] = [];
+      let interval = 100;
+      const b = new MessageBatcher({
+        intervalMs: 100,
+        intervalFor: () => interval,
+        flush: (_c, ms) => flushed.push(ms.map((m) => m.id)),
+        onError: (e) => {
+          throw e;
+        },
+        now: () => Date.now(),
+      });
+      const msg = (id: string) => ({ id }) as ChatMessage;
+      interval = 300;
+      b.add('live', msg('a')); // at once
+      b.add('live', msg('b'));
+      jest.advanceTimersByTime(299);
+      expect(flushed).toEqual([['a']]);
+      jest.advanceTimersByTime(1);
+      expect(flushed).toEqual([['a'], ['b']]);
+      b.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('joinBroadcastFrames', () => {
+  it('makes the pre-encoded WebSocket frame of a broadcast one buffer with the same bytes', () => {
+    const nsp = { name: '/', server: { encoder: new Encoder() } };
+    const plain = new Adapter(nsp as never) as unknown as { _encode(p: unknown, o: { wsPreEncodedFrame?: Buffer[] }): unknown };
+    const joined = new Adapter(nsp as never) as unknown as typeof plain;
+    expect(joinBroadcastFrames(joined)).toBe(true);
+    const packet = () => ({ type: 2, nsp: '/', data: ['messages', [{ id: 'x', text: 'hello' }]] });
+    const a: { wsPreEncodedFrame?: Buffer[] } = {};
+    const b: { wsPreEncodedFrame?: Buffer[] } = {};
+    expect(joined._encode(packet(), b)).toEqual(plain._encode(packet(), a));
+    expect(a.wsPreEncodedFrame).toHaveLength(2);
+    expect(b.wsPreEncodedFrame).toHaveLength(1);
+    expect(b.wsPreEncodedFrame![0].equals(Buffer.concat(a.wsPreEncodedFrame!))).toBe(true);
   });
 });
 

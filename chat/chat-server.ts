@@ -13,6 +13,7 @@ import { Admission } from './chat-admission';
 import { handleConnection, type ConnectionDeps } from './chat-connection';
 import { batchRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
 import { AddressLimits } from './address-limits';
+import { joinBroadcastFrames } from './broadcast-frames';
 import { ChatRetention } from './chat-retention';
 import { LikeAggregator } from './like-aggregator';
 import { MessageBatcher } from './message-batcher';
@@ -111,6 +112,7 @@ export class ChatServer {
     });
     this.batcher = new MessageBatcher({
       intervalMs: config.messageBatchMs,
+      intervalFor: (channel) => batchIntervalMs(config, this.io?.of('/').adapter.rooms.get(batchRoomOf(channel))?.size ?? 0),
       // A message deleted while it waited (a quick moderator) is not delivered after its deletion.
       flush: (channel, batch) => {
         const live = batch.filter((m) => this.messages.exists(m.id));
@@ -222,6 +224,7 @@ export class ChatServer {
       ...(this.redis && { adapter: this.redis.adapter }),
     });
     this.io = io;
+    joinBroadcastFrames(io.of('/').adapter);
     const extra = this.deps.responseHeaders;
     if (extra) io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, extra));
     if (this.redis) {
@@ -303,6 +306,15 @@ export class ChatServer {
       bus: this.deps.bus,
     });
   }
+}
+
+/**
+ * A room's batch interval for this many batch connections on this node: `messageBatchMs` while the room's packets fit
+ * in `roomPacketsPerSecond`, then as long as it takes to fit, at most `messageBatchMaxMs`.
+ */
+export function batchIntervalMs(config: Pick<ChatConfig, 'messageBatchMs' | 'messageBatchMaxMs' | 'roomPacketsPerSecond'>, connections: number): number {
+  const fit = Math.ceil((connections * 1000) / config.roomPacketsPerSecond);
+  return Math.max(config.messageBatchMs, Math.min(fit, config.messageBatchMaxMs));
 }
 
 function isViewerReport(r: unknown): r is NodeViewerReport {

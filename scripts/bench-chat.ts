@@ -28,7 +28,9 @@
  *
  * `--runs=R` repeats everything R times on a fresh server; `--variants=a:{json};b:{json}`
  * runs each server chat config (merged over BENCH_CHAT_CONFIG) once per run,
- * alternating a, b, a, b…, so that a comparison shares the machine's state.
+ * alternating a, b, a, b…, so that a comparison shares the machine's state;
+ * `name@/path/to/root:{json}` runs that variant's server from another build
+ * (e.g. main's, exported and built in a temporary folder) for a before/after.
  * The summary gives medians over the runs and the spread (min–max).
  *
  * `npm run bench -- chat [--steps=1000,2500,5000,10000] [--runs=3] [--variants=…] …`;
@@ -57,6 +59,8 @@ export type GeneratorKind = 'raw' | 'socketio';
 
 export interface ServerVariant {
   name: string;
+  /** Another build's repository root to run the server from (e.g. main's, for a before/after); this one's when unset. */
+  root?: string;
   /** Chat settings merged over BENCH_CHAT_CONFIG for this variant's server. */
   chat: Record<string, unknown>;
 }
@@ -86,6 +90,8 @@ export interface ChatBenchOptions {
   drainSeconds: number;
   /** p99 target (ms) for the verdict. */
   targetP99Ms: number;
+  /** A mode stops once a step's p99 passes this (ms) or a tenth of the deliveries are lost: larger N would say the same, slower. */
+  skipAfterP99Ms: number;
   /** chat.messageBatchMs for the server (the batch interval); its default when unset. */
   batchMs?: number;
   /** Whole repetitions (fresh server each). */
@@ -116,6 +122,7 @@ export const DEFAULT_CHAT_BENCH: Omit<ChatBenchOptions, 'root' | 'log'> = {
   measureSeconds: 10,
   drainSeconds: 5,
   targetP99Ms: 250,
+  skipAfterP99Ms: 2000,
   runs: 1,
   variants: [],
 };
@@ -308,7 +315,7 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
     const configFile = path.join(os.tmpdir(), `liveroom-bench-chat-${crypto.randomBytes(4).toString('hex')}.json`);
     fs.writeFileSync(configFile, JSON.stringify({ chat: { ...baseChat, ...variant.chat } }));
     const server = new LiveroomProcess({
-      root: opts.root,
+      root: variant.root ?? opts.root,
       logLevel: 'warn',
       env: { LIVEROOM_CONFIG: configFile, ...(opts.serverNodeOptions ? { NODE_OPTIONS: opts.serverNodeOptions } : {}) },
     });
@@ -518,7 +525,7 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
             log('too many receivers missing: stopping this mode here');
             break;
           }
-          if (result.latencyMs.p99 > opts.targetP99Ms * 8 || result.lost > result.expectedDeliveries / 10) {
+          if (result.latencyMs.p99 > opts.skipAfterP99Ms || result.lost > result.expectedDeliveries / 10) {
             log(`${mode}: far past the target; skipping larger N`);
             break;
           }
@@ -605,6 +612,7 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
       measureSeconds: opts.measureSeconds,
       drainSeconds: opts.drainSeconds,
       targetP99Ms: opts.targetP99Ms,
+      skipAfterP99Ms: opts.skipAfterP99Ms,
       batchMs: baseChat.messageBatchMs ?? chatSchema.parse({}).messageBatchMs,
       runs: opts.runs,
       variants,
@@ -651,7 +659,7 @@ export function formatChatResult(r: ChatBenchResult): string {
   return lines.join('\n');
 }
 
-/** `a:{json};b:{json}` → variants. */
+/** `a:{json};b@/other/root:{json}` → variants. */
 function parseVariants(text: string): ServerVariant[] {
   return text
     .split(';')
@@ -661,7 +669,8 @@ function parseVariants(text: string): ServerVariant[] {
       if (colon <= 0) throw new Error(`--variants: "${part}" is not name:{json}`);
       const chat = JSON.parse(part.slice(colon + 1)) as unknown;
       if (typeof chat !== 'object' || chat === null || Array.isArray(chat)) throw new Error(`--variants: "${part}" needs a JSON object of chat settings`);
-      return { name: part.slice(0, colon).trim(), chat: chat as Record<string, unknown> };
+      const [name, root] = part.slice(0, colon).trim().split('@');
+      return { name, ...(root && { root: path.resolve(root) }), chat: chat as Record<string, unknown> };
     });
 }
 
@@ -692,6 +701,7 @@ export function chatBenchFlags(flags: Record<string, string>): Partial<ChatBench
     ['measure', 'measureSeconds'],
     ['drain', 'drainSeconds'],
     ['target-p99', 'targetP99Ms'],
+    ['skip-after-p99', 'skipAfterP99Ms'],
     ['batch-ms', 'batchMs'],
     ['runs', 'runs'],
   ];
