@@ -1,8 +1,5 @@
 import type { ChatMessage, SendAck } from './chat-events';
-import { Adapter } from 'socket.io-adapter';
-import { Encoder } from 'socket.io-parser';
 import { chatSchema } from '../core/config-schema';
-import { joinBroadcastFrames } from './broadcast-frames';
 import { batchIntervalMs } from './chat-server';
 import { MessageBatcher } from './message-batcher';
 import { collect, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';
@@ -78,22 +75,6 @@ describe('the batch interval of a large room', () => {
     } finally {
       jest.useRealTimers();
     }
-  });
-});
-
-describe('joinBroadcastFrames', () => {
-  it('makes the pre-encoded WebSocket frame of a broadcast one buffer with the same bytes', () => {
-    const nsp = { name: '/', server: { encoder: new Encoder() } };
-    const plain = new Adapter(nsp as never) as unknown as { _encode(p: unknown, o: { wsPreEncodedFrame?: Buffer[] }): unknown };
-    const joined = new Adapter(nsp as never) as unknown as typeof plain;
-    expect(joinBroadcastFrames(joined)).toBe(true);
-    const packet = () => ({ type: 2, nsp: '/', data: ['messages', [{ id: 'x', text: 'hello' }]] });
-    const a: { wsPreEncodedFrame?: Buffer[] } = {};
-    const b: { wsPreEncodedFrame?: Buffer[] } = {};
-    expect(joined._encode(packet(), b)).toEqual(plain._encode(packet(), a));
-    expect(a.wsPreEncodedFrame).toHaveLength(2);
-    expect(b.wsPreEncodedFrame).toHaveLength(1);
-    expect(b.wsPreEncodedFrame![0].equals(Buffer.concat(a.wsPreEncodedFrame!))).toBe(true);
   });
 });
 

@@ -13,7 +13,6 @@ import { Admission } from './chat-admission';
 import { handleConnection, type ConnectionDeps } from './chat-connection';
 import { batchRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
 import { AddressLimits } from './address-limits';
-import { joinBroadcastFrames } from './broadcast-frames';
 import { ChatRetention } from './chat-retention';
 import { LikeAggregator } from './like-aggregator';
 import { MessageBatcher } from './message-batcher';
@@ -224,7 +223,6 @@ export class ChatServer {
       ...(this.redis && { adapter: this.redis.adapter }),
     });
     this.io = io;
-    joinBroadcastFrames(io.of('/').adapter);
     const extra = this.deps.responseHeaders;
     if (extra) io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, extra));
     if (this.redis) {

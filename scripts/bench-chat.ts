@@ -408,6 +408,10 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
       const self = process.cpuUsage(self0);
       const busy = machineBusy(cpus0, os.cpus());
 
+      if (reports.some((r) => r.type === 'report' && r.report.disconnected > 0) && serverPid !== undefined) {
+        const alive = server.exitState();
+        log(`receivers were disconnected; the server ${alive ?? 'is still running'}; its last log lines:\n${server.logLines.slice(-8).join('\n')}`);
+      }
       const histogram = new Array<number>(HISTOGRAM_MS + 1).fill(0);
       let lost = 0;
       let duplicates = 0;
