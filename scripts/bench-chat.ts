@@ -44,6 +44,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, SendAck, ServerToClientEvents } from '../chat/chat-events';
+import { batchIntervalMs } from '../chat/chat-server';
 import { chatSchema } from '../core/config-schema';
 import { LoadWorker } from './bench/chat-load-handle';
 import type { WorkerReport } from './bench/chat-load-worker';
@@ -248,6 +249,14 @@ export interface ChatBenchResult {
    * did not, and the receivers per core projected from the server's CPU at the largest passing N.
    */
   verdict: Record<string, { largestPassing: number | null; firstFailing: number | null; projectedPerCore: number | null }>;
+  /**
+   * Per variant, a least-squares fit over every step of the server's CPU over the message window, net of idle:
+   * µs per socket write (WebSocket frame sent, counted by the raw generator) and µs per message delivered. It holds
+   * when the machine is loaded and the server falls behind (its batches then grow, so per-delivery figures drop).
+   * `projected`: receivers one core carries at the bench rate with the variant's nominal batch interval at each N
+   * (1e6 / (rate × perMessage + writes per second × perWrite + idle µs per client-second)).
+   */
+  costModel: Record<string, { usPerWrite: number; usPerMessage: number; steps: number; projected: Array<{ receivers: number; intervalMs: number; perCore: number }> }>;
   durationSeconds: number;
 }
 
@@ -598,6 +607,35 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
       };
     }
   }
+  const costModel: ChatBenchResult['costModel'] = {};
+  for (const v of variants) {
+    const rows = results.filter((r) => r.variant === v.name && r.frames && Number.isFinite(r.cpuPerDeliveryUs.serverNet));
+    if (rows.length < 2) continue;
+    let sff = 0, sfd = 0, sdd = 0, sfy = 0, sdy = 0; // prettier-ignore
+    for (const r of rows) {
+      const d = r.expectedDeliveries - r.lost;
+      const f = r.frames ?? 0;
+      const y = (r.cpuPerDeliveryUs.serverNet * d) / 1e6;
+      sff += f * f;
+      sfd += f * d;
+      sdd += d * d;
+      sfy += f * y;
+      sdy += d * y;
+    }
+    const det = sff * sdd - sfd * sfd;
+    if (!(det > 0)) continue;
+    const perWrite = ((sfy * sdd - sdy * sfd) / det) * 1e6;
+    const perMessage = ((sff * sdy - sfd * sfy) / det) * 1e6;
+    const chat = chatSchema.parse({ ...baseChat, ...(v.root ? {} : v.chat) });
+    const idleMedian = median(rows.map((r) => r.idle.serverUsPerClientSecond).filter((x) => Number.isFinite(x) && x >= 0));
+    const projected = [...new Set(rows.map((r) => r.receivers))].sort((a, b) => a - b).map((n) => {
+      // Another build (main's) has the fixed interval; this one's grows with the room.
+      const intervalMs = v.root ? chat.messageBatchMs : batchIntervalMs(chat, n);
+      const usPerClientSecond = opts.rate * perMessage + (1000 / intervalMs) * perWrite + (Number.isFinite(idleMedian) ? idleMedian : 0);
+      return { receivers: n, intervalMs, perCore: Math.round(1e6 / usPerClientSecond) };
+    });
+    costModel[v.name] = { usPerWrite: round2(perWrite), usPerMessage: round2(perMessage * 1000) / 1000, steps: rows.length, projected };
+  }
   return {
     bench: 'chat',
     startedAt: new Date(began).toISOString(),
@@ -626,6 +664,7 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
     steps: results,
     summary,
     verdict,
+    costModel,
     durationSeconds: Math.round((Date.now() - began) / 1000),
   };
 }
@@ -657,6 +696,12 @@ export function formatChatResult(r: ChatBenchResult): string {
     lines.push(
       `  ${key}: largest passing N = ${v.largestPassing ?? 'none'}${v.firstFailing !== null ? `, first miss at N = ${v.firstFailing}` : ''}` +
         `${v.projectedPerCore !== null ? `; projected ${v.projectedPerCore} receivers per core of server CPU at ${o.rate} msg/s` : ''}`,
+    );
+  }
+  for (const [name, m] of Object.entries(r.costModel ?? {})) {
+    lines.push(
+      `  ${name}: server cost fit over ${m.steps} steps: ${m.usPerWrite} µs per socket write, ${m.usPerMessage} µs per message delivered; ` +
+        `projected receivers per core at ${o.rate} msg/s: ${m.projected.map((p) => `${p.perCore} (${p.intervalMs} ms batches, as at N=${p.receivers})`).join(', ')}`,
     );
   }
   if (r.summary.some((s) => s.otherCore.max > 0.2)) lines.push('  (other processes used the CPU during some steps: latency figures are pessimistic; compare variants within a run)');
