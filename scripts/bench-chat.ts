@@ -210,7 +210,9 @@ export interface StepSummary {
   variant: string;
   mode: DeliveryMode;
   receivers: number;
+  /** Runs measured, and runs left out because receivers were dropped during the step. */
   runs: number;
+  dropped: number;
   p50: Spread;
   p95: Spread;
   p99: Spread;
@@ -562,80 +564,7 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
     }
   }
 
-  const summary: StepSummary[] = [];
-  for (const v of variants) {
-    for (const mode of ['batch', 'single'] as const) {
-      const ns = [...new Set(results.filter((r) => r.variant === v.name && r.mode === mode).map((r) => r.receivers))].sort((a, b) => a - b);
-      for (const n of ns) {
-        const mine = results.filter((r) => r.variant === v.name && r.mode === mode && r.receivers === n);
-        summary.push({
-          variant: v.name,
-          mode,
-          receivers: n,
-          runs: mine.length,
-          p50: spread(mine.map((r) => r.latencyMs.p50)),
-          p95: spread(mine.map((r) => r.latencyMs.p95)),
-          p99: spread(mine.map((r) => r.latencyMs.p99)),
-          lost: mine.reduce((a, r) => a + r.lost, 0),
-          serverUsPerDelivery: spread(mine.map((r) => r.cpuPerDeliveryUs.server)),
-          serverNetUsPerDelivery: spread(mine.map((r) => r.cpuPerDeliveryUs.serverNet)),
-          idleUsPerClientSecond: spread(mine.map((r) => r.idle.serverUsPerClientSecond)),
-          serverUsPerClientSecond: spread(mine.map((r) => r.serverUsPerClientSecond)),
-          serverCore: spread(mine.map((r) => r.cpu.server)),
-          loadGeneratorsCore: spread(mine.map((r) => r.cpu.loadGenerators)),
-          otherCore: spread(mine.map((r) => r.cpu.otherProcesses)),
-          messagesPerFrame: spread(mine.map((r) => r.messagesPerFrame ?? NaN)),
-          projectedPerCore: spread(mine.map((r) => (r.cpu.server > 0 ? Math.round(r.receivers / r.cpu.server) : NaN))),
-          pass: mine.every((r) => r.pass),
-        });
-      }
-    }
-  }
-  const verdict: ChatBenchResult['verdict'] = {};
-  for (const v of variants) {
-    for (const mode of ['batch', 'single'] as const) {
-      const mine = summary.filter((s) => s.variant === v.name && s.mode === mode);
-      if (!mine.length) continue;
-      const ok = (s: StepSummary) => s.lost === 0 && s.p99.median <= opts.targetP99Ms;
-      const firstFailing = mine.find((s) => !ok(s))?.receivers ?? null;
-      const passing = mine.filter((s) => ok(s) && (firstFailing === null || s.receivers < firstFailing));
-      const best = passing[passing.length - 1];
-      verdict[`${v.name}/${mode}`] = {
-        largestPassing: best?.receivers ?? null,
-        firstFailing,
-        projectedPerCore: best && Number.isFinite(best.projectedPerCore.median) ? best.projectedPerCore.median : null,
-      };
-    }
-  }
-  const costModel: ChatBenchResult['costModel'] = {};
-  for (const v of variants) {
-    const rows = results.filter((r) => r.variant === v.name && r.frames && Number.isFinite(r.cpuPerDeliveryUs.serverNet));
-    if (rows.length < 2) continue;
-    let sff = 0, sfd = 0, sdd = 0, sfy = 0, sdy = 0; // prettier-ignore
-    for (const r of rows) {
-      const d = r.expectedDeliveries - r.lost;
-      const f = r.frames ?? 0;
-      const y = (r.cpuPerDeliveryUs.serverNet * d) / 1e6;
-      sff += f * f;
-      sfd += f * d;
-      sdd += d * d;
-      sfy += f * y;
-      sdy += d * y;
-    }
-    const det = sff * sdd - sfd * sfd;
-    if (!(det > 0)) continue;
-    const perWrite = ((sfy * sdd - sdy * sfd) / det) * 1e6;
-    const perMessage = ((sff * sdy - sfd * sfy) / det) * 1e6;
-    const chat = chatSchema.parse({ ...baseChat, ...(v.root ? {} : v.chat) });
-    const idleMedian = median(rows.map((r) => r.idle.serverUsPerClientSecond).filter((x) => Number.isFinite(x) && x >= 0));
-    const projected = [...new Set(rows.map((r) => r.receivers))].sort((a, b) => a - b).map((n) => {
-      // Another build (main's) has the fixed interval; this one's grows with the room.
-      const intervalMs = v.root ? chat.messageBatchMs : batchIntervalMs(chat, n);
-      const usPerClientSecond = opts.rate * perMessage + (1000 / intervalMs) * perWrite + (Number.isFinite(idleMedian) ? idleMedian : 0);
-      return { receivers: n, intervalMs, perCore: Math.round(1e6 / usPerClientSecond) };
-    });
-    costModel[v.name] = { usPerWrite: round2(perWrite), usPerMessage: round2(perMessage * 1000) / 1000, steps: rows.length, projected };
-  }
+  const { summary, verdict, costModel } = summarizeChatSteps(results, variants, { rate: opts.rate, targetP99Ms: opts.targetP99Ms, baseChat });
   return {
     bench: 'chat',
     startedAt: new Date(began).toISOString(),
@@ -669,6 +598,98 @@ export async function runChatBench(input: Partial<ChatBenchOptions> & Pick<ChatB
   };
 }
 
+/**
+ * Medians and spreads per (variant, mode, N), the verdicts and the cost model, from the steps (also from a saved
+ * bench-results/chat.json: `summarizeChatSteps(r.steps, r.options.variants, { rate, targetP99Ms, baseChat: r.serverChatConfig })`).
+ * A step where receivers were dropped (the server died or closed them) is left out of the CPU figures and the fit.
+ */
+export function summarizeChatSteps(
+  results: StepResult[],
+  variants: ServerVariant[],
+  opts: { rate: number; targetP99Ms: number; baseChat: Record<string, unknown> },
+): Pick<ChatBenchResult, 'summary' | 'verdict' | 'costModel'> {
+  const baseChat = opts.baseChat;
+  const clean = (r: StepResult) => r.disconnected === 0;
+  const summary: StepSummary[] = [];
+  for (const v of variants) {
+    for (const mode of ['batch', 'single'] as const) {
+      const ns = [...new Set(results.filter((r) => r.variant === v.name && r.mode === mode).map((r) => r.receivers))].sort((a, b) => a - b);
+      for (const n of ns) {
+        const all = results.filter((r) => r.variant === v.name && r.mode === mode && r.receivers === n);
+        const mine = all.filter(clean);
+        if (!mine.length) continue;
+        summary.push({
+          variant: v.name,
+          mode,
+          receivers: n,
+          runs: mine.length,
+          dropped: all.length - mine.length,
+          p50: spread(mine.map((r) => r.latencyMs.p50)),
+          p95: spread(mine.map((r) => r.latencyMs.p95)),
+          p99: spread(mine.map((r) => r.latencyMs.p99)),
+          lost: mine.reduce((a, r) => a + r.lost, 0),
+          serverUsPerDelivery: spread(mine.map((r) => r.cpuPerDeliveryUs.server)),
+          serverNetUsPerDelivery: spread(mine.map((r) => r.cpuPerDeliveryUs.serverNet)),
+          idleUsPerClientSecond: spread(mine.map((r) => r.idle.serverUsPerClientSecond)),
+          serverUsPerClientSecond: spread(mine.map((r) => r.serverUsPerClientSecond)),
+          serverCore: spread(mine.map((r) => r.cpu.server)),
+          loadGeneratorsCore: spread(mine.map((r) => r.cpu.loadGenerators)),
+          otherCore: spread(mine.map((r) => r.cpu.otherProcesses)),
+          messagesPerFrame: spread(mine.map((r) => r.messagesPerFrame ?? NaN)),
+          projectedPerCore: spread(mine.map((r) => (r.cpu.server > 0 ? Math.round(r.receivers / r.cpu.server) : NaN))),
+          pass: all.every((r) => r.pass),
+        });
+      }
+    }
+  }
+  const verdict: ChatBenchResult['verdict'] = {};
+  for (const v of variants) {
+    for (const mode of ['batch', 'single'] as const) {
+      const mine = summary.filter((s) => s.variant === v.name && s.mode === mode);
+      if (!mine.length) continue;
+      const ok = (s: StepSummary) => s.lost === 0 && s.p99.median <= opts.targetP99Ms;
+      const firstFailing = mine.find((s) => !ok(s))?.receivers ?? null;
+      const passing = mine.filter((s) => ok(s) && (firstFailing === null || s.receivers < firstFailing));
+      const best = passing[passing.length - 1];
+      verdict[`${v.name}/${mode}`] = {
+        largestPassing: best?.receivers ?? null,
+        firstFailing,
+        projectedPerCore: best && Number.isFinite(best.projectedPerCore.median) ? best.projectedPerCore.median : null,
+      };
+    }
+  }
+  const costModel: ChatBenchResult['costModel'] = {};
+  for (const v of variants) {
+    const rows = results.filter((r) => r.variant === v.name && clean(r) && r.frames && Number.isFinite(r.cpuPerDeliveryUs.serverNet));
+    if (rows.length < 2) continue;
+    let sff = 0, sfd = 0, sdd = 0, sfy = 0, sdy = 0; // prettier-ignore
+    for (const r of rows) {
+      const d = r.expectedDeliveries - r.lost;
+      const f = r.frames ?? 0;
+      const y = (r.cpuPerDeliveryUs.serverNet * d) / 1e6;
+      sff += f * f;
+      sfd += f * d;
+      sdd += d * d;
+      sfy += f * y;
+      sdy += d * y;
+    }
+    const det = sff * sdd - sfd * sfd;
+    if (!(det > 0)) continue;
+    const perWrite = ((sfy * sdd - sdy * sfd) / det) * 1e6;
+    const perMessage = ((sff * sdy - sfd * sfy) / det) * 1e6;
+    const chat = chatSchema.parse({ ...baseChat, ...(v.root ? {} : v.chat) });
+    const idleMedian = median(rows.map((r) => r.idle.serverUsPerClientSecond).filter((x) => Number.isFinite(x) && x >= 0));
+    const projected = [...new Set(rows.map((r) => r.receivers))].sort((a, b) => a - b).map((n) => {
+      // Another build (main's) has the fixed interval; this one's grows with the room.
+      const intervalMs = v.root ? chat.messageBatchMs : batchIntervalMs(chat, n);
+      const usPerClientSecond = opts.rate * perMessage + (1000 / intervalMs) * perWrite + (Number.isFinite(idleMedian) ? idleMedian : 0);
+      return { receivers: n, intervalMs, perCore: Math.round(1e6 / usPerClientSecond) };
+    });
+    costModel[v.name] = { usPerWrite: round2(perWrite), usPerMessage: Math.round(perMessage * 1000) / 1000, steps: rows.length, projected };
+  }
+  return { summary, verdict, costModel };
+}
+
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 export function formatChatResult(r: ChatBenchResult): string {
@@ -682,11 +703,11 @@ export function formatChatResult(r: ChatBenchResult): string {
       `load average at start ${r.machine.loadAverageAtStart.join(' ')})`,
     `delivery: batch = \`messages\` packets (auth.batch) at most every ${o.batchMs} ms unless a variant says otherwise, single = one \`message\` packet per message`,
     '',
-    '  variant    delivery  receivers   p50 ms          p95 ms          p99 ms          lost   server µs/delivery   idle µs/client/s   server core   gen core   others   msg/frame   receivers/core',
+    '  variant    delivery  receivers   runs   p50 ms          p95 ms          p99 ms          lost   server µs/delivery   idle µs/client/s   server core   gen core   others   msg/frame   receivers/core',
   ];
   for (const s of r.summary) {
     lines.push(
-      `  ${s.variant.padEnd(10)} ${s.mode.padEnd(8)}  ${String(s.receivers).padStart(9)}   ${sp(s.p50).padEnd(14)}  ${sp(s.p95).padEnd(14)}  ${sp(s.p99).padEnd(14)}  ${String(s.lost).padStart(4)}   ` +
+      `  ${s.variant.padEnd(10)} ${s.mode.padEnd(8)}  ${String(s.receivers).padStart(9)}   ${`${s.runs}${s.dropped ? `+${s.dropped}✗` : ''}`.padEnd(5)}  ${sp(s.p50).padEnd(14)}  ${sp(s.p95).padEnd(14)}  ${sp(s.p99).padEnd(14)}  ${String(s.lost).padStart(4)}   ` +
         `${sp(s.serverUsPerDelivery, 2).padEnd(19)}  ${sp(s.idleUsPerClientSecond, 1).padEnd(17)}  ${pct(s.serverCore).padStart(11)}   ${pct(s.loadGeneratorsCore).padStart(8)}   ${pct(s.otherCore).padStart(6)}   ` +
         `${sp(s.messagesPerFrame, 1).padStart(9)}   ${sp(s.projectedPerCore)}`,
     );
@@ -704,6 +725,7 @@ export function formatChatResult(r: ChatBenchResult): string {
         `projected receivers per core at ${o.rate} msg/s: ${m.projected.map((p) => `${p.perCore} (${p.intervalMs} ms batches, as at N=${p.receivers})`).join(', ')}`,
     );
   }
+  if (r.summary.some((s) => s.dropped)) lines.push('  (n+m✗: m runs of that step dropped receivers — the server exited or closed them — and are left out)');
   if (r.summary.some((s) => s.otherCore.max > 0.2)) lines.push('  (other processes used the CPU during some steps: latency figures are pessimistic; compare variants within a run)');
   return lines.join('\n');
 }
