@@ -1,4 +1,6 @@
 import type { ChatMessage, SendAck } from './chat-events';
+import { chatSchema } from '../core/config-schema';
+import { batchIntervalMs } from './chat-server';
 import { MessageBatcher } from './message-batcher';
 import { collect, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';
 
@@ -31,6 +33,45 @@ describe('MessageBatcher', () => {
       b.stop(); // pending messages are not sent after stop
       jest.advanceTimersByTime(500);
       expect(flushed.at(-1)).toEqual(['d']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('the batch interval of a large room', () => {
+  it('stays at messageBatchMs while the room fits in roomPacketsPerSecond, then grows with it up to messageBatchMaxMs', () => {
+    const config = chatSchema.parse({ messageBatchMs: 100, roomPacketsPerSecond: 50_000, messageBatchMaxMs: 250 });
+    expect(batchIntervalMs(config, 0)).toBe(100);
+    expect(batchIntervalMs(config, 5000)).toBe(100);
+    expect(batchIntervalMs(config, 7500)).toBe(150);
+    expect(batchIntervalMs(config, 10_000)).toBe(200);
+    expect(batchIntervalMs(config, 100_000)).toBe(250);
+  });
+
+  it('is asked of intervalFor at each batch', () => {
+    jest.useFakeTimers();
+    try {
+      const flushed: string[][] = [];
+      let interval = 100;
+      const b = new MessageBatcher({
+        intervalMs: 100,
+        intervalFor: () => interval,
+        flush: (_c, ms) => flushed.push(ms.map((m) => m.id)),
+        onError: (e) => {
+          throw e;
+        },
+        now: () => Date.now(),
+      });
+      const msg = (id: string) => ({ id }) as ChatMessage;
+      interval = 300;
+      b.add('live', msg('a')); // at once
+      b.add('live', msg('b'));
+      jest.advanceTimersByTime(299);
+      expect(flushed).toEqual([['a']]);
+      jest.advanceTimersByTime(1);
+      expect(flushed).toEqual([['a'], ['b']]);
+      b.stop();
     } finally {
       jest.useRealTimers();
     }

@@ -111,6 +111,7 @@ export class ChatServer {
     });
     this.batcher = new MessageBatcher({
       intervalMs: config.messageBatchMs,
+      intervalFor: (channel) => batchIntervalMs(config, this.io?.of('/').adapter.rooms.get(batchRoomOf(channel))?.size ?? 0),
       // A message deleted while it waited (a quick moderator) is not delivered after its deletion.
       flush: (channel, batch) => {
         const live = batch.filter((m) => this.messages.exists(m.id));
@@ -303,6 +304,15 @@ export class ChatServer {
       bus: this.deps.bus,
     });
   }
+}
+
+/**
+ * A room's batch interval for this many batch connections on this node: `messageBatchMs` while the room's packets fit
+ * in `roomPacketsPerSecond`, then as long as it takes to fit, at most `messageBatchMaxMs`.
+ */
+export function batchIntervalMs(config: Pick<ChatConfig, 'messageBatchMs' | 'messageBatchMaxMs' | 'roomPacketsPerSecond'>, connections: number): number {
+  const fit = Math.ceil((connections * 1000) / config.roomPacketsPerSecond);
+  return Math.max(config.messageBatchMs, Math.min(fit, config.messageBatchMaxMs));
 }
 
 function isViewerReport(r: unknown): r is NodeViewerReport {

@@ -15,7 +15,9 @@ interface ChannelBatch {
  * Why: a busy room's cost is per packet, not per byte — one write per viewer
  * per packet on the server (mostly kernel time on the socket), one WebSocket
  * frame to parse per viewer. 100 messages/s to 5,000 viewers is 500,000
- * packets/s one by one, 50,000 in batches of 100 ms.
+ * packets/s one by one, 50,000 in batches of 100 ms. With `intervalFor`, the
+ * interval can grow with the room (chat-server.ts: past a packet budget per
+ * room, fewer and bigger packets).
  */
 export class MessageBatcher {
   private readonly channels = new Map<string, ChannelBatch>();
@@ -23,6 +25,8 @@ export class MessageBatcher {
   constructor(
     private readonly deps: {
       intervalMs: number;
+      /** The channel's interval now (e.g. longer for a large room); `intervalMs` when absent. */
+      intervalFor?(channel: string): number;
       flush(channel: string, messages: ChatMessage[]): void;
       onError(err: unknown): void;
       now?: () => number;
@@ -33,6 +37,10 @@ export class MessageBatcher {
     return (this.deps.now ?? Date.now)();
   }
 
+  private interval(channel: string): number {
+    return this.deps.intervalFor?.(channel) ?? this.deps.intervalMs;
+  }
+
   add(channel: string, message: ChatMessage): void {
     let batch = this.channels.get(channel);
     if (!batch) {
@@ -41,7 +49,7 @@ export class MessageBatcher {
     }
     batch.messages.push(message);
     if (batch.timer) return;
-    const wait = batch.lastFlush + this.deps.intervalMs - this.now();
+    const wait = batch.lastFlush + this.interval(channel) - this.now();
     if (wait <= 0) this.flush(channel);
     else batch.timer = setTimeout(() => this.flush(channel), wait);
   }
@@ -60,7 +68,7 @@ export class MessageBatcher {
       return;
     }
     // Check back once the interval is over, to forget the channel when it has gone quiet.
-    batch.timer = setTimeout(() => this.flush(channel), this.deps.intervalMs);
+    batch.timer = setTimeout(() => this.flush(channel), this.interval(channel));
     try {
       this.deps.flush(channel, messages);
     } catch (err) {

@@ -209,6 +209,13 @@ export const chatSchema = z
     likeBroadcastMs: z.number().int().min(50).max(10_000).default(250),
     /** Connections that ask for batches (auth.batch) get the room's messages at most this often, in one packet. */
     messageBatchMs: z.number().int().min(10).max(2000).default(100),
+    /**
+     * Batch packets a room may cost per second on this node: past `roomPacketsPerSecond / (1000 / messageBatchMs)` batch
+     * connections in a room, its batch interval grows with them (fewer, bigger packets each), up to `messageBatchMaxMs`.
+     * A busy room's cost is per packet and per connection (a socket write each), not per message.
+     */
+    roomPacketsPerSecond: z.number().int().min(100).max(100_000_000).default(50_000),
+    messageBatchMaxMs: z.number().int().min(10).max(2000).default(250),
     /** How often viewer counts are broadcast (only when they changed). */
     viewerCountMs: z.number().int().min(100).max(120_000).default(5000),
     /** Slow-mode interval for channels whose moderators have not set one; 0 = off. */

@@ -69,7 +69,8 @@ const BENCHES: BenchDefinition[] = [
   },
   {
     name: 'chat',
-    description: 'chat fan-out: N socket.io clients in one room, M msg/s in; delivery latency p50/p99 and losses at increasing N (--steps=500,1000,2500,3500,5000 --single-steps=500,1000,2500 --rate=100 --senders=5 --workers=2 --warmup=2 --measure=10 --drain=5 --batch-ms=100 --server-node-options="--max-semi-space-size=16")',
+    description:
+      "chat fan-out: N receivers in one room, M msg/s in; the server's CPU per delivery and per client, latency p50/p95/p99 and losses at increasing N (--steps=1000,2500,5000,10000 --single-steps= --rate=100 --senders=5 --workers=2 --client=raw|socketio --sample-every=50 --addresses=16 --idle=5 --warmup=2 --measure=10 --drain=5 --skip-after-p99=2000 --batch-ms=100 --runs=1 --variants='a:{};b:{\"messageBatchMs\":200}' --server-node-options=…)",
     run: (ctx) => runChatBench({ root: ctx.root, log: ctx.log, ...chatBenchFlags(ctx.flags) }),
     format: (result) => formatChatResult(result as Parameters<typeof formatChatResult>[0]),
   },

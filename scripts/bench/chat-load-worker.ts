@@ -17,7 +17,17 @@ export const HISTOGRAM_MS = 30_000;
 
 export type ToWorker =
   /** Brings this process's receivers up to `total`; `batch`: they ask for `messages` batches (auth.batch). */
-  | { type: 'connect'; url: string; channel: string; total: number; concurrency: number; batch: boolean }
+  | {
+      type: 'connect';
+      url: string;
+      channel: string;
+      total: number;
+      concurrency: number;
+      batch: boolean;
+      /** The raw generator (chat-raw-worker.ts): source addresses to spread connections over, and 1 in how many receivers checks every message. */
+      localAddresses?: string[];
+      sampleEvery?: number;
+    }
   /** Closes every receiver. */
   | { type: 'reset' }
   /** A new step: forget the previous one; messages of this step have seq < maxSeq. */
@@ -48,6 +58,11 @@ export interface WorkerReport {
   /** This process's event-loop delay over the step (ms): high means the load generator itself was the bottleneck. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** The raw generator: WebSocket frames with events received since the step began, and how many receivers checked every message. */
+  frames?: number;
+  sampledReceivers?: number;
+  /** WebSocket close codes of receivers that had joined and were closed, and how many. */
+  closeCodes?: Record<string, number>;
 }
 
 interface Receiver {

@@ -61,6 +61,13 @@ export class LiveroomProcess {
     return this.child?.pid;
   }
 
+  /** How the server process ended ('exited with code 1', 'killed by SIGKILL'), or undefined while it runs. */
+  exitState(): string | undefined {
+    const c = this.child;
+    if (!c || (c.exitCode === null && c.signalCode === null)) return undefined;
+    return c.signalCode ? `was killed by ${c.signalCode}` : `exited with code ${c.exitCode}`;
+  }
+
   /** The throwaway data folder (empty until start()). */
   get dataFolder(): string {
     return this.dataDir;
