@@ -14,7 +14,7 @@ describe('MessageBatcher', () => {
     jest.useFakeTimers();
     try {
       const flushed: string[][] = [];
-      const b = new MessageBatcher({ intervalMs: 100, flush: (_c, ms) => flushed.push(ms.map((m) => m.id)), onError: (e) => { throw e; }, now: () => Date.now() });
+      const b = new MessageBatcher({ intervalMs: 100, flush: (_c, ms) => void flushed.push(ms.map((m) => m.id)), onError: (e) => { throw e; }, now: () => Date.now() });
       b.add('live', msg('a'));
       expect(flushed).toEqual([['a']]);
       b.add('live', msg('b'));

@@ -18,44 +18,44 @@ describe('ChannelStore', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('maps keys to channels and forgets revoked ones', () => {
-    store.create('live');
-    const { key, info } = keys.create('live', 'default');
+  it('maps keys to channels and forgets revoked ones', async () => {
+    await store.create('live');
+    const { key, info } = (await keys.create('live', 'default'));
     expect(key.length).toBeGreaterThanOrEqual(32);
     expect(JSON.stringify(info)).not.toContain(key.slice(0, 4));
-    expect(keys.channelForKey(key)).toBe('live');
-    expect(keys.channelForKey('nope')).toBeUndefined();
-    expect(keys.channelForKey('')).toBeUndefined();
-    expect(keys.revoke(info.id)).toBe(true);
-    expect(keys.channelForKey(key)).toBeUndefined();
+    expect((await keys.channelForKey(key))).toBe('live');
+    expect((await keys.channelForKey('nope'))).toBeUndefined();
+    expect((await keys.channelForKey(''))).toBeUndefined();
+    expect((await keys.revoke(info.id))).toBe(true);
+    expect((await keys.channelForKey(key))).toBeUndefined();
   });
 
-  it('stores only the digest of a key', () => {
-    const { key } = keys.create('live', 'cam');
+  it('stores only the digest of a key', async () => {
+    const { key } = (await keys.create('live', 'cam'));
     const rows = db.prepare('SELECT * FROM stream_keys').all();
     expect(JSON.stringify(rows)).not.toContain(key);
     expect(rows).toContainEqual(expect.objectContaining({ key_hash: hashSecret(key), label: 'cam' }));
   });
 
-  it('sets a labelled key idempotently', () => {
-    keys.setByLabel('live', 'default', 'fixed-key-123');
-    keys.setByLabel('live', 'default', 'fixed-key-123');
-    expect(keys.channelForKey('fixed-key-123')).toBe('live');
-    expect(keys.hasActive('live', 'default')).toBe(true);
-    keys.setByLabel('live', 'default', 'other-key-456');
-    expect(keys.channelForKey('fixed-key-123')).toBeUndefined();
-    expect(keys.channelForKey('other-key-456')).toBe('live');
-    expect(store.listKeys('live').filter((k) => k.label === 'default' && k.revokedAt === null)).toHaveLength(1);
+  it('sets a labelled key idempotently', async () => {
+    await keys.setByLabel('live', 'default', 'fixed-key-123');
+    await keys.setByLabel('live', 'default', 'fixed-key-123');
+    expect((await keys.channelForKey('fixed-key-123'))).toBe('live');
+    expect((await keys.hasActive('live', 'default'))).toBe(true);
+    await keys.setByLabel('live', 'default', 'other-key-456');
+    expect((await keys.channelForKey('fixed-key-123'))).toBeUndefined();
+    expect((await keys.channelForKey('other-key-456'))).toBe('live');
+    expect((await store.listKeys('live')).filter((k) => k.label === 'default' && k.revokedAt === null)).toHaveLength(1);
   });
 
-  it('survives reopening (migrations are idempotent)', () => {
+  it('survives reopening (migrations are idempotent)', async () => {
     const again = openDatabase(dir);
-    expect(new SqliteChannelStore(again).get('live')?.name).toBe('live');
-    expect(new StreamKeys(new SqliteChannelStore(again)).channelForKey('other-key-456')).toBe('live');
+    expect((await new SqliteChannelStore(again).get('live'))?.name).toBe('live');
+    expect(await new StreamKeys(new SqliteChannelStore(again)).channelForKey('other-key-456')).toBe('live');
     again.close();
   });
 
-  it('hashes the plaintext keys of an older database in place', () => {
+  it('hashes the plaintext keys of an older database in place', async () => {
     const old = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-store-old-'));
     const file = path.join(old, 'liveroom.sqlite');
     const v3 = new Database(file);
@@ -68,8 +68,8 @@ describe('ChannelStore', () => {
 
     const db2 = openDatabase(old);
     const upgraded = new StreamKeys(new SqliteChannelStore(db2));
-    expect(upgraded.channelForKey('plaintext-key-0001')).toBe('live');
-    expect(upgraded.channelForKey('plaintext-key-0002')).toBeUndefined();
+    expect((await upgraded.channelForKey('plaintext-key-0001'))).toBe('live');
+    expect((await upgraded.channelForKey('plaintext-key-0002'))).toBeUndefined();
     expect(JSON.stringify(db2.prepare('SELECT * FROM stream_keys').all())).not.toContain('plaintext-key');
     migrate(db2); // once more: nothing to do
     db2.close();

@@ -13,20 +13,20 @@ describe('ShareStore', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('counts shares per channel, per broadcast and by method', () => {
-    expect(store.counts('live')).toEqual({ total: 0, byMethod: { native: 0, copy: 0, embed: 0 } });
-    store.add('live', null, 'copy');
-    store.add('live', 'b1', 'copy');
-    store.add('live', 'b1', 'native');
-    store.add('live', 'b2', 'embed');
-    store.add('other', 'b3', 'copy');
-    expect(store.counts('live')).toEqual({ total: 4, byMethod: { native: 1, copy: 2, embed: 1 } });
-    expect(store.counts('live', 'b1')).toEqual({ total: 2, byMethod: { native: 1, copy: 1, embed: 0 } });
-    expect(store.counts('live', 'b9').total).toBe(0);
-    expect(store.counts('other').total).toBe(1);
+  it('counts shares per channel, per broadcast and by method', async () => {
+    expect((await store.counts('live'))).toEqual({ total: 0, byMethod: { native: 0, copy: 0, embed: 0 } });
+    await store.add('live', null, 'copy');
+    await store.add('live', 'b1', 'copy');
+    await store.add('live', 'b1', 'native');
+    await store.add('live', 'b2', 'embed');
+    await store.add('other', 'b3', 'copy');
+    expect((await store.counts('live'))).toEqual({ total: 4, byMethod: { native: 1, copy: 2, embed: 1 } });
+    expect((await store.counts('live', 'b1'))).toEqual({ total: 2, byMethod: { native: 1, copy: 1, embed: 0 } });
+    expect((await store.counts('live', 'b9')).total).toBe(0);
+    expect((await store.counts('other')).total).toBe(1);
   });
 
-  it('refuses a method it does not know', () => {
-    expect(() => store.add('live', null, 'fax' as never)).toThrow(/CHECK constraint/);
+  it('refuses a method it does not know', async () => {
+    await expect(store.add('live', null, 'fax' as never)).rejects.toThrow(/CHECK constraint/);
   });
 });
