@@ -13,7 +13,7 @@ import { errorHandler, notFoundHandler } from './http-errors';
 import type { ChannelStore } from '../storage/channel-store';
 import { StreamKeys } from '../ingest/stream-keys';
 import type { Stores } from '../storage/stores';
-import { SqliteStores } from '../storage/sqlite/sqlite-stores';
+import { openStores } from './open-stores';
 import { IngestServer } from '../ingest/ingest-server';
 import { Transcoder } from '../transcoder/transcoder';
 import { builtinProfile } from '../transcoder/profiles';
@@ -115,12 +115,7 @@ export class Liveroom {
 
   private async startParts(): Promise<StartedInfo> {
     const { config, log, bus } = this;
-    try {
-      this.stores = SqliteStores.open(config.dataDir);
-    } catch (err) {
-      throw fail('LR_DATA_DIR', { action: `open the database in ${config.dataDir}`, reason: (err as Error).message });
-    }
-    const stores = this.stores;
+    const stores = (this.stores = await openStores(config, log));
     const channels = (this.channels = stores.channels);
     const admin = ensureAdminToken(config.dataDir);
     const keys = (this.keys = new StreamKeys(channels));
