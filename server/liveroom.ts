@@ -380,8 +380,16 @@ export class Liveroom {
   /** A random key on first run only (keys an operator revoked stay revoked across restarts), returned that once. */
   private async ensureDefaultChannel(channels: ChannelStore, keys: StreamKeys): Promise<Pick<StartedInfo, 'streamKey' | 'streamKeyState'>> {
     const name = this.config.defaultChannel;
-    const firstRun = !(await channels.get(name));
-    if (firstRun) await channels.create(name);
+    let firstRun = !(await channels.get(name));
+    if (firstRun) {
+      try {
+        await channels.create(name);
+      } catch (err) {
+        // Another node on the same database created it first (both started at once): that one made the key.
+        if (!(await channels.get(name))) throw err;
+        firstRun = false;
+      }
+    }
     if (this.config.streamKey) {
       await keys.setByLabel(name, 'default', this.config.streamKey);
       return { streamKey: undefined, streamKeyState: 'setting' };

@@ -63,6 +63,19 @@ const BACKENDS: [string, () => Promise<Backend>][] = [
   ],
 ];
 
+/**
+ * Resolves with the rejection's message. Not `rejects.toThrow()`: under --runInBand, better-sqlite3's native
+ * addon keeps the error class of the first test file that loaded it, which is not an Error of this file's realm.
+ */
+async function rejection(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return String((err as { message?: unknown }).message ?? err);
+  }
+  throw new Error('expected a rejection; it resolved');
+}
+
 const message = (id: string, ts: number, extra: Partial<StoredMessage> = {}): StoredMessage => ({
   id, channel: 'live', ts, kind: 'chat', text: `text ${id}`, mode: null, color: null, authorId: 'a'.repeat(24), authorName: 'Ann', authorRole: 'viewer', ...extra,
 });
@@ -92,7 +105,7 @@ describe.each(BACKENDS)('stores on %s', (_name, open) => {
     expect(live).toMatchObject({ name: 'live', title: 'live', description: '', offlineMessage: '', profile: null });
     await new Promise((r) => setTimeout(r, 5));
     await s.channels.create('b-side', 'B side');
-    await expect(s.channels.create('live')).rejects.toThrow();
+    expect(await rejection(s.channels.create('live'))).toMatch(/unique/i);
     expect((await s.channels.list()).map((c) => c.name)).toEqual(['live', 'b-side']); // oldest first
     await s.channels.setProfile('live', 'abr-3');
     await s.channels.setInfo('live', { title: 'Live now', description: 'About it' });
@@ -136,7 +149,7 @@ describe.each(BACKENDS)('stores on %s', (_name, open) => {
   it('chat messages: durable insert, history, lookups, ranges, deletion and retention', async () => {
     for (let i = 1; i <= 5; i++) await s.messages.insert(message(`m${i}`, 1000 * i, i === 3 ? { kind: 'danmaku', mode: 'top', color: '#fe0302' } : {}));
     await s.messages.insert(message('x1', 2500, { channel: 'other', authorId: 'b'.repeat(24) }));
-    await expect(s.messages.insert(message('m1', 9999))).rejects.toThrow();
+    expect(await rejection(s.messages.insert(message('m1', 9999)))).toMatch(/unique/i);
     expect((await s.messages.recent('live', 3)).map((m) => m.id)).toEqual(['m3', 'm4', 'm5']);
     expect(await s.messages.recent('live', 0)).toEqual([]);
     expect(await s.messages.get('m3')).toEqual(message('m3', 3000, { kind: 'danmaku', mode: 'top', color: '#fe0302' }));
@@ -191,11 +204,11 @@ describe.each(BACKENDS)('stores on %s', (_name, open) => {
 
   it('moderation: a change whose log entry cannot be written is not made (one transaction)', async () => {
     const broken = logRecord('ban', 1, { actorId: null as never }); // NOT NULL: the log insert fails
-    await expect(s.moderation.addSanction(sanction('u9', 'ban', 1000, null), broken)).rejects.toThrow();
+    expect(await rejection(s.moderation.addSanction(sanction('u9', 'ban', 1000, null), broken))).toMatch(/not[- ]null/i);
     expect(await s.moderation.isBanned('live', 'u9', '')).toBe(false);
-    await expect(s.moderation.setSlowMode('live', 30, broken)).rejects.toThrow();
+    expect(await rejection(s.moderation.setSlowMode('live', 30, broken))).toMatch(/not[- ]null/i);
     expect(await s.moderation.slowModeSeconds('live')).toBeUndefined();
-    await expect(s.moderation.addBlockedWord('live', 'spam', 1, broken)).rejects.toThrow();
+    expect(await rejection(s.moderation.addBlockedWord('live', 'spam', 1, broken))).toMatch(/not[- ]null/i);
     expect(await s.moderation.blockedWords('live')).toEqual([]);
     expect(await s.moderation.logEntries('live', 10)).toEqual([]);
   });
@@ -227,7 +240,7 @@ describe.each(BACKENDS)('stores on %s', (_name, open) => {
     await s.moderatorTokens.insert({ id: 't1', channel: 'live', label: 'Mia', role: 'moderator', tokenHash: 'h1', createdAt: 10 });
     await s.moderatorTokens.insert({ id: 't2', channel: 'live', label: 'Sam', role: 'streamer', tokenHash: 'h2', createdAt: 20 });
     await s.moderatorTokens.insert({ id: 't3', channel: 'b-side', label: 'Otto', role: 'moderator', tokenHash: 'h3', createdAt: 5 });
-    await expect(s.moderatorTokens.insert({ id: 't4', channel: 'live', label: 'Dup', role: 'moderator', tokenHash: 'h1', createdAt: 30 })).rejects.toThrow();
+    expect(await rejection(s.moderatorTokens.insert({ id: 't4', channel: 'live', label: 'Dup', role: 'moderator', tokenHash: 'h1', createdAt: 30 }))).toMatch(/unique/i);
     expect(await s.moderatorTokens.get('t2')).toEqual({ id: 't2', channel: 'live', label: 'Sam', role: 'streamer', tokenHash: 'h2', createdAt: 20, revokedAt: null, lastUsedAt: null });
     expect((await s.moderatorTokens.list('live')).map((t) => t.id)).toEqual(['t1', 't2']);
     expect((await s.moderatorTokens.list()).map((t) => t.id)).toEqual(['t3', 't1', 't2']);
@@ -321,7 +334,7 @@ describe.each(BACKENDS)('stores on %s', (_name, open) => {
     expect(await s.shares.counts('live', 'b1')).toEqual({ total: 2, byMethod: { native: 1, copy: 1, embed: 0 } });
     expect((await s.shares.counts('live', 'b9')).total).toBe(0);
     expect((await s.shares.counts('other')).total).toBe(1);
-    await expect(s.shares.add('live', null, 'fax' as never)).rejects.toThrow(/check constraint/i);
+    expect(await rejection(s.shares.add('live', null, 'fax' as never))).toMatch(/check constraint/i);
   });
 
   it('webhook attempts: newest first, only the newest kept', async () => {

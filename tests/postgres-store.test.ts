@@ -9,7 +9,7 @@ import pg from 'pg';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { ChatError, ClientToServerEvents, HandshakeAuth, ServerToClientEvents, Welcome } from '../chat/chat-events';
 import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from './helpers/cli-harness';
-import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
+import { getText, publish, startLiveroom, until, type Publisher } from './helpers/liveroom-harness';
 import { startPostgres, type TestPostgres } from './helpers/postgres';
 
 jest.setTimeout(180_000);
@@ -120,5 +120,24 @@ describe('liveroom on PostgreSQL (LIVEROOM_DATABASE_URL)', () => {
     await until(async () => JSON.parse((await getText(`${s!.base}/api/channels/studio`)).text).live, 40_000, "channel 'studio' live with the stored key");
     const wrong = publish(`${s!.rtmp}/not-the-key-0000000000`, { seconds: 10 });
     expect(await wrong.exited).not.toBe(0);
+  });
+
+  it('two nodes starting at once on a new database: migrated once, one default channel, one key made and shown by one of them', async () => {
+    const fresh = await db.createDatabase();
+    const nodes = await Promise.all([0, 1].map(() => startLiveroom({ databaseUrl: fresh, streamKey: undefined })));
+    try {
+      expect(nodes.map((n) => n.info.streamKeyState).sort()).toEqual(['created', 'kept']);
+      const check = new pg.Pool({ connectionString: fresh, max: 1 });
+      check.on('error', () => {});
+      try {
+        expect((await check.query('SELECT COUNT(*)::int AS n FROM schema_migrations')).rows[0].n).toBeGreaterThan(0);
+        expect((await check.query('SELECT name FROM channels')).rows).toEqual([{ name: 'live' }]);
+        expect((await check.query("SELECT COUNT(*)::int AS n FROM stream_keys WHERE channel = 'live' AND revoked_at IS NULL")).rows[0].n).toBe(1);
+      } finally {
+        await check.end();
+      }
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
   });
 });
