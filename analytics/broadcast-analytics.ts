@@ -15,7 +15,7 @@ export interface BroadcastAnalyticsDeps {
   /** The channel's chat viewers now (the count the chat announces, and this node's viewer keys). */
   chatAudience(channel: string): ChatAudience;
   /** The channel's like total now. */
-  likes(channel: string): number;
+  likes(channel: string): Promise<number>;
   log: Logger;
   clock?: Clock;
 }
@@ -36,27 +36,31 @@ export class BroadcastAnalytics {
   private readonly unsubscribe: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly clock: Clock;
+  /** Every read of the likes and write of the store, in the order of the events that asked for them. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: BroadcastAnalyticsDeps) {
     this.clock = deps.clock ?? systemClock;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     if (this.unsubscribe.length) return;
-    const closed = this.deps.store.closeInterrupted();
+    const closed = await this.deps.store.closeInterrupted();
     if (closed) this.deps.log.info({ broadcasts: closed }, 'analytics of broadcasts cut by a stop without an end kept as interrupted');
     this.listen('broadcast:started', (e) => this.begin(e.channel, e.broadcastId, e.startedAt));
     this.listen('broadcast:ended', (e) => this.end(e.broadcastId, e.endedAt, 'complete'));
     this.listen('chat:message', (e) => this.current.get(e.channel)?.message(e.kind, e.authorId));
     this.listen('channel:shared', (e) => this.current.get(e.channel)?.share());
-    this.timer = setInterval(() => this.tick(), this.deps.config.sampleIntervalMs);
+    this.timer = setInterval(() => void this.tick(), this.deps.config.sampleIntervalMs);
   }
 
-  stop(): void {
+  /** Resolves once every broadcast still on air is stored as interrupted. */
+  async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
     clearInterval(this.timer);
     this.timer = undefined;
     for (const id of [...this.tallies.keys()]) this.end(id, this.clock(), 'interrupted');
+    await this.queue;
   }
 
   /** An HLS request of `channel` from a client address (counted for the channel's broadcast on air, if any). */
@@ -68,22 +72,28 @@ export class BroadcastAnalytics {
     this.current.get(channel)?.mediaServed(rendition, bytes);
   }
 
-  /** Samples every broadcast on air now (the timer's tick; tests call it with a fake clock). */
-  tick(): void {
+  /** Samples every broadcast on air now (the timer's tick; tests call it with a fake clock); resolves once stored. */
+  tick(): Promise<void> {
     const at = this.clock();
-    for (const tally of this.tallies.values()) this.save(tally, this.take(tally, at));
+    for (const tally of this.tallies.values()) this.sampleAndSave(tally, at);
+    return this.queue;
+  }
+
+  /** Resolves once every read and write asked for so far is done (tests; stop() waits for it too). */
+  idle(): Promise<void> {
+    return this.queue;
   }
 
   /** The newest broadcasts (of a channel or all), with their averages. */
-  list(channel: string | undefined, limit: number): AnalyticsSummary[] {
-    return this.deps.store.list(channel, limit).map(withAverages);
+  async list(channel: string | undefined, limit: number): Promise<AnalyticsSummary[]> {
+    return (await this.deps.store.list(channel, limit)).map(withAverages);
   }
 
   /** One broadcast's figures and its viewers over time. */
-  get(broadcastId: string): AnalyticsDetail {
-    const s = this.deps.store.get(broadcastId);
+  async get(broadcastId: string): Promise<AnalyticsDetail> {
+    const s = await this.deps.store.get(broadcastId);
     if (!s) throw fail('LR_ANALYTICS_NOT_FOUND', { id: broadcastId });
-    return { ...withAverages(s), samples: this.deps.store.samples(broadcastId) };
+    return { ...withAverages(s), samples: await this.deps.store.samples(broadcastId) };
   }
 
   private listen<K extends keyof LiveroomEvents & string>(event: K, fn: LiveroomEvents[K]) {
@@ -92,10 +102,13 @@ export class BroadcastAnalytics {
   }
 
   private begin(channel: string, broadcastId: string, startedAt: number) {
-    const tally = new BroadcastTally({ broadcastId, channel, startedAt, sampleIntervalMs: this.deps.config.sampleIntervalMs }, this.deps.likes(channel));
+    const tally = new BroadcastTally({ broadcastId, channel, startedAt, sampleIntervalMs: this.deps.config.sampleIntervalMs }, 0);
     this.tallies.set(broadcastId, tally);
     this.current.set(channel, tally);
-    this.save(tally);
+    this.enqueue(tally, async () => {
+      tally.likesAtStart = await this.deps.likes(channel);
+      await this.deps.store.save(tally.summary);
+    });
   }
 
   private end(broadcastId: string, at: number, status: 'complete' | 'interrupted') {
@@ -103,22 +116,23 @@ export class BroadcastAnalytics {
     if (!tally) return;
     this.tallies.delete(broadcastId);
     const { channel } = tally.summary;
-    const sample = this.take(tally, at);
     if (this.current.get(channel) === tally) this.current.delete(channel);
-    tally.close(at, status);
-    this.save(tally, sample);
+    this.sampleAndSave(tally, at, status);
   }
 
-  private take(tally: BroadcastTally, at: number): ViewerSample {
-    const { channel } = tally.summary;
-    return tally.sample(at, this.deps.chatAudience(channel), this.deps.likes(channel));
+  /** A sample at `at` (the audience as it is now, the likes once read), closing the tally when `close` says how, then stored. */
+  private sampleAndSave(tally: BroadcastTally, at: number, close?: 'complete' | 'interrupted') {
+    const audience = this.deps.chatAudience(tally.summary.channel);
+    this.enqueue(tally, async () => {
+      const sample: ViewerSample = tally.sample(at, audience, await this.deps.likes(tally.summary.channel));
+      if (close) tally.close(at, close);
+      await this.deps.store.save(tally.summary, sample);
+    });
   }
 
-  private save(tally: BroadcastTally, sample?: ViewerSample) {
-    try {
-      this.deps.store.save(tally.summary, sample);
-    } catch (err) {
+  private enqueue(tally: BroadcastTally, step: () => Promise<void>) {
+    this.queue = this.queue.then(step).catch((err: unknown) => {
       this.deps.log.error({ broadcastId: tally.summary.broadcastId, err: (err as Error).message }, 'analytics not saved');
-    }
+    });
   }
 }

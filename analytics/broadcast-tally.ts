@@ -26,8 +26,8 @@ export class BroadcastTally {
 
   constructor(
     init: { broadcastId: string; channel: string; startedAt: number; sampleIntervalMs: number },
-    /** The channel's like total when the broadcast began (likes are the total's growth). */
-    private readonly likesAtStart: number,
+    /** The channel's like total when the broadcast began (likes are the total's growth); set once it has been read. */
+    public likesAtStart: number,
   ) {
     this.summary = {
       ...init,

@@ -16,7 +16,7 @@ describe('MessageBatcher', () => {
     jest.useFakeTimers();
     try {
       const flushed: string[][] = [];
-      const b = new MessageBatcher({ intervalMs: 100, flush: (_c, ms) => flushed.push(ms.map((m) => m.id)), onError: (e) => { throw e; }, now: () => Date.now() });
+      const b = new MessageBatcher({ intervalMs: 100, flush: (_c, ms) => void flushed.push(ms.map((m) => m.id)), onError: (e) => { throw e; }, now: () => Date.now() });
       b.add('live', msg('a'));
       expect(flushed).toEqual([['a']]);
       b.add('live', msg('b'));
@@ -57,7 +57,7 @@ describe('the batch interval of a large room', () => {
       const b = new MessageBatcher({
         intervalMs: 100,
         intervalFor: () => interval,
-        flush: (_c, ms) => flushed.push(ms.map((m) => m.id)),
+        flush: (_c, ms) => void flushed.push(ms.map((m) => m.id)),
         onError: (e) => {
           throw e;
         },

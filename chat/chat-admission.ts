@@ -13,7 +13,7 @@ import type { AddressLimits } from './address-limits';
 
 export interface AdmissionDeps {
   config: ChatConfig;
-  channelExists(name: string): boolean;
+  channelExists(name: string): Promise<boolean>;
   moderatorTokens: RoleResolver;
   moderation: Moderation;
   clock: Clock;
@@ -41,15 +41,16 @@ export class Admission {
     this.connects = new KeyedRateLimiter(deps.config.connectBurst, deps.config.connectsPerSecond, deps.clock);
   }
 
-  readonly middleware = (socket: ChatSocket, next: (err?: Error) => void): void => {
+  readonly middleware = async (socket: ChatSocket, next: (err?: Error) => void): Promise<void> => {
+    let refusal: ReturnType<typeof connectError> | undefined;
     try {
-      const refusal = this.admit(socket);
+      refusal = await this.admit(socket);
       if (refusal) this.deps.bus?.emit('chat:refused', { channel: channelOf(socket), code: refusal.data.code });
-      next(refusal);
     } catch (err) {
       this.deps.log.error({ err }, 'chat handshake failed');
-      next(connectError('LR_CHAT_INTERNAL', 'The chat had a problem; try again.'));
+      refusal = connectError('LR_CHAT_INTERNAL', 'The chat had a problem; try again.');
     }
+    next(refusal);
   };
 
   sweep(): void {
@@ -62,7 +63,7 @@ export class Admission {
   }
 
   /** The refusal, if any; on success `socket.data` is filled in. */
-  private admit(socket: ChatSocket): ReturnType<typeof connectError> | undefined {
+  private async admit(socket: ChatSocket): Promise<ReturnType<typeof connectError> | undefined> {
     const { deps } = this;
     if (deps.isStopping()) return connectError('LR_CHAT_UNAVAILABLE', 'The chat is restarting; try again in a moment.');
     const address = this.address(socket);
@@ -73,11 +74,11 @@ export class Admission {
     const parsed = handshakeSchema.safeParse(socket.handshake.auth);
     if (!parsed.success) return connectError('LR_CHAT_BAD_HANDSHAKE', `Cannot join the chat: ${firstIssue(parsed.error)}.`);
     const { channel, identity, name, token, overlay, batch } = parsed.data;
-    if (!deps.channelExists(channel)) return connectError('LR_CHAT_NO_CHANNEL', `There is no channel '${channel}'.`);
+    if (!(await deps.channelExists(channel))) return connectError('LR_CHAT_NO_CHANNEL', `There is no channel '${channel}'.`);
     let role: ChatRole = 'viewer';
     let tokenId: string | undefined;
     if (token !== undefined) {
-      const granted = deps.moderatorTokens.grant(channel, token);
+      const granted = await deps.moderatorTokens.grant(channel, token);
       if (!granted) {
         return connectError(
           'LR_CHAT_BAD_TOKEN',
@@ -89,8 +90,10 @@ export class Admission {
     }
     const userId = userIdFor(identity);
     // Moderators and the streamer are not held by bans: their token is the authority (revoke it instead).
-    if (role === 'viewer' && deps.moderation.isBanned(channel, userId, address)) return connectError('LR_CHAT_BANNED', 'You are banned from this chat.');
-    // Last, so that a refusal above never holds a slot; admit() is synchronous, so the check and the take are one step.
+    if (role === 'viewer' && (await deps.moderation.isBanned(channel, userId, address))) return connectError('LR_CHAT_BANNED', 'You are banned from this chat.');
+    // After the store's answers, the server may have begun stopping.
+    if (deps.isStopping()) return connectError('LR_CHAT_UNAVAILABLE', 'The chat is restarting; try again in a moment.');
+    // Last, so that a refusal above never holds a slot; openSocket() checks and takes in one synchronous step.
     const release = deps.addressLimits.openSocket(address);
     if (!release) {
       const max = deps.addressLimits.maxSockets;

@@ -74,26 +74,26 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
   // Malformed packets and protocol errors surface here before socket.io closes the connection.
   socket.on('error', (err) => log.debug({ err: err.message, channel }, 'chat client error'));
   void socket.join([room, socket.data.batch ? batchRoomOf(channel) : singleRoom]);
-  moderation.touchUser({ id: userId, name: socket.data.name, address }, clock());
   const release = overlay ? () => {} : viewers.addChat(channel, userId);
   socket.on('disconnect', () => release());
-
-  socket.emit('welcome', {
-    channel,
-    you: author(socket),
-    history: messages.recent(channel, config.historyCount),
-    settings: { channel, slowModeSeconds: moderation.slowModeSeconds(channel) },
-    likes: likes.total(channel),
-    viewers: viewers.count(channel),
-    limits: { maxMessageLength: config.maxMessageLength, maxDanmakuLength: config.maxDanmakuLength },
-    readOnly: overlay,
+  void welcome(deps, socket).catch((err: unknown) => {
+    log.error({ err, channel }, 'chat welcome failed');
+    socket.disconnect(true);
   });
 
   const messageBucket = new TokenBucket(config.messageBurst, config.messagesPerSecond, clock);
   const likeBucket = new TokenBucket(config.likeBurst, config.likesPerSecond, clock);
 
+  // One send at a time per connection: acks keep the order of the sends, and slow mode sees the message before.
+  let sending: Promise<unknown> = Promise.resolve();
   on(socket, log, 'send', (args, reply) => {
     if (!reply) return; // the protocol asks for an ack; without one there is nobody to answer
+    const next = sending.then(() => send(args, reply));
+    sending = next.catch(() => {});
+    return next;
+  });
+
+  const send = async (args: unknown[], reply: Reply) => {
     const error = (code: ChatErrorCode, message: string, retryAfterMs?: number) => {
       deps.bus?.emit('chat:refused', { channel, code });
       reply({ ok: false, error: chatError(code, message, retryAfterMs) });
@@ -122,25 +122,25 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
     if (byAddress) deps.addressLimits.takeMessage(address);
     const now = clock();
     if (socket.data.role === 'viewer') {
-      const until = moderation.timeoutUntil(channel, userId, now);
+      const until = await moderation.timeoutUntil(channel, userId, now);
       if (until !== undefined) return error('LR_CHAT_TIMED_OUT', `You are timed out for ${waitSeconds(until - now)} s more.`, until - now);
-      const slow = moderation.slowModeSeconds(channel);
-      const last = slow > 0 ? messages.lastMessageTs(channel, userId) : undefined;
+      const slow = await moderation.slowModeSeconds(channel);
+      const last = slow > 0 ? await messages.lastMessageTs(channel, userId) : undefined;
       if (last !== undefined && now - last < slow * 1000) {
         const wait = last + slow * 1000 - now;
         return error('LR_CHAT_SLOW_MODE', `Slow mode is on: wait ${waitSeconds(wait)} s before your next message.`, wait);
       }
     }
-    if (moderation.findBlockedWord(channel, text) !== undefined) {
+    if ((await moderation.findBlockedWord(channel, text)) !== undefined) {
       return error('LR_CHAT_BLOCKED_WORD', 'Your message contains a word this channel does not allow; it was not sent.');
     }
-    // Written (synchronously) before the ack and the broadcast: nobody sees a message the database does not have.
-    const message = messages.insert({ channel, ts: now, text, author: author(socket), kind, mode, color });
+    // Written (awaited) before the ack and the broadcast: nobody sees a message the database does not have.
+    const message = await messages.insert({ channel, ts: now, text, author: author(socket), kind, mode, color });
     reply({ ok: true, message });
     deps.bus?.emit('chat:message', { channel, kind: message.kind, role: message.author.role, authorId: message.author.id });
     socket.to(singleRoom).emit('message', message);
     deps.batcher.add(channel, message);
-  });
+  };
 
   on(socket, log, 'like', (args) => {
     const taps = likeTapsSchema.safeParse(args[0]);
@@ -152,13 +152,13 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
     const parsed = nameSchema.safeParse(args[0]);
     if (!parsed.success) return reply?.({ ok: false, error: chatError('LR_CHAT_INVALID', `Name not changed: ${firstIssue(parsed.error)}.`) });
     socket.data.name = parsed.data;
-    moderation.touchUser({ id: userId, name: parsed.data, address }, clock());
+    void moderation.touchUser({ id: userId, name: parsed.data, address }, clock()).catch((err: unknown) => log.error({ err, channel }, 'chat user record failed'));
     reply?.({ ok: true, you: author(socket) });
   });
 
   on(socket, log, 'moderate', async (args, reply) => {
     const token = deps.tokens.get(socket);
-    const role = token === undefined ? undefined : deps.moderatorTokens.roleFor(channel, token);
+    const role = token === undefined ? undefined : await deps.moderatorTokens.roleFor(channel, token);
     if (!role) {
       if (token !== undefined) socket.data.role = 'viewer'; // the token was revoked since this connection began
       return reply?.({ ok: false, error: chatError('LR_CHAT_FORBIDDEN', 'Only moderators and the streamer can do that.') });
@@ -175,5 +175,28 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
       if (action !== 'list-blocked-words') deps.bus?.emit('chat:moderation', { channel, action, actor, details, at: clock() });
     }
     reply?.(ack);
+  });
+}
+
+/** Records the viewer, then sends the welcome: history, settings and likes as the store has them now (after the join). */
+async function welcome(deps: ConnectionDeps, socket: ChatSocket): Promise<void> {
+  const { config, messages, moderation, likes, viewers, clock } = deps;
+  const { channel, userId, address, overlay } = socket.data;
+  await moderation.touchUser({ id: userId, name: socket.data.name, address }, clock());
+  const [history, slowModeSeconds, likeTotal] = await Promise.all([
+    messages.recent(channel, config.historyCount),
+    moderation.slowModeSeconds(channel),
+    likes.total(channel),
+  ]);
+  if (!socket.connected) return;
+  socket.emit('welcome', {
+    channel,
+    you: author(socket),
+    history,
+    settings: { channel, slowModeSeconds },
+    likes: likeTotal,
+    viewers: viewers.count(channel),
+    limits: { maxMessageLength: config.maxMessageLength, maxDanmakuLength: config.maxDanmakuLength },
+    readOnly: overlay,
   });
 }

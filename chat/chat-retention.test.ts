@@ -27,11 +27,11 @@ describe('ChatRetention', () => {
     expect(cutoffs.length).toBe(seen);
   });
 
-  it('does nothing with 0 days', () => {
+  it('does nothing with 0 days', async () => {
     const { stores, cutoffs } = fakeStores();
     const r = new ChatRetention({ days: 0, stores, clock: Date.now, log: pino({ level: 'silent' }) });
     r.start();
-    expect(r.purge()).toEqual({ messages: 0, log: 0, users: 0, sanctions: 0 });
+    expect(await r.purge()).toEqual({ messages: 0, log: 0, users: 0, sanctions: 0 });
     r.stop();
     expect(cutoffs).toEqual([]);
   });

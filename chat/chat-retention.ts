@@ -34,8 +34,8 @@ export class ChatRetention {
 
   start(): void {
     if (this.deps.days === 0 || this.timer) return;
-    this.purgeLogged();
-    this.timer = setInterval(() => this.purgeLogged(), this.deps.intervalMs ?? DAY_MS);
+    void this.purgeLogged();
+    this.timer = setInterval(() => void this.purgeLogged(), this.deps.intervalMs ?? DAY_MS);
     this.timer.unref();
   }
 
@@ -45,17 +45,17 @@ export class ChatRetention {
   }
 
   /** Deletes what is older than the retention period now; nothing when it is 0. */
-  purge(): RetentionResult {
+  async purge(): Promise<RetentionResult> {
     const { days, stores, clock } = this.deps;
     if (days === 0) return { messages: 0, log: 0, users: 0, sanctions: 0 };
     const before = clock() - days * DAY_MS;
-    const messages = stores.messages.purgeBefore(before);
-    return { messages, ...stores.moderation.purgeBefore(before) };
+    const messages = await stores.messages.purgeBefore(before);
+    return { messages, ...(await stores.moderation.purgeBefore(before)) };
   }
 
-  private purgeLogged(): void {
+  private async purgeLogged(): Promise<void> {
     try {
-      const purged = this.purge();
+      const purged = await this.purge();
       if (Object.values(purged).some((n) => n > 0)) this.deps.log.info({ ...purged, days: this.deps.days }, 'chat retention: old rows deleted');
     } catch (err) {
       this.deps.log.error({ err }, 'chat retention purge failed');

@@ -217,7 +217,7 @@ describe('ChatServer over real Socket.IO', () => {
 
   it('gives moderators and the streamer their badge, and drops a revoked moderator', async () => {
     await start();
-    const { token, info } = kit.tokens.create('live', 'Mia');
+    const { token, info } = await kit.tokens.create('live', 'Mia');
     const { socket: mod, welcome } = await kit.join({ name: 'Mia', token });
     expect(welcome.you.role).toBe('moderator');
     expect(sent(await request(mod, 'send', { text: 'hi' })).author.role).toBe('moderator');
@@ -226,7 +226,7 @@ describe('ChatServer over real Socket.IO', () => {
     expect(await kit.refused({ channel: 'other', identity: newIdentity(), name: 'Mia', token })).toMatchObject({ code: 'LR_CHAT_BAD_TOKEN' });
 
     expect((await request(mod, 'moderate', { action: 'list-blocked-words' })).ok).toBe(true);
-    kit.tokens.revoke(info.id);
+    await kit.tokens.revoke(info.id);
     expect(await request(mod, 'moderate', { action: 'list-blocked-words' })).toMatchObject({ ok: false, error: { code: 'LR_CHAT_FORBIDDEN' } });
     kit.clock.advance(1000);
     expect(sent(await request(mod, 'send', { text: 'demoted' })).author.role).toBe('viewer');

@@ -33,7 +33,7 @@ export interface ChatServerDeps {
   /** The chat's logger (the composition root passes `child({ module: 'chat' })`). */
   log: Logger;
   /** Whether a channel exists (connections to others are refused). */
-  channelExists(name: string): boolean;
+  channelExists(name: string): Promise<boolean>;
   /** Which role a handshake token proves: a ModeratorTokens (moderator and streamer tokens; the admin token proves none). */
   moderatorTokens: RoleResolver;
   /** Tests move time; defaults to Date.now. */
@@ -113,8 +113,9 @@ export class ChatServer {
       intervalMs: config.messageBatchMs,
       intervalFor: (channel) => batchIntervalMs(config, this.io?.of('/').adapter.rooms.get(batchRoomOf(channel))?.size ?? 0),
       // A message deleted while it waited (a quick moderator) is not delivered after its deletion.
-      flush: (channel, batch) => {
-        const live = batch.filter((m) => this.messages.exists(m.id));
+      flush: async (channel, batch) => {
+        const present = await Promise.all(batch.map((m) => this.messages.exists(m.id)));
+        const live = batch.filter((_, i) => present[i]);
         if (live.length) this.io?.to(batchRoomOf(channel)).emit('messages', live);
       },
       onError,
@@ -166,7 +167,7 @@ export class ChatServer {
   }
 
   /** The channel's likes: stored plus not yet written. */
-  likeTotal(channel: string): number {
+  likeTotal(channel: string): Promise<number> {
     return this.likes.total(channel);
   }
 
@@ -255,7 +256,7 @@ export class ChatServer {
     this.io = undefined;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
-    this.likes.stop(); // writes pending likes
+    await this.likes.stop(); // writes pending likes
     this.viewers.stop();
     this.retention.stop();
     this.batcher.stop();

@@ -96,7 +96,7 @@ export async function startChat(config: ChatConfigInput = {}, opts: KitOptions =
   const db = stores.db;
   const channels = new Set(['live', 'other']);
   const tokens = new ModeratorTokens(stores.moderatorTokens);
-  const streamerToken = tokens.create('live', 'Host', 'streamer').token;
+  const streamerToken = (await tokens.create('live', 'Host', 'streamer')).token;
   const server = http.createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not chat');
@@ -114,7 +114,7 @@ export async function startChat(config: ChatConfigInput = {}, opts: KitOptions =
     config: chatSchema.parse(config),
     stores,
     log: pino({ level: 'silent' }),
-    channelExists: (c) => channels.has(c),
+    channelExists: async (c) => channels.has(c),
     moderatorTokens: tokens,
     clock: () => clock.now,
     clientAddress: (peer, xff) => addresses.resolve(peer, xff),
@@ -170,7 +170,7 @@ export async function startChat(config: ChatConfigInput = {}, opts: KitOptions =
       await chat.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      stores.close();
+      await stores.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -22,14 +22,14 @@ export class LikeAggregator {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.flush(), this.deps.intervalMs);
+    this.timer = setInterval(() => void this.flush(), this.deps.intervalMs);
   }
 
   /** Stops the timer and writes what is pending (without broadcasting). */
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.flush(false);
+    await this.flush(false);
   }
 
   add(channel: string, taps: number): void {
@@ -37,15 +37,18 @@ export class LikeAggregator {
   }
 
   /** Stored total plus what has not been flushed yet. */
-  total(channel: string): number {
-    return this.deps.store.total(channel) + (this.pending.get(channel) ?? 0);
+  async total(channel: string): Promise<number> {
+    const stored = await this.deps.store.total(channel);
+    return stored + (this.pending.get(channel) ?? 0);
   }
 
-  flush(broadcast = true): void {
-    for (const [channel, delta] of this.pending) {
-      this.pending.delete(channel);
+  /** Writes each channel's pending taps; a channel's total is broadcast after its write. */
+  async flush(broadcast = true): Promise<void> {
+    const batch = [...this.pending];
+    this.pending.clear();
+    for (const [channel, delta] of batch) {
       try {
-        const total = this.deps.store.add(channel, delta);
+        const total = await this.deps.store.add(channel, delta);
         if (broadcast) this.deps.broadcast({ channel, total, delta });
       } catch (err) {
         this.deps.onError(err);

@@ -27,7 +27,8 @@ export class MessageBatcher {
       intervalMs: number;
       /** The channel's interval now (e.g. longer for a large room); `intervalMs` when absent. */
       intervalFor?(channel: string): number;
-      flush(channel: string, messages: ChatMessage[]): void;
+      /** May be async (it checks the store); a rejection goes to onError. */
+      flush(channel: string, messages: ChatMessage[]): void | Promise<void>;
       onError(err: unknown): void;
       now?: () => number;
     },
@@ -70,7 +71,8 @@ export class MessageBatcher {
     // Check back once the interval is over, to forget the channel when it has gone quiet.
     batch.timer = setTimeout(() => this.flush(channel), this.interval(channel));
     try {
-      this.deps.flush(channel, messages);
+      const done = this.deps.flush(channel, messages);
+      if (done instanceof Promise) done.catch((err: unknown) => this.deps.onError(err));
     } catch (err) {
       this.deps.onError(err);
     }

@@ -39,7 +39,7 @@ export function newMessageId(): string {
 export class MessageStore {
   constructor(private readonly store: ChatMessageStore) {}
 
-  insert(m: NewMessage): ChatMessage {
+  async insert(m: NewMessage): Promise<ChatMessage> {
     const stored: StoredMessage = {
       id: newMessageId(),
       channel: m.channel,
@@ -52,37 +52,37 @@ export class MessageStore {
       authorName: m.author.name,
       authorRole: m.author.role,
     };
-    this.store.insert(stored);
+    await this.store.insert(stored);
     return toMessage(stored);
   }
 
   /** The last `limit` messages of a channel, oldest first. */
-  recent(channel: string, limit: number): ChatMessage[] {
-    return this.store.recent(channel, limit).map(toMessage);
+  async recent(channel: string, limit: number): Promise<ChatMessage[]> {
+    return (await this.store.recent(channel, limit)).map(toMessage);
   }
 
   /** A channel's messages from `from` to `to` (ms, inclusive), oldest first, at most `limit`: a replay's chat. */
-  between(channel: string, from: number, to: number, limit: number): ChatMessage[] {
-    return this.store.between(channel, from, to, limit).map(toMessage);
+  async between(channel: string, from: number, to: number, limit: number): Promise<ChatMessage[]> {
+    return (await this.store.between(channel, from, to, limit)).map(toMessage);
   }
 
-  get(id: string): ChatMessage | undefined {
-    const stored = this.store.get(id);
+  async get(id: string): Promise<ChatMessage | undefined> {
+    const stored = await this.store.get(id);
     return stored && toMessage(stored);
   }
 
   /** Whether the message is there (not deleted). */
-  exists(id: string): boolean {
+  exists(id: string): Promise<boolean> {
     return this.store.exists(id);
   }
 
   /** True when there was such a message. */
-  remove(id: string): boolean {
+  remove(id: string): Promise<boolean> {
     return this.store.remove(id);
   }
 
   /** When this author last wrote in this channel (slow mode), or undefined. */
-  lastMessageTs(channel: string, authorId: string): number | undefined {
+  lastMessageTs(channel: string, authorId: string): Promise<number | undefined> {
     return this.store.lastMessageTs(channel, authorId);
   }
 }

@@ -54,7 +54,7 @@ export async function runModeration(
   /** The target as connected now (name, address, role) or as last seen. */
   const findTarget = async (userId: string) => {
     const sockets = (await io.in(room).fetchSockets()).filter((s) => s.data.userId === userId);
-    const stored = moderation.user(userId);
+    const stored = await moderation.user(userId);
     const live = sockets[0]?.data;
     const user: KnownUser | undefined = live ? { id: userId, name: live.name, address: live.address } : stored;
     const privileged = sockets.some((s) => s.data.role !== 'viewer');
@@ -70,10 +70,10 @@ export async function runModeration(
 
   switch (req.action) {
     case 'delete': {
-      const message = messages.get(req.messageId);
+      const message = await messages.get(req.messageId);
       if (!message || message.channel !== channel) return fail('LR_CHAT_NOT_FOUND', 'That message does not exist or was already deleted.');
-      messages.remove(message.id);
-      moderation.recordDelete(message, actor, now);
+      if (!(await messages.remove(message.id))) return fail('LR_CHAT_NOT_FOUND', 'That message does not exist or was already deleted.');
+      await moderation.recordDelete(message, actor, now);
       io.to(room).emit('message:deleted', { channel, id: message.id });
       reply(ctx.makeNotice(channel, 'message-deleted', `Removed a message by ${message.author.name}.`, { target: { id: message.author.id, name: message.author.name } }));
       return { ok: true };
@@ -81,7 +81,7 @@ export async function runModeration(
     case 'timeout': {
       const t = await refuseTarget(req.userId);
       if ('error' in t) return t.error;
-      moderation.timeout(channel, t.user, req.seconds, req.reason, actor, now);
+      await moderation.timeout(channel, t.user, req.seconds, req.reason, actor, now);
       toRoom('timeout', `${t.user.name} was timed out for ${formatDuration(req.seconds)}.`, { level: 'warning', target: { id: t.user.id, name: t.user.name } });
       return { ok: true };
     }
@@ -91,7 +91,7 @@ export async function runModeration(
       // By identity always; by address too unless the address is shared by many (proxy, NAT, LAN).
       const address = t.user.address && !isSharedAddress(t.user.address) ? t.user.address : '';
       if (!address) ctx.log.info({ channel, address: t.user.address }, 'chat ban by identity only: the address is shared (set http.trustedProxies behind a reverse proxy)');
-      moderation.ban(channel, { ...t.user, address }, req.reason, actor, now);
+      await moderation.ban(channel, { ...t.user, address }, req.reason, actor, now);
       const target = { id: t.user.id, name: t.user.name };
       toRoom('ban', `${t.user.name} was banned.`, { level: 'warning', target });
       // Every viewer connection the ban matches leaves now, as it could not come back.
@@ -105,13 +105,13 @@ export async function runModeration(
       return { ok: true };
     }
     case 'unban': {
-      const user = moderation.user(req.userId) ?? { id: req.userId, name: 'A viewer', address: '' };
-      if (!moderation.unban(channel, user, actor, now)) return fail('LR_CHAT_NOT_FOUND', 'That viewer is not banned or timed out here.');
+      const user = (await moderation.user(req.userId)) ?? { id: req.userId, name: 'A viewer', address: '' };
+      if (!(await moderation.unban(channel, user, actor, now))) return fail('LR_CHAT_NOT_FOUND', 'That viewer is not banned or timed out here.');
       toRoom('unban', `${user.name} may chat again.`, { target: { id: user.id, name: user.name } });
       return { ok: true };
     }
     case 'slow-mode': {
-      moderation.setSlowMode(channel, req.seconds, actor, now);
+      await moderation.setSlowMode(channel, req.seconds, actor, now);
       io.to(room).emit('settings', { channel, slowModeSeconds: req.seconds });
       toRoom(
         'slow-mode',
@@ -120,13 +120,13 @@ export async function runModeration(
       return { ok: true };
     }
     case 'block-word': {
-      const added = moderation.addBlockedWord(channel, req.word, actor, now);
+      const added = await moderation.addBlockedWord(channel, req.word, actor, now);
       reply(ctx.makeNotice(channel, 'blocked-words', added ? `“${req.word}” is now blocked here.` : `“${req.word}” was already blocked.`));
-      return { ok: true, blockedWords: moderation.blockedWords(channel) };
+      return { ok: true, blockedWords: await moderation.blockedWords(channel) };
     }
     case 'unblock-word': {
-      if (!moderation.removeBlockedWord(channel, req.word, actor, now)) {
-        const configured = moderation.blockedWords(channel).some((w) => foldForMatching(w).trim() === req.word);
+      if (!(await moderation.removeBlockedWord(channel, req.word, actor, now))) {
+        const configured = (await moderation.blockedWords(channel)).some((w) => foldForMatching(w).trim() === req.word);
         return fail(
           'LR_CHAT_NOT_FOUND',
           configured
@@ -135,9 +135,9 @@ export async function runModeration(
         );
       }
       reply(ctx.makeNotice(channel, 'blocked-words', `“${req.word}” is no longer blocked here.`));
-      return { ok: true, blockedWords: moderation.blockedWords(channel) };
+      return { ok: true, blockedWords: await moderation.blockedWords(channel) };
     }
     case 'list-blocked-words':
-      return { ok: true, blockedWords: moderation.blockedWords(channel) };
+      return { ok: true, blockedWords: await moderation.blockedWords(channel) };
   }
 }

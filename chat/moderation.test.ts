@@ -17,7 +17,7 @@ describe('moderation through the chat server', () => {
     (kit.db.prepare('SELECT action, actor_name, target_user_id FROM chat_moderation_log ORDER BY id').all() as { action: string }[]).map((r) => r.action);
 
   async function room() {
-    const { token } = kit.tokens.create('live', 'Mia');
+    const { token } = await kit.tokens.create('live', 'Mia');
     const mod = await kit.join({ name: 'Mia', token });
     const viewer = await kit.join({ name: 'Vic' });
     const other = await kit.join({ name: 'Olga' });
@@ -88,7 +88,7 @@ describe('moderation through the chat server', () => {
     kit = await startChat({}, { trustedProxies: ['127.0.0.1'] }); // addresses from X-Forwarded-For, as behind a reverse proxy
     // The proxy appends the real address; what a client put before it is ignored.
     const from = (address: string) => ({ extraHeaders: { 'x-forwarded-for': `6.6.6.6, ${address}` } });
-    const { token } = kit.tokens.create('live', 'Mia');
+    const { token } = await kit.tokens.create('live', 'Mia');
     const { socket: mod } = await kit.join({ name: 'Mia', token });
     const identity = newIdentity();
     const { socket: bob, welcome } = await kit.join({ name: 'Banned Bob', identity }, from('203.0.113.7'));
@@ -194,11 +194,11 @@ describe('moderation through the chat server', () => {
     expect((await request(mod, 'moderate', { action: 'slow-mode', seconds: 5 })).ok).toBe(true);
     expect((await request(mod, 'moderate', { action: 'timeout', userId: viewerId, seconds: 600 })).ok).toBe(true);
     const fresh = new Moderation(kit.stores.moderation, chatSchema.parse({}));
-    expect(fresh.slowModeSeconds('live')).toBe(5);
-    expect(fresh.slowModeSeconds('other')).toBe(0);
-    expect(fresh.timeoutUntil('live', viewerId, kit.clock.now)).toBe(kit.clock.now + 600_000);
-    expect(fresh.timeoutUntil('live', viewerId, kit.clock.now + 600_000)).toBeUndefined();
-    expect(fresh.logEntries('live').map((e) => [e.action, e.actor.name])).toEqual([
+    expect(await fresh.slowModeSeconds('live')).toBe(5);
+    expect(await fresh.slowModeSeconds('other')).toBe(0);
+    expect(await fresh.timeoutUntil('live', viewerId, kit.clock.now)).toBe(kit.clock.now + 600_000);
+    expect(await fresh.timeoutUntil('live', viewerId, kit.clock.now + 600_000)).toBeUndefined();
+    expect((await fresh.logEntries('live')).map((e) => [e.action, e.actor.name])).toEqual([
       ['timeout', 'Mia'],
       ['slow-mode', 'Mia'],
     ]);

@@ -43,54 +43,54 @@ export class Moderation {
   // ── users ────────────────────────────────────────────────────────────────
 
   /** Remembers a viewer's current name and address (for bans of viewers who have left). */
-  touchUser(user: KnownUser, now: number): void {
-    this.store.touchUser(user, now);
+  touchUser(user: KnownUser, now: number): Promise<void> {
+    return this.store.touchUser(user, now);
   }
 
-  user(id: string): KnownUser | undefined {
+  user(id: string): Promise<KnownUser | undefined> {
     return this.store.user(id);
   }
 
   // ── checks ───────────────────────────────────────────────────────────────
 
-  slowModeSeconds(channel: string): number {
-    return this.store.slowModeSeconds(channel) ?? this.config.slowModeSeconds;
+  async slowModeSeconds(channel: string): Promise<number> {
+    return (await this.store.slowModeSeconds(channel)) ?? this.config.slowModeSeconds;
   }
 
   /** When a running timeout ends, or undefined. */
-  timeoutUntil(channel: string, userId: string, now: number): number | undefined {
+  timeoutUntil(channel: string, userId: string, now: number): Promise<number | undefined> {
     return this.store.timeoutUntil(channel, userId, now);
   }
 
   /** A ban on this public id, or on this address. */
-  isBanned(channel: string, userId: string, address: string): boolean {
+  isBanned(channel: string, userId: string, address: string): Promise<boolean> {
     return this.store.isBanned(channel, userId, address);
   }
 
   /** Configured words first, then the channel's own. */
-  blockedWords(channel: string): string[] {
-    return [...this.config.blockedWords, ...this.channelBlockedWords(channel)];
+  async blockedWords(channel: string): Promise<string[]> {
+    return [...this.config.blockedWords, ...(await this.channelBlockedWords(channel))];
   }
 
-  channelBlockedWords(channel: string): string[] {
+  channelBlockedWords(channel: string): Promise<string[]> {
     return this.store.blockedWords(channel);
   }
 
   /** The blocked entry the text contains, or undefined. */
-  findBlockedWord(channel: string, text: string): string | undefined {
-    return this.words.matcher(channel, this.blockedWords(channel)).find(text);
+  async findBlockedWord(channel: string, text: string): Promise<string | undefined> {
+    return this.words.matcher(channel, await this.blockedWords(channel)).find(text);
   }
 
   // ── actions: the store writes each effect and its log entry in one transaction ─────
 
-  setSlowMode(channel: string, seconds: number, actor: Actor, now: number): void {
-    this.store.setSlowMode(channel, seconds, logRecord(channel, 'slow-mode', actor, now, { detail: { seconds } }));
+  setSlowMode(channel: string, seconds: number, actor: Actor, now: number): Promise<void> {
+    return this.store.setSlowMode(channel, seconds, logRecord(channel, 'slow-mode', actor, now, { detail: { seconds } }));
   }
 
   /** Returns when the timeout ends. */
-  timeout(channel: string, target: KnownUser, seconds: number, reason: string | undefined, actor: Actor, now: number): number {
+  async timeout(channel: string, target: KnownUser, seconds: number, reason: string | undefined, actor: Actor, now: number): Promise<number> {
     const until = now + seconds * 1000;
-    this.store.addSanction(
+    await this.store.addSanction(
       { channel, kind: 'timeout', userId: target.id, address: null, reason: reason ?? null, until, createdAt: now, createdBy: actor.id },
       logRecord(channel, 'timeout', actor, now, { targetUserId: target.id, detail: { name: target.name, seconds, reason } }),
     );
@@ -98,21 +98,21 @@ export class Moderation {
   }
 
   /** Bans the public id and, when `target.address` is not empty, that address. */
-  ban(channel: string, target: KnownUser, reason: string | undefined, actor: Actor, now: number): void {
-    this.store.addSanction(
+  ban(channel: string, target: KnownUser, reason: string | undefined, actor: Actor, now: number): Promise<void> {
+    return this.store.addSanction(
       { channel, kind: 'ban', userId: target.id, address: target.address || null, reason: reason ?? null, until: null, createdAt: now, createdBy: actor.id },
       logRecord(channel, 'ban', actor, now, { targetUserId: target.id, detail: { name: target.name, reason, byAddress: Boolean(target.address) } }),
     );
   }
 
   /** Lifts bans and running timeouts of this id; true when there was something to lift. */
-  unban(channel: string, target: KnownUser, actor: Actor, now: number): boolean {
+  unban(channel: string, target: KnownUser, actor: Actor, now: number): Promise<boolean> {
     return this.store.liftSanctions(channel, target.id, now, actor.id, logRecord(channel, 'unban', actor, now, { targetUserId: target.id, detail: { name: target.name } }));
   }
 
   /** Logs a deletion; the text is kept here for review, not in the history. */
-  recordDelete(message: ChatMessage, actor: Actor, now: number): void {
-    this.store.appendLog(
+  recordDelete(message: ChatMessage, actor: Actor, now: number): Promise<void> {
+    return this.store.appendLog(
       logRecord(message.channel, 'delete', actor, now, {
         targetUserId: message.author.id,
         targetMessageId: message.id,
@@ -122,18 +122,18 @@ export class Moderation {
   }
 
   /** False when the channel already blocks it. */
-  addBlockedWord(channel: string, word: string, actor: Actor, now: number): boolean {
+  addBlockedWord(channel: string, word: string, actor: Actor, now: number): Promise<boolean> {
     return this.store.addBlockedWord(channel, word, now, logRecord(channel, 'block-word', actor, now, { detail: { word } }));
   }
 
   /** False when the channel does not block it (words from the configuration stay). */
-  removeBlockedWord(channel: string, word: string, actor: Actor, now: number): boolean {
+  removeBlockedWord(channel: string, word: string, actor: Actor, now: number): Promise<boolean> {
     return this.store.removeBlockedWord(channel, word, logRecord(channel, 'unblock-word', actor, now, { detail: { word } }));
   }
 
   /** The newest entries first. */
-  logEntries(channel: string, limit = 100): ModerationLogEntry[] {
-    return this.store.logEntries(channel, limit).map((r) => ({
+  async logEntries(channel: string, limit = 100): Promise<ModerationLogEntry[]> {
+    return (await this.store.logEntries(channel, limit)).map((r) => ({
       id: r.id,
       channel: r.channel,
       ts: r.ts,

@@ -17,9 +17,9 @@ export interface ModeratorTokenInfo {
 /** What the chat server needs: which role a token proves in a channel, and which token it was. */
 export interface RoleResolver {
   /** The role and token id of a current token of this channel, undefined otherwise (the admin token included). */
-  grant(channel: string, token: string): { role: TokenRole; tokenId: string } | undefined;
+  grant(channel: string, token: string): Promise<{ role: TokenRole; tokenId: string } | undefined>;
   /** `grant(…)?.role`: re-checked on each moderation request. */
-  roleFor(channel: string, token: string): TokenRole | undefined;
+  roleFor(channel: string, token: string): Promise<TokenRole | undefined>;
 }
 
 /** The prefix tells people (and log scanners) what a token is. */
@@ -58,43 +58,43 @@ export class ModeratorTokens implements RoleResolver {
   }
 
   /** A new token for a channel. The returned `token` is the only copy: hand it to the moderator (or the streamer). */
-  create(channel: string, label: string, role: TokenRole = 'moderator'): { info: ModeratorTokenInfo; token: string } {
+  async create(channel: string, label: string, role: TokenRole = 'moderator'): Promise<{ info: ModeratorTokenInfo; token: string }> {
     const token = newSecret(32, PREFIX[role]);
     const id = crypto.randomBytes(6).toString('hex');
-    this.store.insert({ id, channel, label, role, tokenHash: hashToken(token), createdAt: this.now() });
-    return { info: toInfo(this.store.get(id)!), token };
+    await this.store.insert({ id, channel, label, role, tokenHash: hashToken(token), createdAt: this.now() });
+    return { info: toInfo((await this.store.get(id))!), token };
   }
 
-  get(id: string): ModeratorTokenInfo | undefined {
-    const r = this.store.get(id);
+  async get(id: string): Promise<ModeratorTokenInfo | undefined> {
+    const r = await this.store.get(id);
     return r && toInfo(r);
   }
 
-  list(channel?: string): ModeratorTokenInfo[] {
-    return this.store.list(channel).map(toInfo);
+  async list(channel?: string): Promise<ModeratorTokenInfo[]> {
+    return (await this.store.list(channel)).map(toInfo);
   }
 
   /** True when the token was active. Its live chat sessions are the chat server's to drop (ChatServer.disconnectToken). */
-  revoke(id: string): boolean {
+  revoke(id: string): Promise<boolean> {
     return this.store.revoke(id, this.now());
   }
 
   /** The active token's record when `token` is one for `channel`. */
-  verify(channel: string, token: string): ModeratorTokenInfo | undefined {
+  async verify(channel: string, token: string): Promise<ModeratorTokenInfo | undefined> {
     if (!Object.values(PREFIX).some((p) => token.startsWith(p))) return undefined;
     const digest = hashToken(token);
-    const row = this.store.activeByHash(digest);
+    const row = await this.store.activeByHash(digest);
     if (!row || !hashesMatch(row.tokenHash, digest) || row.channel !== channel) return undefined;
-    this.store.markUsed(row.id, this.now());
+    await this.store.markUsed(row.id, this.now());
     return toInfo(row);
   }
 
-  grant(channel: string, token: string): { role: TokenRole; tokenId: string } | undefined {
-    const info = this.verify(channel, token);
+  async grant(channel: string, token: string): Promise<{ role: TokenRole; tokenId: string } | undefined> {
+    const info = await this.verify(channel, token);
     return info && { role: info.role, tokenId: info.id };
   }
 
-  roleFor(channel: string, token: string): TokenRole | undefined {
-    return this.grant(channel, token)?.role;
+  async roleFor(channel: string, token: string): Promise<TokenRole | undefined> {
+    return (await this.grant(channel, token))?.role;
   }
 }

@@ -381,6 +381,17 @@ export const configSchema = z
   .object({
     /** Where SQLite, the admin token and recordings live. */
     dataDir: z.string().min(1).default('./data'),
+    /**
+     * The shared store: postgres://[user:password@]host[:port]/database (or postgresql://). Every store (channels and
+     * keys, profiles, chat, moderation, likes, recordings index, shares, webhook attempts, analytics) is then in
+     * PostgreSQL, so several nodes share them (with 'chat.redisUrl' for the chat). Unset: SQLite in 'dataDir'.
+     * The admin token and recording files stay in 'dataDir'. The password is never logged.
+     */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'a postgres:// or postgresql:// URL')
+      .refine((u) => URL.canParse(u), 'a postgres:// or postgresql:// URL')
+      .optional(),
     /** Public name of the channel created on first start. */
     defaultChannel: z.string().regex(NAME_PATTERN, NAME_RULE).default('live'),
     /** Sets the default channel's stream key (scripted setups); a random key is generated otherwise. */

@@ -61,6 +61,14 @@ export const ERROR_CATALOG = {
     help: "The data folder ('dataDir', LIVEROOM_DATA_DIR) cannot be created or written: fix its path or permissions.",
   },
 
+  LR_DATABASE_UNAVAILABLE: {
+    status: 500,
+    startup: true,
+    message: (p: { url: string; reason: string }) =>
+      `cannot use the PostgreSQL database at ${p.url} (LIVEROOM_DATABASE_URL / databaseUrl): ${p.reason}; start PostgreSQL and check the URL, or unset LIVEROOM_DATABASE_URL to use SQLite in the data folder`,
+    help: 'PostgreSQL is configured (databaseUrl) but cannot be reached or migrated at start: check the server, the URL and the role\'s rights, or unset it for SQLite.',
+  },
+
   // The process's listeners.
   LR_PORT_IN_USE: {
     status: 500,

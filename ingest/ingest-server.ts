@@ -17,7 +17,7 @@ import { RtmpsListener } from './rtmps-listener';
 export interface IngestDeps {
   config: RtmpConfig;
   /** The channel a stream key publishes to, or undefined. */
-  channelForKey(key: string): string | undefined;
+  channelForKey(key: string): Promise<string | undefined>;
   bus: TypedEmitter<LiveroomEvents>;
   log: Logger;
   clock?: Clock;
@@ -161,9 +161,10 @@ export class IngestServer {
   }
 
   /** Disconnects publishers whose stream key no longer opens their channel (revoked or rotated). */
-  dropRevoked(): void {
+  async dropRevoked(): Promise<void> {
     for (const p of [...this.publishes.values()]) {
-      if (this.deps.channelForKey(p.conn.streamName) !== p.channel) this.kick(p.channel);
+      const channel = await this.deps.channelForKey(p.conn.streamName);
+      if (channel !== p.channel && this.publishes.get(p.channel) === p) this.kick(p.channel);
     }
   }
 
@@ -265,10 +266,17 @@ export class IngestServer {
     this.deps.bus.emit('ingest:refused', { remoteAddress: address, reason });
   }
 
-  private authorize(conn: RtmpConnection, app: string, key: string): PublishVerdict {
+  /** The key is looked up first (the store may be remote); everything after it is decided synchronously, with the admission. */
+  private async authorize(conn: RtmpConnection, app: string, key: string): Promise<PublishVerdict> {
     const { config, log } = this.deps;
     if (app !== config.app) return { ok: false, reason: 'wrong-app', description: `unknown application '${app}'` };
-    const channel = this.deps.channelForKey(key);
+    let channel: string | undefined;
+    try {
+      channel = await this.deps.channelForKey(key);
+    } catch (err) {
+      log.error({ err, remote: this.addressOf(conn) }, 'stream key check failed (database)');
+      return { ok: false, reason: 'unknown-key', description: 'the stream key could not be checked; try again' };
+    }
     if (!channel) return { ok: false, reason: 'unknown-key', description: 'unknown stream key' };
     const elsewhere = this.deps.refusePublish?.(channel);
     if (elsewhere) return { ok: false, reason: 'already-live', description: elsewhere };

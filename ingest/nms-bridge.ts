@@ -46,7 +46,7 @@ const RtmpSession = require('node-media-server/src/session/rtmp_session.js') as 
 const RtmpProto = (require('node-media-server/src/protocol/rtmp.js') as { prototype: Record<string, unknown> }).prototype;
 const nmsLogger = require('node-media-server/src/core/logger.js') as { log: (message: string, level?: string) => void };
 
-const PATCHED = ['chunkMessageHeaderRead', 'packetParse', 'controlHandler', 'dataHandler', 'onConnect', 'onCreateStream', 'onPublish', 'onPlay', 'sendStatusMessage'] as const;
+const PATCHED = ['chunkMessageHeaderRead', 'packetParse', 'packetHandler', 'controlHandler', 'dataHandler', 'onConnect', 'onCreateStream', 'onPublish', 'onPlay', 'sendStatusMessage'] as const;
 
 /** RTMP message types (RTMP spec 5.4, 7.1). */
 const TYPE_SET_CHUNK_SIZE = 1;
@@ -92,13 +92,21 @@ interface NmsPacketHeader {
   stream_id: number;
 }
 
+interface NmsPacket {
+  header: NmsPacketHeader;
+  payload: Buffer;
+  clock: number;
+  bytes: number;
+}
+
 interface NmsRtmp {
-  parserPacket: { header: NmsPacketHeader; payload: Buffer };
+  parserPacket: NmsPacket;
   inPackets: Map<number, unknown>;
   streamApp?: string;
   flv?: unknown;
   chunkMessageHeaderRead(): number;
   packetParse(): void;
+  packetHandler(): void;
   controlHandler(): void;
   dataHandler(): void;
   onConnect(msg: unknown): void;
@@ -132,8 +140,11 @@ export interface RtmpLimits {
 export type PublishVerdict = { ok: true } | { ok: false; reason: PublishRejected['reason']; description: string };
 
 export interface BridgeHooks {
-  /** Decides a publish command. Runs before node-media-server registers anything for it. */
-  authorize(conn: RtmpConnection, app: string, name: string): PublishVerdict;
+  /**
+   * Decides a publish command. Runs before node-media-server registers anything for it. It may answer later (the
+   * key is looked up in the store): the connection's further bytes wait, unparsed, until it has.
+   */
+  authorize(conn: RtmpConnection, app: string, name: string): PublishVerdict | Promise<PublishVerdict>;
   /** A publish command was refused (by authorize, or before it: malformed path, or by node-media-server); the connection is gone. */
   refused(conn: RtmpConnection, reason: PublishRejected['reason'], description: string): void;
   /** The publish is live: this session is its stream's publisher. */
@@ -157,6 +168,8 @@ export class RtmpConnection {
   private createStreams = 0;
   private publishes = 0;
   private stopped = false;
+  /** Messages that came while a publish command waited for its verdict; handled once it is in (null: not waiting). */
+  private held: NmsPacket[] | null = null;
 
   constructor(
     readonly session: NmsSession,
@@ -190,6 +203,49 @@ export class RtmpConnection {
         if (err instanceof StopParsing) return;
         return this.violate(`malformed RTMP (${(err as Error).message.slice(0, 80)})`);
       }
+    }
+  }
+
+  /**
+   * Holds the messages parsed after the publish command (still under the pre-publish limits) until `verdict`
+   * settles, then runs `decide` with it and handles them in order, as if they had come after it.
+   */
+  await(verdict: Promise<PublishVerdict>, decide: (v: PublishVerdict) => void): void {
+    this.held = [];
+    verdict
+      .then(
+        (v) => {
+          if (!this.stopped) decide(v);
+        },
+        (err: unknown) => this.violate(`publish could not be decided (${(err as Error).message.slice(0, 80)})`),
+      )
+      .catch((err: unknown) => this.violate(`publish failed (${(err as Error).message.slice(0, 80)})`))
+      .finally(() => this.release());
+  }
+
+  /** A message parsed while a verdict is awaited: copied (the parser reuses its buffers) and kept; false when not waiting. */
+  hold(packet: NmsPacket): boolean {
+    if (!this.held) return false;
+    this.held.push({ ...packet, header: { ...packet.header }, payload: Buffer.from(packet.payload.subarray(0, packet.header.length)) });
+    return true;
+  }
+
+  /** Handles the held messages through the (patched) handler, as the parser would have. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    const rtmp = this.session.rtmp;
+    const current = rtmp.parserPacket;
+    try {
+      for (const packet of held) {
+        if (this.stopped) break;
+        rtmp.parserPacket = packet;
+        rtmp.packetHandler();
+      }
+    } catch (err) {
+      if (!(err instanceof StopParsing)) this.violate(`malformed RTMP (${(err as Error).message.slice(0, 80)})`);
+    } finally {
+      rtmp.parserPacket = current;
     }
   }
 
@@ -229,6 +285,10 @@ export class RtmpConnection {
       const max = conn.admitted ? MAX_CHUNK_STREAMS : PRE_AUTH_MAX_CHUNK_STREAMS;
       if (rtmp.inPackets.size > max) fail(`used more than ${max} chunk streams`);
     };
+    // While a publish waits for its verdict, the messages after it wait too (the parser goes on reading bytes).
+    rtmp.packetHandler = () => {
+      if (!conn.hold(rtmp.parserPacket)) orig.packetHandler();
+    };
     rtmp.controlHandler = () => {
       if (rtmp.parserPacket.header.type === TYPE_SET_CHUNK_SIZE) {
         const size = rtmp.parserPacket.payload.readUInt32BE(0);
@@ -257,25 +317,43 @@ export class RtmpConnection {
       const full = typeof msg?.streamName === 'string' ? msg.streamName : '';
       const name = full.split('?')[0];
       const app = typeof rtmp.streamApp === 'string' ? rtmp.streamApp : '';
-      const verdict: PublishVerdict =
+      // The publish's own message stream: node-media-server reads it off the current packet, which may have moved on
+      // by the time a verdict that had to wait comes in.
+      const streamId = rtmp.parserPacket.header.stream_id;
+      /** Carries out the verdict; false when the connection is gone (refused, or refused by node-media-server). */
+      const decide = (verdict: PublishVerdict): boolean => {
+        if (!verdict.ok) {
+          // Best effort: tell the encoder why (ffmpeg and OBS log it), then drop the connection for real.
+          orig.sendStatusMessage(streamId, 'error', 'NetStream.Publish.BadName', verdict.description);
+          conn.destroy();
+          conn.hooks.refused(conn, verdict.reason, verdict.description);
+          return false;
+        }
+        const header = rtmp.parserPacket.header;
+        const current = header.stream_id;
+        header.stream_id = streamId;
+        try {
+          orig.onPublish(msg);
+        } finally {
+          header.stream_id = current;
+        }
+        if (!conn.session.isPublisher || conn.socket.destroyed) {
+          // node-media-server refused it after all (its stream already had a publisher): same as a refusal.
+          conn.destroy();
+          conn.hooks.refused(conn, 'already-live', 'the stream already has a publisher');
+          return false;
+        }
+        conn.admitted = true;
+        conn.lastMediaAt = Date.now();
+        conn.hooks.admitted(conn);
+        return true;
+      };
+      const verdict: PublishVerdict | Promise<PublishVerdict> =
         !SAFE_NAME.test(app) || !SAFE_NAME.test(name) ? { ok: false, reason: 'malformed', description: 'malformed stream path' } : conn.hooks.authorize(conn, app, name);
-      if (!verdict.ok) {
-        // Best effort: tell the encoder why (ffmpeg and OBS log it), then drop the connection for real.
-        orig.sendStatusMessage(rtmp.parserPacket.header.stream_id, 'error', 'NetStream.Publish.BadName', verdict.description);
-        conn.destroy();
-        conn.hooks.refused(conn, verdict.reason, verdict.description);
-        throw new StopParsing(verdict.reason);
-      }
-      orig.onPublish(msg);
-      if (!conn.session.isPublisher || conn.socket.destroyed) {
-        // node-media-server refused it after all (its stream already had a publisher): same as a refusal.
-        conn.destroy();
-        conn.hooks.refused(conn, 'already-live', 'the stream already has a publisher');
-        throw new StopParsing('refused by node-media-server');
-      }
-      conn.admitted = true;
-      conn.lastMediaAt = Date.now();
-      conn.hooks.admitted(conn);
+      // A verdict that has to wait (the key's lookup): what the encoder sends meanwhile is parsed under the
+      // pre-publish limits and handled after the verdict.
+      if (verdict instanceof Promise) return conn.await(verdict, decide);
+      if (!decide(verdict)) throw new StopParsing(verdict.ok ? 'refused by node-media-server' : verdict.reason);
     };
   }
 }

@@ -19,37 +19,37 @@ export class StreamKeys {
   ) {}
 
   /** A new key for a channel; the returned `key` is the only copy. */
-  create(channel: string, label: string): { info: StreamKeyInfo; key: string } {
+  async create(channel: string, label: string): Promise<{ info: StreamKeyInfo; key: string }> {
     const key = generateStreamKey();
-    return { info: this.store.addKey(this.record(channel, label, key)), key };
+    return { info: await this.store.addKey(this.record(channel, label, key)), key };
   }
 
   /** Makes `key` (LIVEROOM_STREAM_KEY) the active key under `label`, revoking any other there. */
-  setByLabel(channel: string, label: string, key: string): void {
-    this.store.setKeyByLabel(this.record(channel, label, key));
+  setByLabel(channel: string, label: string, key: string): Promise<void> {
+    return this.store.setKeyByLabel(this.record(channel, label, key));
   }
 
   /** A new key with the same channel and label, and the old one revoked. */
-  rotate(old: StreamKeyInfo): { info: StreamKeyInfo; key: string } {
-    const created = this.create(old.channel, old.label);
-    this.store.revokeKey(old.id, this.clock());
+  async rotate(old: StreamKeyInfo): Promise<{ info: StreamKeyInfo; key: string }> {
+    const created = await this.create(old.channel, old.label);
+    await this.store.revokeKey(old.id, this.clock());
     return created;
   }
 
-  revoke(id: string): boolean {
+  revoke(id: string): Promise<boolean> {
     return this.store.revokeKey(id, this.clock());
   }
 
   /** Whether the channel has an active key under this label. */
-  hasActive(channel: string, label: string): boolean {
-    return this.store.listKeys(channel).some((k) => k.label === label && k.revokedAt === null);
+  async hasActive(channel: string, label: string): Promise<boolean> {
+    return (await this.store.listKeys(channel)).some((k) => k.label === label && k.revokedAt === null);
   }
 
   /** The channel a publish key opens, or undefined for an unknown or revoked key. */
-  channelForKey(key: string): string | undefined {
+  async channelForKey(key: string): Promise<string | undefined> {
     if (!key) return undefined;
     const digest = hashSecret(key);
-    const row = this.store.activeKeyByHash(digest);
+    const row = await this.store.activeKeyByHash(digest);
     return row && hashesMatch(row.keyHash, digest) ? row.channel : undefined;
   }
 

@@ -13,10 +13,10 @@ import { resolveFfmpegPath } from '../transcoder/ffmpeg-path';
 
 const silent = pino({ level: 'silent' });
 
-function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown>; dataDir?: string; ffmpegPath?: string } = {}) {
+async function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown>; dataDir?: string; ffmpegPath?: string } = {}) {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lr-rec-'));
   const stores = SqliteStores.open(dataDir);
-  if (!stores.channels.get('live')) stores.channels.create('live', 'Live title');
+  if (!(await stores.channels.get('live'))) await stores.channels.create('live', 'Live title');
   const bus = new TypedEmitter<LiveroomEvents>();
   let viewers = 3;
   let likes = 10;
@@ -28,14 +28,14 @@ function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown
     store: stores.recordings,
     bus,
     log,
-    title: (c) => stores.channels.get(c)?.title ?? c,
+    title: async (c) => (await stores.channels.get(c))?.title ?? c,
     viewers: () => viewers,
-    likes: () => likes,
+    likes: async () => likes,
     messagesBetween: (c, from, to) => stores.messages.countBetween(c, from, to),
     fs: opts.fs,
     ffmpegPath: opts.ffmpegPath,
   });
-  recordings.start();
+  await recordings.start();
   const init = (rendition: string, initId = 0, ladder = ['source', '360p']): MediaInit => ({
     channel: 'live', broadcastId: 'abcd0001', rendition, initId, bytes: Buffer.from(`init-${rendition}-${initId}`), ladder, width: 640, height: 360, codecs: ['avc1.64001f', 'mp4a.40.2'],
   });
@@ -53,7 +53,7 @@ function setup(opts: { fs?: RecordingFileSystem; config?: Record<string, unknown
     setLikes: (n: number) => (likes = n),
     close: async () => {
       await recordings.stop();
-      stores.close();
+      await stores.close();
     },
   };
 }
@@ -62,7 +62,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Recorder', () => {
   it("writes the top rendition's init and segments to files and indexes them", async () => {
-    const t = setup();
+    const t = await setup();
     t.bus.emit('broadcast:started', { channel: 'live', broadcastId: 'abcd0001', startedAt: Date.now() - 5000 });
     t.bus.emit('media:init', t.init('source'));
     t.bus.emit('media:init', t.init('360p'));
@@ -78,15 +78,15 @@ describe('Recorder', () => {
     expect(fs.readdirSync(dir)).toEqual(['source']);
     expect(fs.readdirSync(path.join(dir, 'source')).sort()).toEqual(['init-0.mp4', 'seg-0.m4s', 'seg-1.m4s', 'seg-2.m4s']);
     expect(fs.readFileSync(path.join(dir, 'source', 'seg-2.m4s'))).toEqual(Buffer.alloc(1000, 2));
-    const rec = t.recordings.get('abcd0001');
+    const rec = await t.recordings.get('abcd0001');
     expect(rec).toMatchObject({ channel: 'live', title: 'Live title', status: 'complete', duration: 3, renditions: ['source'], peakViewers: 9, likes: 4, messages: 0 });
     expect(rec.bytes).toBe(3000 + 'init-source-0'.length);
-    expect(t.recordings.segments('abcd0001', 'source').map((s) => s.msn)).toEqual([0, 1, 2]);
+    expect((await t.recordings.segments('abcd0001', 'source')).map((s) => s.msn)).toEqual([0, 1, 2]);
     await t.close();
   });
 
   it('records every rendition with "all", and nothing when the channel turns recording off', async () => {
-    const t = setup({ config: { renditions: 'all' } });
+    const t = await setup({ config: { renditions: 'all' } });
     t.bus.emit('broadcast:started', { channel: 'live', broadcastId: 'abcd0001', startedAt: Date.now() });
     t.bus.emit('media:init', t.init('source'));
     t.bus.emit('media:init', t.init('360p'));
@@ -94,16 +94,16 @@ describe('Recorder', () => {
     t.bus.emit('media:segment', t.seg('360p', 0));
     t.bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'abcd0001', endedAt: Date.now() });
     await t.settle();
-    expect(t.recordings.get('abcd0001').renditions).toEqual(['source', '360p']);
+    expect((await t.recordings.get('abcd0001')).renditions).toEqual(['source', '360p']);
 
-    t.recordings.setSettings('live', { enabled: false, renditions: null });
+    await t.recordings.setSettings('live', { enabled: false, renditions: null });
     const off = { channel: 'live', broadcastId: 'abcd0002' };
     t.bus.emit('broadcast:started', { ...off, startedAt: Date.now() });
     t.bus.emit('media:init', { ...t.init('source'), ...off });
     t.bus.emit('media:segment', { ...t.seg('source', 0), ...off });
     t.bus.emit('broadcast:ended', { ...off, endedAt: Date.now() });
     await t.settle();
-    expect(() => t.recordings.get('abcd0002')).toThrow(/no recording/);
+    await expect(t.recordings.get('abcd0002')).rejects.toThrow(/no recording/);
     expect(fs.existsSync(path.join(t.dataDir, 'recordings', 'live', 'abcd0002'))).toBe(false);
     await t.close();
   });
@@ -117,7 +117,7 @@ describe('Recorder', () => {
         return nodeRecordingFileSystem.write(file, bytes);
       },
     };
-    const t = setup({ fs: full });
+    const t = await setup({ fs: full });
     t.bus.emit('broadcast:started', { channel: 'live', broadcastId: 'abcd0001', startedAt: Date.now() });
     t.bus.emit('media:init', t.init('source'));
     t.bus.emit('media:segment', t.seg('source', 0));
@@ -126,18 +126,18 @@ describe('Recorder', () => {
     for (let i = 1; i < 5; i++) t.bus.emit('media:segment', t.seg('source', i));
     await t.settle();
     expect(t.recordings.status()).toEqual([{ channel: 'live', id: 'abcd0001', renditions: ['source'], stopped: 'disk-full' }]);
-    expect(t.recordings.get('abcd0001')).toMatchObject({ status: 'disk-full', stopped: 'disk-full', duration: 1 });
+    expect(await t.recordings.get('abcd0001')).toMatchObject({ status: 'disk-full', stopped: 'disk-full', duration: 1 });
     const lines = t.logs.filter((l) => l.includes('disk is full'));
     expect(lines).toHaveLength(1);
     t.bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'abcd0001', endedAt: Date.now() });
     await t.settle();
-    expect(t.recordings.get('abcd0001')).toMatchObject({ status: 'disk-full', stopped: null });
+    expect(await t.recordings.get('abcd0001')).toMatchObject({ status: 'disk-full', stopped: null });
     expect(fs.readdirSync(path.join(t.dataDir, 'recordings', 'live', 'abcd0001', 'source')).sort()).toEqual(['init-0.mp4', 'seg-0.m4s']);
     await t.close();
   });
 
   it('closes a recording a crash left open as interrupted, and removes the half-written file', async () => {
-    const t = setup();
+    const t = await setup();
     t.bus.emit('broadcast:started', { channel: 'live', broadcastId: 'abcd0001', startedAt: 1_700_000_000_000 });
     t.bus.emit('media:init', t.init('source'));
     t.bus.emit('media:segment', t.seg('source', 0));
@@ -147,10 +147,10 @@ describe('Recorder', () => {
     const dir = path.join(t.dataDir, 'recordings', 'live', 'abcd0001', 'source');
     fs.writeFileSync(path.join(dir, 'seg-2.m4s.tmp'), 'half');
     fs.writeFileSync(path.join(dir, '..', 'thumb.jpg.tmp'), 'half');
-    t.stores.close();
+    await t.stores.close();
 
-    const again = setup({ dataDir: t.dataDir });
-    const rec = again.recordings.get('abcd0001');
+    const again = await setup({ dataDir: t.dataDir });
+    const rec = await again.recordings.get('abcd0001');
     expect(rec).toMatchObject({ status: 'interrupted', duration: 2, likes: null, endedAt: 1_700_000_002_000 });
     expect(fs.readdirSync(dir).sort()).toEqual(['init-0.mp4', 'seg-0.m4s', 'seg-1.m4s']);
     expect(fs.readdirSync(path.join(dir, '..'))).toEqual(['source']);
@@ -159,14 +159,14 @@ describe('Recorder', () => {
   });
 
   it('logs one line when ffmpeg cannot make the thumbnail, and changes nothing else', async () => {
-    const t = setup({ ffmpegPath: resolveFfmpegPath() });
+    const t = await setup({ ffmpegPath: resolveFfmpegPath() });
     t.bus.emit('broadcast:started', { channel: 'live', broadcastId: 'abcd0001', startedAt: Date.now() - 5000 });
     t.bus.emit('media:init', t.init('source'));
     for (let i = 0; i < 3; i++) t.bus.emit('media:segment', t.seg('source', i)); // not media: ffmpeg fails on it
     t.bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'abcd0001', endedAt: Date.now() });
     for (let i = 0; i < 200 && !t.logs.some((l) => l.includes('no thumbnail')); i++) await t.settle();
     expect(t.logs.filter((l) => l.includes('no thumbnail'))).toHaveLength(1);
-    const rec = t.recordings.get('abcd0001');
+    const rec = await t.recordings.get('abcd0001');
     expect(rec).toMatchObject({ status: 'complete', duration: 3, thumbnail: false });
     expect(fs.readdirSync(path.join(t.dataDir, 'recordings', 'live', 'abcd0001'))).toEqual(['source']);
     expect(() => t.recordings.thumbnailFile(rec)).toThrow(expect.objectContaining({ code: 'LR_RECORDING_NO_THUMBNAIL', status: 404 }));
@@ -174,7 +174,7 @@ describe('Recorder', () => {
   });
 
   it('deletes a finished recording (rows and folder) and refuses one still on air', async () => {
-    const t = setup();
+    const t = await setup();
     t.bus.emit('broadcast:started', { channel: 'live', broadcastId: 'abcd0001', startedAt: Date.now() });
     t.bus.emit('media:init', t.init('source'));
     t.bus.emit('media:segment', t.seg('source', 0));
@@ -184,9 +184,9 @@ describe('Recorder', () => {
     await t.settle();
     await t.recordings.delete('abcd0001');
     expect(fs.existsSync(path.join(t.dataDir, 'recordings', 'live', 'abcd0001'))).toBe(false);
-    expect(t.stores.recordings.segments('abcd0001', 'source')).toEqual([]);
-    expect(() => t.recordings.get('abcd0001')).toThrow(expect.objectContaining({ code: 'LR_RECORDING_NOT_FOUND', status: 404 }));
-    expect(() => t.recordings.get('../etc')).toThrow(expect.objectContaining({ code: 'LR_RECORDING_BAD_ID', status: 400 }));
+    expect(await t.stores.recordings.segments('abcd0001', 'source')).toEqual([]);
+    await expect(t.recordings.get('abcd0001')).rejects.toThrow(expect.objectContaining({ code: 'LR_RECORDING_NOT_FOUND', status: 404 }));
+    await expect(t.recordings.get('../etc')).rejects.toThrow(expect.objectContaining({ code: 'LR_RECORDING_BAD_ID', status: 400 }));
     await t.close();
   });
 });

@@ -14,13 +14,13 @@ export interface RecorderDeps {
   bus: TypedEmitter<LiveroomEvents>;
   log: Logger;
   /** The channel's title now (kept with the recording). */
-  title(channel: string): string;
+  title(channel: string): Promise<string>;
   /** Viewers of the channel now (the peak is kept). */
   viewers(channel: string): number;
   /** The channel's like total now (the difference over the broadcast is kept). */
-  likes(channel: string): number;
+  likes(channel: string): Promise<number>;
   /** Chat messages the channel had from `from` to `to` (ms). */
-  messagesBetween(channel: string, from: number, to: number): number;
+  messagesBetween(channel: string, from: number, to: number): Promise<number>;
   /**
    * A recording was closed: its broadcast ended ('ended'), or the previous run left it open and this start
    * closed it as interrupted ('recovered'). Thumbnails are made, retention runs.
@@ -68,7 +68,7 @@ interface Active {
   decided: Map<string, boolean>;
   segments: number;
   stopped: 'disk-full' | 'failed' | null;
-  /** Every write of this broadcast, in order. */
+  /** Every step of this broadcast (its settings read, each write and its index rows), in order. */
   queue: Promise<void>;
 }
 
@@ -93,9 +93,9 @@ export class Recorder {
   }
 
   /** Closes the recordings a crash left open (status `interrupted`), then listens for broadcasts. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.unsubscribe.length) return;
-    this.recover();
+    await this.recover();
     this.listen('broadcast:started', (e) => this.guard(() => this.broadcastStarted(e)));
     this.listen('media:init', (e) => this.guard(() => this.mediaInit(e)));
     this.listen('media:segment', (e) => this.guard(() => this.mediaSegment(e)));
@@ -127,10 +127,10 @@ export class Recorder {
 
   /** Deletes a finished recording: its rows, then its folder. */
   async delete(id: string): Promise<void> {
-    const rec = this.deps.store.get(id);
+    const rec = await this.deps.store.get(id);
     if (!rec) throw fail('LR_RECORDING_NOT_FOUND', { id });
     if (this.active.has(id) || rec.status === 'recording') throw fail('LR_RECORDING_IN_PROGRESS', { id, action: 'delete' });
-    this.deps.store.delete(id);
+    await this.deps.store.delete(id);
     await this.fs.remove(this.deps.paths.recording(rec.channel, id));
   }
 
@@ -148,14 +148,14 @@ export class Recorder {
     }
   }
 
-  private recover() {
+  private async recover() {
     const { store, paths, log } = this.deps;
-    for (const rec of store.unfinished()) {
-      const first = store.renditions(rec.id)[0];
-      const last = first ? store.segments(rec.id, first.name).at(-1) : undefined;
+    for (const rec of await store.unfinished()) {
+      const first = (await store.renditions(rec.id))[0];
+      const last = first ? (await store.segments(rec.id, first.name)).at(-1) : undefined;
       const endedAt = last ? last.programDateTime + Math.round(last.duration * 1000) : rec.startedAt + Math.round(rec.duration * 1000);
-      const messages = this.deps.messagesBetween(rec.channel, rec.startedAt, endedAt);
-      store.finish(rec.id, { endedAt, status: 'interrupted', messages, likes: null });
+      const messages = await this.deps.messagesBetween(rec.channel, rec.startedAt, endedAt);
+      await store.finish(rec.id, { endedAt, status: 'interrupted', messages, likes: null });
       const temp = removeTempFiles(paths.recording(rec.channel, rec.id));
       log.warn({ channel: rec.channel, id: rec.id, duration: rec.duration, removedTempFiles: temp }, 'recording left open by the previous run (crash or kill): kept as interrupted');
       this.deps.onClosed?.(rec.channel, rec.id, 'recovered');
@@ -163,53 +163,62 @@ export class Recorder {
   }
 
   private broadcastStarted(e: BroadcastStarted) {
-    const settings = effectiveSettings(this.deps.store.settings(e.channel), this.deps.config);
-    this.active.set(e.broadcastId, {
+    const a: Active = {
       id: e.broadcastId,
       channel: e.channel,
       startedAt: e.startedAt,
-      likesAtStart: this.deps.likes(e.channel),
-      settings,
+      likesAtStart: 0,
+      // Off until the channel's settings are read: the first step of the queue, before any media of it.
+      settings: { enabled: false, renditions: this.deps.config.renditions },
       created: false,
       decided: new Map(),
       segments: 0,
       stopped: null,
       queue: Promise.resolve(),
-    });
-    if (!settings.enabled) this.deps.log.debug({ channel: e.channel, id: e.broadcastId }, 'recording is off for this channel');
+    };
+    this.active.set(e.broadcastId, a);
+    a.queue = (async () => {
+      const [own, likes] = await Promise.all([this.deps.store.settings(e.channel), this.deps.likes(e.channel)]);
+      a.settings = effectiveSettings(own, this.deps.config);
+      a.likesAtStart = likes;
+      if (!a.settings.enabled) this.deps.log.debug({ channel: e.channel, id: e.broadcastId }, 'recording is off for this channel');
+    })().catch((err: Error) => this.deps.log.error({ channel: e.channel, id: e.broadcastId, err: err.message }, 'recording settings could not be read: this broadcast is not recorded'));
   }
 
   private mediaInit(e: MediaInit) {
     const a = this.active.get(e.broadcastId);
-    if (!a || !a.settings.enabled) return;
-    let on = a.decided.get(e.rendition);
-    if (on === undefined) {
-      on = wantsRendition(a.settings.renditions, e.ladder, e.rendition);
-      a.decided.set(e.rendition, on);
-      if (on && !this.ensureRow(a)) on = false;
-      if (on) this.deps.store.addRendition(a.id, { name: e.rendition, width: e.width, height: e.height, codecs: e.codecs });
-    }
-    if (!on || a.stopped) return;
+    if (!a) return;
     const dir = this.deps.paths.rendition(a.channel, a.id, e.rendition);
     const file = this.deps.paths.file(a.channel, a.id, e.rendition, recordingFiles.init(e.initId));
     const { bytes } = e;
+    // Decided in the queue: after the settings are read, and in order with the segments.
     this.enqueue(a, file, async () => {
+      if (!a.settings.enabled) return;
+      let on = a.decided.get(e.rendition);
+      if (on === undefined) {
+        on = wantsRendition(a.settings.renditions, e.ladder, e.rendition);
+        a.decided.set(e.rendition, on);
+        if (on && !(await this.ensureRow(a))) on = false;
+        if (on) await this.deps.store.addRendition(a.id, { name: e.rendition, width: e.width, height: e.height, codecs: e.codecs });
+      }
+      if (!on || a.stopped) return;
       await this.fs.mkdir(dir);
       await this.fs.write(file, bytes);
-      this.deps.store.addInitBytes(a.id, e.rendition, bytes.length);
+      await this.deps.store.addInitBytes(a.id, e.rendition, bytes.length);
     });
   }
 
   private mediaSegment(e: MediaSegment) {
     const a = this.active.get(e.broadcastId);
-    if (!a || !a.decided.get(e.rendition) || a.stopped) return;
+    if (!a || a.decided.get(e.rendition) === false || a.stopped) return;
     const file = this.deps.paths.file(a.channel, a.id, e.rendition, recordingFiles.segment(e.msn));
     const { bytes } = e;
     const segment = { rendition: e.rendition, msn: e.msn, initId: e.initId, duration: e.duration, programDateTime: e.programDateTime, discontinuity: e.discontinuity, bytes: bytes.length };
     const viewers = this.deps.viewers(a.channel); // as the segment completes, not when its write gets its turn
     this.enqueue(a, file, async () => {
+      if (!a.decided.get(e.rendition)) return; // its init was not recorded (or has not come)
       await this.fs.write(file, bytes);
-      this.deps.store.addSegment(a.id, segment, viewers);
+      await this.deps.store.addSegment(a.id, segment, viewers);
       a.segments++;
     });
   }
@@ -232,15 +241,15 @@ export class Recorder {
     const { store, log } = this.deps;
     if (a.segments === 0 && !a.stopped) {
       // Nothing playable came of it (the transcoder never got going): no empty recording in the list.
-      store.delete(a.id);
+      await store.delete(a.id);
       await this.fs.remove(this.deps.paths.recording(a.channel, a.id));
       return;
     }
     const status: RecordingStatus = a.stopped ?? 'complete';
-    const messages = this.deps.messagesBetween(a.channel, a.startedAt, endedAt);
-    const likes = Math.max(0, this.deps.likes(a.channel) - a.likesAtStart);
-    store.finish(a.id, { endedAt, status, messages, likes });
-    const rec = store.get(a.id);
+    const messages = await this.deps.messagesBetween(a.channel, a.startedAt, endedAt);
+    const likes = Math.max(0, (await this.deps.likes(a.channel)) - a.likesAtStart);
+    await store.finish(a.id, { endedAt, status, messages, likes });
+    const rec = await store.get(a.id);
     log.info({ channel: a.channel, id: a.id, status, duration: rec?.duration, bytes: rec?.bytes }, 'recording finished');
     if (rec) {
       const ready = { channel: a.channel, recordingId: a.id, status, startedAt: rec.startedAt, endedAt, duration: rec.duration, bytes: rec.bytes };
@@ -250,9 +259,10 @@ export class Recorder {
   }
 
   /** Creates the recording's row on its first recorded rendition; false when the id is taken (never overwritten). */
-  private ensureRow(a: Active): boolean {
+  private async ensureRow(a: Active): Promise<boolean> {
     if (a.created) return true;
-    const ok = this.deps.store.create({ id: a.id, channel: a.channel, title: this.deps.title(a.channel), startedAt: a.startedAt });
+    const title = await this.deps.title(a.channel);
+    const ok = await this.deps.store.create({ id: a.id, channel: a.channel, title, startedAt: a.startedAt });
     if (!ok) {
       this.deps.log.error({ channel: a.channel, id: a.id }, 'a recording with this broadcast id exists already: this broadcast is not recorded');
       a.settings = { ...a.settings, enabled: false };
@@ -268,16 +278,17 @@ export class Recorder {
       try {
         await write();
       } catch (err) {
-        this.writeFailed(a, file, err as NodeJS.ErrnoException);
+        await this.writeFailed(a, file, err as NodeJS.ErrnoException);
       }
     });
   }
 
-  private writeFailed(a: Active, file: string, err: NodeJS.ErrnoException) {
-    const full = err.code === 'ENOSPC' || err.code === 'SQLITE_FULL' || err.code === 'EDQUOT';
+  private async writeFailed(a: Active, file: string, err: NodeJS.ErrnoException) {
+    // ENOSPC, SQLITE_FULL, EDQUOT; PostgreSQL's disk_full is SQLSTATE 53100.
+    const full = err.code === 'ENOSPC' || err.code === 'SQLITE_FULL' || err.code === 'EDQUOT' || err.code === '53100';
     a.stopped = full ? 'disk-full' : 'failed';
     try {
-      this.deps.store.setStatus(a.id, a.stopped);
+      if (a.created) await this.deps.store.setStatus(a.id, a.stopped);
     } catch {
       // the database may be on the full disk too; the status is in memory (liveroom recordings list) and the log
     }

@@ -94,7 +94,7 @@ export class RecordingRetention {
 
   private async once(): Promise<number> {
     const { store, config, log } = this.deps;
-    const all = store.list({ limit: 1_000_000 });
+    const all = await store.list({ limit: 1_000_000 });
     const doomed = recordingsToDelete(all, config, (this.deps.clock ?? Date.now)(), (id) => this.deps.isRecording(id));
     for (const r of doomed) {
       await this.deps.remove(r.id);

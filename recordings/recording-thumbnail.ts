@@ -57,8 +57,8 @@ export class RecordingThumbnails {
 
   private async run(channel: string, id: string) {
     const { store, paths } = this.deps;
-    const rendition = store.get(id)?.renditions[0];
-    const middle = rendition ? middleOf(store.segments(id, rendition)) : undefined;
+    const rendition = (await store.get(id))?.renditions[0];
+    const middle = rendition ? middleOf(await store.segments(id, rendition)) : undefined;
     if (!rendition || !middle) throw new Error('no recorded segment');
     const [init, segment] = await Promise.all([
       fs.promises.readFile(paths.file(channel, id, rendition, recordingFiles.init(middle.segment.initId))),
@@ -66,6 +66,6 @@ export class RecordingThumbnails {
     ]);
     const jpeg = await segmentJpeg({ ffmpegPath: this.deps.ffmpegPath, init, segment, frame: { offsetSeconds: middle.offset }, width: THUMBNAIL_WIDTH });
     await this.deps.fs.write(paths.thumbnail(channel, id), jpeg);
-    store.setThumbnail(id, true);
+    await store.setThumbnail(id, true);
   }
 }

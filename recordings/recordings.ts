@@ -5,7 +5,7 @@ import type { LiveroomEvents } from '../core/events';
 import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { TypedEmitter } from '../core/typed-emitter';
-import type { Recording, RecordingRendition, RecordingStore } from '../storage/recording-store';
+import type { Recording, RecordingRendition, RecordingSettings, RecordingStore } from '../storage/recording-store';
 import { ensurePrivateDir } from '../storage/data-dir';
 import { Recorder, effectiveSettings, type EffectiveSettings, type RecorderDeps, type RecorderStatus } from './recorder';
 import { RecordingRetention } from './recording-retention';
@@ -80,11 +80,11 @@ export class Recordings {
     });
   }
 
-  start(): void {
+  async start(): Promise<void> {
     ensurePrivateDir(this.paths.root);
     // Scratch folders of exports a crash interrupted.
     fs.rmSync(path.join(this.paths.root, '.exports'), { recursive: true, force: true });
-    this.recorder.start();
+    await this.recorder.start();
     this.retention.start();
   }
 
@@ -105,24 +105,24 @@ export class Recordings {
   }
 
   /** A recording by id (checked: 400 for a malformed id, 404 for an unknown one, or one of another channel). */
-  get(id: string, channel?: string): RecordingView {
+  async get(id: string, channel?: string): Promise<RecordingView> {
     if (!isRecordingId(id)) throw fail('LR_RECORDING_BAD_ID', { id: String(id).slice(0, 64) });
-    const rec = this.deps.store.get(id);
+    const rec = await this.deps.store.get(id);
     if (!rec || (channel !== undefined && rec.channel !== channel)) throw fail('LR_RECORDING_NOT_FOUND', { id, channel });
     return this.view(rec);
   }
 
-  list(channel?: string, limit?: number, before?: number): RecordingView[] {
-    return this.deps.store.list({ channel, limit, before }).map((r) => this.view(r));
+  async list(channel?: string, limit?: number, before?: number): Promise<RecordingView[]> {
+    return (await this.deps.store.list({ channel, limit, before })).map((r) => this.view(r));
   }
 
-  renditions(id: string): RecordingRendition[] {
+  renditions(id: string): Promise<RecordingRendition[]> {
     return this.deps.store.renditions(id);
   }
 
   /** A recorded rendition (404 when it was not recorded). */
-  rendition(rec: Recording, name: string): RecordingRendition {
-    const r = this.deps.store.renditions(rec.id).find((x) => x.name === name);
+  async rendition(rec: Recording, name: string): Promise<RecordingRendition> {
+    const r = (await this.deps.store.renditions(rec.id)).find((x) => x.name === name);
     if (!r) throw fail('LR_RECORDING_NO_RENDITION', { id: rec.id, rendition: String(name).slice(0, 64), recorded: rec.renditions });
     return r;
   }
@@ -138,8 +138,8 @@ export class Recordings {
   }
 
   /** The thumbnail of the channel's newest recording that has one (among its last 20), for its offline link preview. */
-  latestThumbnailFile(channel: string): string | undefined {
-    const rec = this.deps.store.list({ channel, limit: 20 }).find((r) => r.thumbnail);
+  async latestThumbnailFile(channel: string): Promise<string | undefined> {
+    const rec = (await this.deps.store.list({ channel, limit: 20 })).find((r) => r.thumbnail);
     return rec && this.paths.thumbnail(rec.channel, rec.id);
   }
 
@@ -149,7 +149,7 @@ export class Recordings {
   }
 
   async delete(id: string): Promise<void> {
-    this.get(id);
+    await this.get(id);
     await this.recorder.delete(id);
   }
 
@@ -158,13 +158,13 @@ export class Recordings {
     return this.recorder.status();
   }
 
-  settings(channel: string): { own: ReturnType<RecordingStore['settings']>; effective: EffectiveSettings } {
-    const own = this.deps.store.settings(channel);
+  async settings(channel: string): Promise<{ own: RecordingSettings; effective: EffectiveSettings }> {
+    const own = await this.deps.store.settings(channel);
     return { own, effective: effectiveSettings(own, this.deps.config) };
   }
 
-  setSettings(channel: string, own: ReturnType<RecordingStore['settings']>): void {
-    this.deps.store.setSettings(channel, own);
+  setSettings(channel: string, own: RecordingSettings): Promise<void> {
+    return this.deps.store.setSettings(channel, own);
   }
 
   private view(rec: Recording): RecordingView {

@@ -22,7 +22,9 @@ export interface AdminDeps {
   /** 'transcoder.defaultProfile': what channels without an assigned profile use. */
   defaultProfile: string;
   /** Public status (live, renditions as the packager measures them). */
-  view(channel: string): ChannelView | undefined;
+  view(channel: string): Promise<ChannelView | undefined>;
+  /** Whether the channel is live now (in memory, no store read). */
+  live(channel: string): boolean;
   viewers(channel: string): number;
   /** The transcoder's live jobs. */
   transcodes(): LiveTranscode[];
@@ -36,7 +38,7 @@ export interface AdminDeps {
   /** A chat token was revoked: its live chat sessions are disconnected. */
   tokenRevoked(id: string): Promise<unknown>;
   /** Stream keys were revoked: publishers whose key no longer opens their channel are disconnected. */
-  keysRevoked(): void;
+  keysRevoked(): Promise<void>;
   /** A channel's title, description or offline message changed: open pages are told. */
   profileChanged(e: ChannelProfileChanged): void;
   /** Nodes on separate hosts ('cluster.nodeUrl'): this node, the nodes in the registry, and the channels live on other nodes. */
@@ -83,76 +85,76 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (!b || typeof b !== 'object' || Array.isArray(b)) throw fail('LR_BAD_REQUEST', { problem: 'the request body must be a JSON object' });
     return b as Record<string, unknown>;
   };
-  const channel = (name: string) => {
-    const ch = channels.get(name);
+  const channel = async (name: string) => {
+    const ch = await channels.get(name);
     if (!ch) throw fail('LR_CHANNEL_NOT_FOUND', { channel: name });
     return ch;
   };
-  const keyById = (id: string): StreamKeyInfo => {
-    const key = channels.listKeys().find((k) => k.id === id);
+  const keyById = async (id: string): Promise<StreamKeyInfo> => {
+    const key = (await channels.listKeys()).find((k) => k.id === id);
     if (!key) throw fail('LR_KEY_NOT_FOUND', { id });
     return key;
   };
-  const channelJson = (name: string) => {
-    const ch = channel(name);
-    const keys = channels.listKeys(name);
+  const channelJson = async (name: string) => {
+    const ch = await channel(name);
+    const keys = await channels.listKeys(name);
     return {
       ...ch,
       effectiveProfile: ch.profile ?? deps.defaultProfile,
-      live: deps.view(name)?.live ?? false,
+      live: deps.live(name),
       activeKeys: keys.filter((k) => k.revokedAt === null).length,
     };
   };
 
   // Channels
-  router.get('/channels', (_req, res) => {
-    res.json({ channels: channels.list().map((c) => channelJson(c.name)) });
+  router.get('/channels', async (_req, res) => {
+    res.json({ channels: await Promise.all((await channels.list()).map((c) => channelJson(c.name))) });
   });
-  router.post('/channels', (req, res) => {
+  router.post('/channels', async (req, res) => {
     const b = body(req);
     const name = b.name;
     if (!isName(name)) {
       throw fail('LR_CHANNEL_INVALID', { field: 'name' });
     }
     const info = channelInfoChange(b);
-    if (channels.get(name)) throw fail('LR_CHANNEL_EXISTS', { channel: name });
-    if (b.profile !== undefined && b.profile !== null && (typeof b.profile !== 'string' || !profiles.get(b.profile))) {
+    if (await channels.get(name)) throw fail('LR_CHANNEL_EXISTS', { channel: name });
+    if (b.profile !== undefined && b.profile !== null && (typeof b.profile !== 'string' || !(await profiles.resolve(b.profile)))) {
       throw fail('LR_PROFILE_NOT_FOUND', { name: String(b.profile) });
     }
-    channels.create(name, info.title ?? name);
-    channels.setInfo(name, info);
-    if (typeof b.profile === 'string') profiles.assign(name, b.profile);
-    res.status(201).json(channelJson(name));
+    await channels.create(name, info.title ?? name);
+    await channels.setInfo(name, info);
+    if (typeof b.profile === 'string') await profiles.assign(name, b.profile);
+    res.status(201).json(await channelJson(name));
   });
-  router.get('/channels/:name', (req, res) => {
-    res.json(channelJson(req.params.name));
+  router.get('/channels/:name', async (req, res) => {
+    res.json(await channelJson(req.params.name));
   });
   // The channel's profile: title, description, offline message (each optional; the others stay).
-  router.patch('/channels/:name', (req, res) => {
+  router.patch('/channels/:name', async (req, res) => {
     const name = req.params.name;
-    channel(name);
+    await channel(name);
     const info = channelInfoChange(body(req));
     if (Object.keys(info).length === 0) throw fail('LR_BAD_REQUEST', { problem: "give at least one of 'title', 'description', 'offlineMessage'" });
-    channels.setInfo(name, info);
-    const ch = channel(name);
+    await channels.setInfo(name, info);
+    const ch = await channel(name);
     deps.profileChanged({ channel: name, title: ch.title, description: ch.description, offlineMessage: ch.offlineMessage });
-    res.json(channelJson(name));
+    res.json(await channelJson(name));
   });
-  router.put('/channels/:name/profile', (req, res) => {
+  router.put('/channels/:name/profile', async (req, res) => {
     const name = req.params.name;
-    channel(name);
+    await channel(name);
     const profile = body(req).profile;
     if (profile !== null && typeof profile !== 'string') throw fail('LR_BAD_REQUEST', { problem: "'profile' must be a profile name, or null for the server default" });
-    profiles.assign(name, profile);
+    await profiles.assign(name, profile);
     const live = deps.publishing(name);
     res.json({
-      ...channelJson(name),
+      ...(await channelJson(name)),
       appliesTo: live ? 'the next publish (restart the channel to apply it now)' : 'the next publish',
     });
   });
   router.post('/channels/:name/restart', async (req, res) => {
     const name = req.params.name;
-    const ch = channel(name);
+    const ch = await channel(name);
     if (!(await deps.restart(name))) {
       throw fail('LR_CHANNEL_NOT_LIVE', { channel: name });
     }
@@ -160,94 +162,94 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
 
   // Stream keys
-  router.get('/keys', (req, res) => {
+  router.get('/keys', async (req, res) => {
     const ch = typeof req.query.channel === 'string' ? req.query.channel : undefined;
-    if (ch) channel(ch);
-    res.json({ keys: channels.listKeys(ch) });
+    if (ch) await channel(ch);
+    res.json({ keys: await channels.listKeys(ch) });
   });
-  router.post('/channels/:name/keys', (req, res) => {
+  router.post('/channels/:name/keys', async (req, res) => {
     const name = req.params.name;
-    channel(name);
-    const label = body(req).label ?? `key-${channels.listKeys(name).length + 1}`;
+    await channel(name);
+    const label = body(req).label ?? `key-${(await channels.listKeys(name)).length + 1}`;
     if (typeof label !== 'string' || !KEY_LABEL_PATTERN.test(label)) throw fail('LR_KEY_INVALID');
-    const { key, info } = deps.keys.create(name, label);
+    const { key, info } = await deps.keys.create(name, label);
     res.status(201).json({ ...info, key });
   });
-  router.post('/keys/:id/rotate', (req, res) => {
-    const old = keyById(req.params.id);
+  router.post('/keys/:id/rotate', async (req, res) => {
+    const old = await keyById(req.params.id);
     if (old.revokedAt !== null) throw fail('LR_KEY_REVOKED', { id: old.id, rotating: true });
-    const { key, info } = deps.keys.rotate(old);
-    deps.keysRevoked();
+    const { key, info } = await deps.keys.rotate(old);
+    await deps.keysRevoked();
     res.status(201).json({ ...info, key, replaces: old.id });
   });
-  router.delete('/keys/:id', (req, res) => {
-    const key = keyById(req.params.id);
+  router.delete('/keys/:id', async (req, res) => {
+    const key = await keyById(req.params.id);
     if (key.revokedAt !== null) throw fail('LR_KEY_REVOKED', { id: key.id, rotating: false });
-    deps.keys.revoke(key.id);
-    deps.keysRevoked();
-    res.json(keyById(key.id));
+    await deps.keys.revoke(key.id);
+    await deps.keysRevoked();
+    res.json(await keyById(key.id));
   });
 
   // Moderator and streamer tokens (chat roles; they administer nothing)
-  const tokenById = (id: string): ModeratorTokenInfo => {
-    const t = deps.moderators.get(id);
+  const tokenById = async (id: string): Promise<ModeratorTokenInfo> => {
+    const t = await deps.moderators.get(id);
     if (!t) throw fail('LR_MODERATOR_NOT_FOUND', { id });
     return t;
   };
-  router.get('/moderators', (req, res) => {
+  router.get('/moderators', async (req, res) => {
     const ch = typeof req.query.channel === 'string' ? req.query.channel : undefined;
-    if (ch) channel(ch);
-    res.json({ moderators: deps.moderators.list(ch) });
+    if (ch) await channel(ch);
+    res.json({ moderators: await deps.moderators.list(ch) });
   });
-  router.post('/channels/:name/moderators', (req, res) => {
+  router.post('/channels/:name/moderators', async (req, res) => {
     const name = req.params.name;
-    channel(name);
+    await channel(name);
     const b = body(req);
     if (typeof b.label !== 'string' || !KEY_LABEL_PATTERN.test(b.label)) throw fail('LR_MODERATOR_INVALID', { field: 'label' });
     const role = b.role ?? 'moderator';
     if (role !== 'moderator' && role !== 'streamer') throw fail('LR_MODERATOR_INVALID', { field: 'role' });
-    const { info, token } = deps.moderators.create(name, b.label, role as TokenRole);
+    const { info, token } = await deps.moderators.create(name, b.label, role as TokenRole);
     res.status(201).json({ ...info, token });
   });
   router.delete('/moderators/:id', async (req, res) => {
-    const t = tokenById(req.params.id);
+    const t = await tokenById(req.params.id);
     if (t.revokedAt !== null) throw fail('LR_MODERATOR_REVOKED', { id: t.id });
-    deps.moderators.revoke(t.id);
+    await deps.moderators.revoke(t.id);
     const disconnected = await deps.tokenRevoked(t.id);
-    res.json({ ...tokenById(t.id), disconnected });
+    res.json({ ...(await tokenById(t.id)), disconnected });
   });
 
   // Profiles
-  router.get('/profiles', (_req, res) => {
-    res.json({ defaultProfile: deps.defaultProfile, profiles: profiles.list().map(profileJson) });
+  router.get('/profiles', async (_req, res) => {
+    res.json({ defaultProfile: deps.defaultProfile, profiles: (await profiles.list()).map(profileJson) });
   });
-  router.get('/profiles/:name', (req, res) => {
-    const entry = profiles.get(req.params.name);
+  router.get('/profiles/:name', async (req, res) => {
+    const entry = await profiles.get(req.params.name);
     if (!entry) throw fail('LR_PROFILE_NOT_FOUND', { name: req.params.name });
     res.json(profileJson(entry));
   });
-  router.post('/profiles', (req, res) => {
-    res.status(201).json(profileJson(profiles.create(body(req))));
+  router.post('/profiles', async (req, res) => {
+    res.status(201).json(profileJson(await profiles.create(body(req))));
   });
-  router.put('/profiles/:name', (req, res) => {
-    res.json(profileJson(profiles.replace(req.params.name, body(req))));
+  router.put('/profiles/:name', async (req, res) => {
+    res.json(profileJson(await profiles.replace(req.params.name, body(req))));
   });
-  router.delete('/profiles/:name', (req, res) => {
-    profiles.delete(req.params.name, deps.defaultProfile);
+  router.delete('/profiles/:name', async (req, res) => {
+    await profiles.delete(req.params.name, deps.defaultProfile);
     res.json({ deleted: req.params.name });
   });
 
   // Live status and encoders
-  router.get('/status', (req, res) => {
+  router.get('/status', async (req, res) => {
     const only = typeof req.query.channel === 'string' ? req.query.channel : undefined;
-    if (only) channel(only);
+    if (only) await channel(only);
     const jobs = new Map(deps.transcodes().map((j) => [j.channel, j]));
-    const list = channels.list().filter((c) => !only || c.name === only);
+    const list = (await channels.list()).filter((c) => !only || c.name === only);
     const cluster = deps.cluster;
     res.json({
       ...(cluster && { node: cluster.node, nodes: cluster.nodes().map((n) => ({ id: n.id, url: n.url, startedAt: n.startedAt })) }),
-      channels: list.map((c) => {
-        const view = deps.view(c.name);
+      channels: await Promise.all(list.map(async (c) => {
+        const view = await deps.view(c.name);
         const job = jobs.get(c.name);
         const remote = job ? undefined : cluster?.origin(c.name);
         return {
@@ -278,7 +280,7 @@ export function adminRoutes(deps: AdminDeps): Router {
           renditions: (view?.renditions ?? []).map((r) => ({ ...r, copy: job?.renditions.find((p) => p.spec.name === r.name)?.spec.copy ?? false })),
           notes: job?.notes ?? [],
         };
-      }),
+      })),
     });
   });
   router.get('/encoders', async (_req, res) => {

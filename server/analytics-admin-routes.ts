@@ -6,7 +6,7 @@ import { requireAdminToken } from './admin-token';
 export interface AnalyticsAdminDeps {
   tokenHash: string;
   analytics: BroadcastAnalytics;
-  channelExists(name: string): boolean;
+  channelExists(name: string): Promise<boolean>;
 }
 
 /**
@@ -20,16 +20,16 @@ export function analyticsAdminRoutes({ tokenHash, analytics, channelExists }: An
     res.set('Cache-Control', 'no-store');
     next();
   });
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const { channel, limit = '20' } = req.query;
-    if (channel !== undefined && (typeof channel !== 'string' || !channelExists(channel))) throw fail('LR_CHANNEL_NOT_FOUND', { channel: String(channel).slice(0, 64) });
+    if (channel !== undefined && (typeof channel !== 'string' || !(await channelExists(channel)))) throw fail('LR_CHANNEL_NOT_FOUND', { channel: String(channel).slice(0, 64) });
     if (typeof limit !== 'string' || !/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 500) {
       throw fail('LR_BAD_REQUEST', { problem: "'limit' must be a whole number from 1 to 500" });
     }
-    res.json({ broadcasts: analytics.list(channel, Number(limit)) });
+    res.json({ broadcasts: await analytics.list(channel, Number(limit)) });
   });
-  router.get('/:id', (req, res) => {
-    res.json(analytics.get(String(req.params.id).slice(0, 64)));
+  router.get('/:id', async (req, res) => {
+    res.json(await analytics.get(String(req.params.id).slice(0, 64)));
   });
   return router;
 }

@@ -23,16 +23,17 @@ export interface ChannelRouteDeps {
 export function channelRoutes({ status, onPlayer, eventStreams, clientAddress }: ChannelRouteDeps): Router {
   const router = Router();
 
-  router.get('/:channel', (req, res) => {
-    const view = status.view(req.params.channel);
+  router.get('/:channel', async (req, res) => {
+    const view = await status.view(req.params.channel);
     if (!view) throw fail('LR_CHANNEL_NOT_FOUND', { channel: req.params.channel });
     res.set('Cache-Control', 'no-cache').json(view);
   });
 
-  router.get('/:channel/events', (req, res) => {
+  router.get('/:channel/events', async (req, res) => {
     const name = req.params.channel;
-    const view = status.view(name);
+    const view = await status.view(name);
     if (!view) throw fail('LR_CHANNEL_NOT_FOUND', { channel: name });
+    if (req.socket.destroyed) return; // gone while the store answered
     const address = clientAddress(req);
     const releaseSlot = eventStreams.acquire(address);
     if (!releaseSlot) throw fail('LR_HTTP_TOO_MANY_EVENT_STREAMS', { max: eventStreams.maxPerAddress });

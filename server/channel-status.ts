@@ -19,10 +19,10 @@ export interface ChannelView {
 type Listener = (view: ChannelView) => void;
 
 export interface ChannelStatusDeps {
-  lookup(name: string): Channel | undefined;
+  lookup(name: string): Promise<Channel | undefined>;
   renditions(name: string): RenditionSummary[];
   /** The channel's share counts, over all broadcasts or over one. */
-  shares(name: string, broadcastId?: string): ShareCounts;
+  shares(name: string, broadcastId?: string): Promise<ShareCounts>;
   /** The broadcast on air, if any. */
   broadcastOnAir(name: string): string | null;
   /** Nodes on separate hosts: the channel live on another node (its HLS is proxied there), with when it started. */
@@ -37,17 +37,32 @@ export interface ChannelStatusDeps {
 export class ChannelStatus {
   private readonly state = new Map<string, { live: boolean; since: number }>();
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Refreshes go out in the order they were asked for (each reads the store). */
+  private refreshes: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: ChannelStatusDeps) {}
+  constructor(
+    private readonly deps: ChannelStatusDeps,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
 
-  view(name: string): ChannelView | undefined {
-    const ch = this.deps.lookup(name);
-    if (!ch) return undefined;
+  /** Whether the channel's playlists are playable now (this node's packager). */
+  live(name: string): boolean {
+    return this.state.get(name)?.live ?? false;
+  }
+
+  async view(name: string): Promise<ChannelView | undefined> {
     const local = this.state.get(name) ?? { live: false, since: 0 };
     // Live here wins; otherwise live on another node counts as live (this node serves its HLS through that node).
     const remote = local.live ? undefined : this.deps.remote?.(name);
     const s = remote ? { live: true, since: remote.since } : local;
     const broadcast = local.live ? this.deps.broadcastOnAir(name) : null;
+    const renditions = local.live ? this.deps.renditions(name) : [];
+    const [ch, all, during] = await Promise.all([
+      this.deps.lookup(name),
+      this.deps.shares(name),
+      broadcast === null ? undefined : this.deps.shares(name, broadcast),
+    ]);
+    if (!ch) return undefined;
     return {
       name: ch.name,
       title: ch.title,
@@ -55,20 +70,28 @@ export class ChannelStatus {
       offlineMessage: ch.offlineMessage,
       live: s.live,
       since: s.since,
-      renditions: local.live ? this.deps.renditions(name) : [],
-      shares: { total: this.deps.shares(name).total, broadcast: broadcast === null ? null : this.deps.shares(name, broadcast).total },
+      renditions,
+      shares: { total: all.total, broadcast: during?.total ?? null },
     };
   }
 
   set(name: string, live: boolean): void {
     this.state.set(name, { live, since: Date.now() });
-    this.refresh(name);
+    void this.refresh(name);
   }
 
-  /** Sends the channel's view to its subscribers again (its profile changed). */
-  refresh(name: string): void {
-    const view = this.view(name);
-    if (view) for (const l of this.listeners.get(name) ?? []) l(view);
+  /** Sends the channel's view to its subscribers again (its profile changed); resolves once sent. */
+  refresh(name: string): Promise<void> {
+    // The state is read now; the store's part when the refreshes before it are out.
+    const state = this.state.get(name);
+    const step = async () => {
+      if (!this.listeners.get(name)?.size) return;
+      const view = await this.view(name);
+      if (view && state) Object.assign(view, { live: state.live, since: state.since });
+      if (view) for (const l of this.listeners.get(name) ?? []) l(view);
+    };
+    this.refreshes = this.refreshes.then(step).catch(this.onError);
+    return this.refreshes;
   }
 
   subscribe(name: string, listener: Listener): () => void {

@@ -20,6 +20,21 @@ describe('config', () => {
     expect(c.streamKey).toBe('abcdefgh1234');
   });
 
+  it('takes the shared store as a postgres:// URL (LIVEROOM_DATABASE_URL), and never echoes a bad one', () => {
+    expect(loadConfig({ env: {} }).databaseUrl).toBeUndefined();
+    const url = 'postgres://liveroom:pa55word@db.example:5432/liveroom';
+    expect(loadConfig({ env: { LIVEROOM_DATABASE_URL: url } }).databaseUrl).toBe(url);
+    expect(parseConfig({ databaseUrl: 'postgresql://db.example/liveroom' }).databaseUrl).toBe('postgresql://db.example/liveroom');
+    let message = '';
+    try {
+      loadConfig({ env: { LIVEROOM_DATABASE_URL: 'mysql://liveroom:pa55word@db.example/liveroom' } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/'databaseUrl'.*postgres:\/\//);
+    expect(message).not.toContain('pa55word');
+  });
+
   it('names the bad key in one line', () => {
     expect(() => loadConfig({ env: { LIVEROOM_HTTP_PORT: 'eighty' } })).toThrow(/LIVEROOM_HTTP_PORT.*http\.port/);
     expect(() => loadConfig({ env: { LIVEROOM_HTTP_PORT: '70000' } })).toThrow(/'http\.port'/);

@@ -8,6 +8,7 @@ import { fail } from '../core/errors';
 /** `list`: comma-separated, spaces around entries ignored. */
 export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'list' }> = {
   LIVEROOM_DATA_DIR: { key: 'dataDir', type: 'string' },
+  LIVEROOM_DATABASE_URL: { key: 'databaseUrl', type: 'string' },
   LIVEROOM_DEFAULT_CHANNEL: { key: 'defaultChannel', type: 'string' },
   LIVEROOM_STREAM_KEY: { key: 'streamKey', type: 'string' },
   LIVEROOM_LOG_LEVEL: { key: 'logLevel', type: 'string' },

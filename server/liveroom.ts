@@ -13,7 +13,7 @@ import { errorHandler, notFoundHandler } from './http-errors';
 import type { ChannelStore } from '../storage/channel-store';
 import { StreamKeys } from '../ingest/stream-keys';
 import type { Stores } from '../storage/stores';
-import { SqliteStores } from '../storage/sqlite/sqlite-stores';
+import { openStores } from './open-stores';
 import { IngestServer } from '../ingest/ingest-server';
 import { Transcoder } from '../transcoder/transcoder';
 import { builtinProfile } from '../transcoder/profiles';
@@ -119,19 +119,14 @@ export class Liveroom {
 
   private async startParts(): Promise<StartedInfo> {
     const { config, log, bus } = this;
-    try {
-      this.stores = SqliteStores.open(config.dataDir);
-    } catch (err) {
-      throw fail('LR_DATA_DIR', { action: `open the database in ${config.dataDir}`, reason: (err as Error).message });
-    }
-    const stores = this.stores;
+    const stores = (this.stores = await openStores(config, log));
     const channels = (this.channels = stores.channels);
     const admin = ensureAdminToken(config.dataDir);
     const keys = (this.keys = new StreamKeys(channels));
-    const streamKey = this.ensureDefaultChannel(channels, keys);
+    const streamKey = await this.ensureDefaultChannel(channels, keys);
     const profiles = (this.profiles = new ProfileStore(stores.profiles, channels));
-    if (!profiles.get(config.transcoder.defaultProfile)) {
-      const names = profiles.list().map((e) => e.profile.name).join(', ');
+    if (!(await profiles.resolve(config.transcoder.defaultProfile))) {
+      const names = (await profiles.list()).map((e) => e.profile.name).join(', ');
       throw fail('LR_CONFIG_INVALID', { problem: `'transcoder.defaultProfile' names no profile '${config.transcoder.defaultProfile}' (there are: ${names})` });
     }
 
@@ -155,7 +150,7 @@ export class Liveroom {
       shares: (name, broadcastId) => stores.shares.counts(name, broadcastId),
       broadcastOnAir,
       remote: (name) => remoteOrigin(name),
-    }));
+    }, (err) => log.error({ err }, 'channel status could not be sent')));
     // Which H.264 encoders really work here; a publish that needs an encoder waits for the answer.
     const encoders = (this.encoders = new EncoderProbe({
       ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath),
@@ -166,9 +161,9 @@ export class Liveroom {
     const transcoder = (this.transcoder = new Transcoder({
       config: config.transcoder,
       hls: config.hls,
-      profileFor: (channel) => {
-        const name = channels.get(channel)?.profile ?? config.transcoder.defaultProfile;
-        return profiles.resolve(name) ?? builtinProfile('default')!;
+      profileFor: async (channel) => {
+        const name = (await channels.get(channel))?.profile ?? config.transcoder.defaultProfile;
+        return (await profiles.resolve(name)) ?? builtinProfile('default')!;
       },
       encoderFor: async (choice) => chooseEncoder(choice, await encoders.report()),
       bus,
@@ -207,7 +202,7 @@ export class Liveroom {
       reconnectGraceMs: config.hls.reconnectGraceMs,
     }));
     bus.on('channel:state', (e) => status.set(e.channel, e.live));
-    bus.on('channel:profile', (e) => status.refresh(e.channel)); // open pages get the new title without a reload
+    bus.on('channel:profile', (e) => void status.refresh(e.channel)); // open pages get the new title without a reload
 
     // One answer to "who is this?" for every per-address rule: HTTP limits, chat limits, bans, viewer counts.
     const addresses = new ClientAddressResolver(config.http.trustedProxies);
@@ -222,7 +217,7 @@ export class Liveroom {
     const metrics = (this.metrics = config.metrics.enabled
       ? new Metrics({
           bus,
-          channels: () => channels.list().map((c) => c.name),
+          channels: async () => (await channels.list()).map((c) => c.name),
           transcodes: () => transcoder.live(),
           heldRequests: () => held.count(),
           viewers: (name) => chat.localViewers(name),
@@ -265,12 +260,13 @@ export class Liveroom {
       ...(analytics ? [hlsAudience(analytics, clientAddress)] : []),
       hlsRoutes(packager, config.hls, held),
     );
+    const channelExists = async (name: string) => (await channels.get(name)) !== undefined;
     const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
     const chat = (this.chat = new ChatServer({
       config: config.chat,
       stores,
       log: log.child({ module: 'chat' }),
-      channelExists: (name) => channels.get(name) !== undefined,
+      channelExists,
       moderatorTokens,
       clientAddress: (peer, forwardedFor) => addresses.resolve(peer, forwardedFor),
       allowOrigin: originPolicy(config.http),
@@ -284,7 +280,7 @@ export class Liveroom {
       store: stores.recordings,
       bus,
       log: log.child({ module: 'recordings' }),
-      title: (name: string) => channels.get(name)?.title ?? name,
+      title: async (name: string) => (await channels.get(name))?.title ?? name,
       viewers: (name) => chat.viewerCount(name),
       likes: (name) => stores.likes.total(name),
       messagesBetween: (name, from, to) => stores.messages.countBetween(name, from, to),
@@ -300,7 +296,7 @@ export class Liveroom {
     app.use('/vod', cors(config.http.corsOrigin), vodRoutes(recordings));
     app.use(
       '/api/channels',
-      replayApiRoutes({ recordings, channelExists: (name) => channels.get(name) !== undefined, messagesBetween: (...a) => chat.messages.between(...a) }),
+      replayApiRoutes({ recordings, channelExists, messagesBetween: (...a) => chat.messages.between(...a) }),
     );
     // Signed POSTs of stream, recording and moderation events to 'webhooks' (webhooks/); attempts logged in SQLite.
     const webhooks = (this.webhooks = new Webhooks({
@@ -311,10 +307,9 @@ export class Liveroom {
       log: log.child({ module: 'webhooks' }),
     }));
     app.use('/api/admin/webhooks', webhookAdminRoutes({ tokenHash: admin.tokenHash, attempts: stores.webhookAttempts }));
-    if (analytics) app.use('/api/admin/analytics', analyticsAdminRoutes({ tokenHash: admin.tokenHash, analytics, channelExists: (name) => channels.get(name) !== undefined }));
-    app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists: (name) => channels.get(name) !== undefined, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
+    if (analytics) app.use('/api/admin/analytics', analyticsAdminRoutes({ tokenHash: admin.tokenHash, analytics, channelExists }));
+    app.use('/api/admin/recordings', recordingAdminRoutes({ tokenHash: admin.tokenHash, recordings, channelExists, ffmpegPath: resolveFfmpegPath(config.transcoder.ffmpegPath) }));
     const eventStreams = (this.eventStreams = new AddressSlots(config.http.maxEventStreamsPerAddress));
-    const channelExists = (name: string) => channels.get(name) !== undefined;
     if (cluster) {
       // The live thumbnail is made where the channel is ingested.
       app.get(
@@ -335,7 +330,7 @@ export class Liveroom {
       channelRoutes({ status, onPlayer: (channel, address) => chat.addPlayer(channel, address), eventStreams, clientAddress }),
       thumbnailRoutes({
         channelExists,
-        live: (name) => status.view(name)?.live ?? false,
+        live: (name) => status.live(name),
         liveJpeg: (name) => liveThumbnails.jpeg(name),
         recordedJpeg: (name) => recordings.latestThumbnailFile(name),
         intervalMs: config.thumbnails.intervalMs,
@@ -344,9 +339,9 @@ export class Liveroom {
         config: config.shares,
         channelExists,
         clientAddress,
-        count: (channel, method) => {
+        count: async (channel, method) => {
           const e = { channel, method, broadcastId: broadcastOnAir(channel) };
-          stores.shares.add(channel, e.broadcastId, method);
+          await stores.shares.add(channel, e.broadcastId, method);
           bus.emit('channel:shared', e);
           return e;
         },
@@ -362,6 +357,7 @@ export class Liveroom {
         profiles,
         defaultProfile: config.transcoder.defaultProfile,
         view: (name) => status.view(name),
+        live: (name) => status.live(name),
         viewers: (name) => chat.viewerCount(name),
         transcodes: () => transcoder.live(),
         publishing: (name) => ingest.isLive(name),
@@ -380,8 +376,8 @@ export class Liveroom {
 
     metrics?.start(); // subscribed before anything can happen
     webhooks.start();
-    analytics?.start(); // closes what a crash left open, before any broadcast
-    recordings.start(); // closes what a crash left open, before any broadcast
+    await analytics?.start(); // closes what a crash left open, before any broadcast
+    await recordings.start(); // closes what a crash left open, before any broadcast
     liveThumbnails.start();
     encoders.start();
     transcoder.start();
@@ -424,7 +420,7 @@ export class Liveroom {
     await this.recordings?.stop(); // the last segments written and indexed
     await this.liveThumbnails?.stop(); // timers cleared, the thumbnails being made finished
     await this.webhooks?.stop(); // retries dropped; attempts in flight get a second, then are aborted
-    this.analytics?.stop(); // every broadcast has ended: anything still open is kept as interrupted
+    await this.analytics?.stop(); // every broadcast has ended: anything still open is kept as interrupted
     await this.transcoder?.stop();
     this.encoders?.stop();
     this.packager?.stop();
@@ -434,8 +430,9 @@ export class Liveroom {
     this.metrics?.stop();
     this.tls?.stop();
     this.bus.removeAllListeners();
-    this.stores?.close();
+    const stores = this.stores;
     this.stores = undefined;
+    await stores?.close();
   }
 
   /** The process is about to exit without a full stop (shutdown watchdog, second signal): kills ffmpeg children now. */
@@ -445,16 +442,24 @@ export class Liveroom {
   }
 
   /** A random key on first run only (keys an operator revoked stay revoked across restarts), returned that once. */
-  private ensureDefaultChannel(channels: ChannelStore, keys: StreamKeys): Pick<StartedInfo, 'streamKey' | 'streamKeyState'> {
+  private async ensureDefaultChannel(channels: ChannelStore, keys: StreamKeys): Promise<Pick<StartedInfo, 'streamKey' | 'streamKeyState'>> {
     const name = this.config.defaultChannel;
-    const firstRun = !channels.get(name);
-    if (firstRun) channels.create(name);
+    let firstRun = !(await channels.get(name));
+    if (firstRun) {
+      try {
+        await channels.create(name);
+      } catch (err) {
+        // Another node on the same database created it first (both started at once): that one made the key.
+        if (!(await channels.get(name))) throw err;
+        firstRun = false;
+      }
+    }
     if (this.config.streamKey) {
-      keys.setByLabel(name, 'default', this.config.streamKey);
+      await keys.setByLabel(name, 'default', this.config.streamKey);
       return { streamKey: undefined, streamKeyState: 'setting' };
     }
-    if (firstRun) return { streamKey: keys.create(name, 'default').key, streamKeyState: 'created' };
-    const active = channels.listKeys(name).some((k) => k.revokedAt === null);
+    if (firstRun) return { streamKey: (await keys.create(name, 'default')).key, streamKeyState: 'created' };
+    const active = (await channels.listKeys(name)).some((k) => k.revokedAt === null);
     return { streamKey: undefined, streamKeyState: active ? 'kept' : 'none' };
   }
 

@@ -7,7 +7,7 @@ import { hlsRequestKind } from './metrics-routes';
 describe('Metrics', () => {
   const deps = (bus: TypedEmitter<LiveroomEvents>) => ({
     bus,
-    channels: () => ['live'],
+    channels: async () => ['live'],
     transcodes: () => [],
     heldRequests: () => 2,
     viewers: () => ({ chat: 3, players: 1 }),

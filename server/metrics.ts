@@ -8,8 +8,8 @@ import { ProcessMetrics } from './process-metrics';
 /** What the metrics read on each scrape besides the bus: counts the parts keep anyway. */
 export interface MetricsDeps {
   bus: TypedEmitter<LiveroomEvents>;
-  /** Every channel's name (per-channel gauges). */
-  channels(): string[];
+  /** Every channel's name (per-channel gauges; read from the store at scrape time). */
+  channels(): Promise<string[]>;
   /** The transcoder's live jobs: input bitrate, frame rates, dropped input frames. */
   transcodes(): LiveTranscode[];
   /** HLS requests held open now (blocking reloads, preload hints). */
@@ -46,11 +46,11 @@ export class Metrics {
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name: P + name, help, labelNames, registers });
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[], collect: (g: Gauge<L>) => void) =>
-      new Gauge<L>({ name: P + name, help, labelNames, registers, collect() { this.reset(); collect(this); } });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[], collect: (g: Gauge<L>) => void | Promise<void>) =>
+      new Gauge<L>({ name: P + name, help, labelNames, registers, async collect() { this.reset(); await collect(this); } });
 
-    gauge('channel_live', 'Whether the channel is live: 1 while its playlists are playable, 0 otherwise.', ['channel'], (g) => {
-      for (const channel of new Set([...deps.channels(), ...this.live.keys()])) g.set({ channel }, this.live.get(channel) ? 1 : 0);
+    gauge('channel_live', 'Whether the channel is live: 1 while its playlists are playable, 0 otherwise.', ['channel'], async (g) => {
+      for (const channel of new Set([...(await deps.channels()), ...this.live.keys()])) g.set({ channel }, this.live.get(channel) ? 1 : 0);
     });
     const publishes = counter('publishes_total', 'Publishes admitted (RTMP), per channel.', ['channel']);
     const publishEnds = counter('publishes_ended_total', 'Publishes that ended, by why.', ['channel', 'reason']);
@@ -81,8 +81,8 @@ export class Metrics {
     });
 
     gauge('hls_held_requests', 'HLS requests held open now, waiting for a part (blocking reloads, preload hints).', [], (g) => g.set(deps.heldRequests()));
-    gauge('viewers', "Viewers on this node: distinct chat users (kind=chat) and player addresses without chat (kind=player).", ['channel', 'kind'], (g) => {
-      for (const channel of deps.channels()) {
+    gauge('viewers', "Viewers on this node: distinct chat users (kind=chat) and player addresses without chat (kind=player).", ['channel', 'kind'], async (g) => {
+      for (const channel of await deps.channels()) {
         const v = deps.viewers(channel);
         g.set({ channel, kind: 'chat' }, v.chat);
         g.set({ channel, kind: 'player' }, v.players);

@@ -32,7 +32,7 @@ const PAGE_CSP = [
 
 export interface PlayerRouteDeps {
   defaultChannel: string;
-  channel(name: string): Channel | undefined;
+  channel(name: string): Promise<Channel | undefined>;
   /** Who may frame the pages ('http.frameAncestors'); /embed/<channel> may be framed by any site. */
   frameAncestors: string;
   /** 'http.publicUrl': the origin link previews name; the request's own when unset. */
@@ -77,29 +77,29 @@ export function playerRoutes({ defaultChannel, channel, frameAncestors, publicUr
   };
 
   router.use('/player', express.static(PLAYER_DIR, { maxAge: '5m', index: false }));
-  router.get('/', (req, res) => {
-    const ch = channel(defaultChannel);
+  router.get('/', async (req, res) => {
+    const ch = await channel(defaultChannel);
     const html = ch ? watchPage(req, ch) : page('watch.html');
     send(res, html.replace('name="liveroom-default-channel" content="live"', `name="liveroom-default-channel" content="${defaultChannel}"`));
   });
-  router.get('/watch/:channel', (req, res) => {
-    const ch = channel(req.params.channel);
+  router.get('/watch/:channel', async (req, res) => {
+    const ch = await channel(req.params.channel);
     if (!ch) return void unknown(res, req.params.channel);
     send(res, watchPage(req, ch));
   });
-  router.get('/embed/:channel', (req, res) => {
-    const ch = channel(req.params.channel);
+  router.get('/embed/:channel', async (req, res) => {
+    const ch = await channel(req.params.channel);
     if (!ch) return void unknown(res, req.params.channel);
     send(res, watchPage(req, ch, req.query.chat === '1' ? 'chat' : 'video'), embedCsp);
   });
-  router.get('/watch/:channel/replays/:id', (req, res) => {
-    if (!channel(req.params.channel)) return void unknown(res, req.params.channel);
+  router.get('/watch/:channel/replays/:id', async (req, res) => {
+    if (!(await channel(req.params.channel))) return void unknown(res, req.params.channel);
     send(res, page('replay.html'));
   });
   // The admin analytics page: the token is typed into the page and sent as a header by its script, so the page itself is public.
   router.get('/admin/analytics', (_req, res) => void send(res.set('Cache-Control', 'no-store'), page('analytics.html')));
-  router.get('/chat/:channel', (req, res) => {
-    if (!channel(req.params.channel)) return void unknown(res, req.params.channel);
+  router.get('/chat/:channel', async (req, res) => {
+    if (!(await channel(req.params.channel))) return void unknown(res, req.params.channel);
     send(res, page('chat-overlay.html'));
   });
   return router;

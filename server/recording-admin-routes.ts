@@ -13,7 +13,7 @@ import { replaySummary } from './replay-api-routes';
 export interface RecordingAdminDeps {
   tokenHash: string;
   recordings: Recordings;
-  channelExists(name: string): boolean;
+  channelExists(name: string): Promise<boolean>;
   ffmpegPath: string;
 }
 
@@ -44,47 +44,47 @@ export function recordingAdminRoutes({ tokenHash, recordings, channelExists, ffm
   });
   router.use(express.json({ limit: '16kb' }));
 
-  const channel = (name: unknown) => {
-    if (typeof name !== 'string' || !channelExists(name)) throw fail('LR_CHANNEL_NOT_FOUND', { channel: String(name).slice(0, 64) });
+  const channel = async (name: unknown) => {
+    if (typeof name !== 'string' || !(await channelExists(name))) throw fail('LR_CHANNEL_NOT_FOUND', { channel: String(name).slice(0, 64) });
     return name;
   };
-  const detail = (r: RecordingView) => ({ ...replaySummary(r), bytes: r.bytes, status: r.status, stopped: r.stopped, renditionDetails: recordings.renditions(r.id) });
+  const detail = async (r: RecordingView) => ({ ...replaySummary(r), bytes: r.bytes, status: r.status, stopped: r.stopped, renditionDetails: await recordings.renditions(r.id) });
 
-  router.get('/', (req, res) => {
-    const only = req.query.channel === undefined ? undefined : channel(req.query.channel);
-    res.json({ recordings: recordings.list(only).map((r) => ({ ...replaySummary(r), bytes: r.bytes, status: r.status, stopped: r.stopped })), writing: recordings.status() });
+  router.get('/', async (req, res) => {
+    const only = req.query.channel === undefined ? undefined : await channel(req.query.channel);
+    res.json({ recordings: (await recordings.list(only)).map((r) => ({ ...replaySummary(r), bytes: r.bytes, status: r.status, stopped: r.stopped })), writing: recordings.status() });
   });
 
-  router.get('/settings/:channel', (req, res) => {
-    const name = channel(req.params.channel);
-    res.json({ channel: name, ...recordings.settings(name) });
+  router.get('/settings/:channel', async (req, res) => {
+    const name = await channel(req.params.channel);
+    res.json({ channel: name, ...(await recordings.settings(name)) });
   });
-  router.put('/settings/:channel', (req, res) => {
-    const name = channel(req.params.channel);
-    recordings.setSettings(name, parseSettings(req.body));
-    res.json({ channel: name, ...recordings.settings(name), appliesTo: 'the next broadcast' });
+  router.put('/settings/:channel', async (req, res) => {
+    const name = await channel(req.params.channel);
+    await recordings.setSettings(name, parseSettings(req.body));
+    res.json({ channel: name, ...(await recordings.settings(name)), appliesTo: 'the next broadcast' });
   });
 
   router.post('/retention', asyncRoute(async (_req, res) => {
     res.json({ deleted: await recordings.applyRetention() });
   }));
 
-  router.get('/:id', (req, res) => {
-    res.json(detail(recordings.get(String(req.params.id))));
+  router.get('/:id', async (req, res) => {
+    res.json(await detail(await recordings.get(String(req.params.id))));
   });
 
   router.delete('/:id', asyncRoute(async (req, res) => {
-    const rec = recordings.get(String(req.params.id));
+    const rec = await recordings.get(String(req.params.id));
     await recordings.delete(rec.id);
     res.json({ deleted: rec.id, channel: rec.channel, bytes: rec.bytes });
   }));
 
   // One progressive MP4 of a rendition (the first recorded by default), remuxed by ffmpeg, then sent with its length.
   router.get('/:id/export', asyncRoute(async (req, res) => {
-    const rec = recordings.get(String(req.params.id));
+    const rec = await recordings.get(String(req.params.id));
     if (recordings.isRecording(rec.id)) throw fail('LR_RECORDING_IN_PROGRESS', { id: rec.id, action: 'export' });
     const asked = typeof req.query.rendition === 'string' ? req.query.rendition : rec.renditions[0];
-    const r = recordings.rendition(rec, asked ?? '');
+    const r = await recordings.rendition(rec, asked ?? '');
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     const out = await exportRecording({
@@ -92,7 +92,7 @@ export function recordingAdminRoutes({ tokenHash, recordings, channelExists, ffm
       ffmpegPath,
       workDir: path.join(recordings.paths.root, '.exports'),
       renditionDir: recordings.paths.rendition(rec.channel, rec.id, r.name),
-      segments: recordings.segments(rec.id, r.name),
+      segments: await recordings.segments(rec.id, r.name),
       signal: abort.signal,
     });
     try {

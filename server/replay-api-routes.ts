@@ -11,9 +11,9 @@ export const REPLAY_MESSAGE_LIMIT = 50_000;
 
 export interface ReplayApiDeps {
   recordings: Recordings;
-  channelExists(name: string): boolean;
+  channelExists(name: string): Promise<boolean>;
   /** A channel's chat messages from `from` to `to` (ms), oldest first, at most `limit`. */
-  messagesBetween(channel: string, from: number, to: number, limit: number): ChatMessage[];
+  messagesBetween(channel: string, from: number, to: number, limit: number): Promise<ChatMessage[]>;
 }
 
 export function replaySummary(r: RecordingView): ReplaySummary {
@@ -41,30 +41,30 @@ export function replaySummary(r: RecordingView): ReplaySummary {
  */
 export function replayApiRoutes({ recordings, channelExists, messagesBetween }: ReplayApiDeps): Router {
   const router = Router();
-  const channel = (name: string) => {
-    if (!channelExists(name)) throw fail('LR_CHANNEL_NOT_FOUND', { channel: name.slice(0, 64) });
+  const channel = async (name: string) => {
+    if (!(await channelExists(name))) throw fail('LR_CHANNEL_NOT_FOUND', { channel: name.slice(0, 64) });
     return name;
   };
 
-  router.get('/:channel/replays', (req, res) => {
-    const name = channel(req.params.channel);
+  router.get('/:channel/replays', async (req, res) => {
+    const name = await channel(req.params.channel);
     const limit = typeof req.query.limit === 'string' && /^\d{1,4}$/.test(req.query.limit) ? Math.max(1, Number(req.query.limit)) : 50;
     const before = typeof req.query.before === 'string' && /^\d{1,15}$/.test(req.query.before) ? Number(req.query.before) : undefined;
     // Only what can be played: a recording whose writing stopped at once has nothing in it.
-    const replays = recordings.list(name, limit, before).filter((r) => r.duration > 0).map(replaySummary);
+    const replays = (await recordings.list(name, limit, before)).filter((r) => r.duration > 0).map(replaySummary);
     const body: ReplayList = { channel: name, replays };
     res.set('Cache-Control', 'no-cache').json(body);
   });
 
-  router.get('/:channel/replays/:id', (req, res) => {
-    const rec = recordings.get(req.params.id, channel(req.params.channel));
+  router.get('/:channel/replays/:id', async (req, res) => {
+    const rec = await recordings.get(req.params.id, await channel(req.params.channel));
     res.set('Cache-Control', 'no-cache').json(replaySummary(rec));
   });
 
   router.get(
     '/:channel/replays/:id/thumbnail.jpg',
     asyncRoute(async (req, res) => {
-      const rec = recordings.get(req.params.id as string, channel(req.params.channel as string));
+      const rec = await recordings.get(req.params.id as string, await channel(req.params.channel as string));
       // Made once, when the recording closed; never rewritten.
       await sendImmutableFile(res, recordings.thumbnailFile(rec), 'image/jpeg').catch(() => {
         throw fail('LR_RECORDING_NO_THUMBNAIL', { id: rec.id, status: rec.status });
@@ -72,11 +72,11 @@ export function replayApiRoutes({ recordings, channelExists, messagesBetween }: 
     }),
   );
 
-  router.get('/:channel/replays/:id/messages', (req, res) => {
-    const rec = recordings.get(req.params.id, channel(req.params.channel));
+  router.get('/:channel/replays/:id/messages', async (req, res) => {
+    const rec = await recordings.get(req.params.id, await channel(req.params.channel));
     const from = rec.startedAt;
     const to = rec.endedAt ?? Date.now();
-    const messages = messagesBetween(rec.channel, from, to, REPLAY_MESSAGE_LIMIT + 1);
+    const messages = await messagesBetween(rec.channel, from, to, REPLAY_MESSAGE_LIMIT + 1);
     const body: ReplayMessages = { id: rec.id, from, to, messages: messages.slice(0, REPLAY_MESSAGE_LIMIT), truncated: messages.length > REPLAY_MESSAGE_LIMIT };
     res.set('Cache-Control', rec.endedAt ? 'public, max-age=10' : 'no-cache').json(body);
   });

@@ -8,9 +8,9 @@ import { SHARE_METHODS, type ShareMethod } from '../storage/share-store';
 
 export interface ShareRouteDeps {
   config: SharesConfig;
-  channelExists(name: string): boolean;
+  channelExists(name: string): Promise<boolean>;
   /** Counts the share (the store, the broadcast on air, the bus); returns what was counted. */
-  count(channel: string, method: ShareMethod): ChannelShared;
+  count(channel: string, method: ShareMethod): Promise<ChannelShared>;
   clientAddress(req: http.IncomingMessage): string;
 }
 
@@ -28,9 +28,9 @@ export function shareRoutes({ config, channelExists, count, clientAddress }: Sha
   const limiter = new KeyedRateLimiter(config.burstPerAddress, config.perMinutePerAddress / 60);
   let sweptAt = Date.now();
 
-  router.post('/:channel/shares', express.json({ limit: '1kb' }), (req, res) => {
+  router.post('/:channel/shares', express.json({ limit: '1kb' }), async (req, res) => {
     const channel = req.params.channel;
-    if (!channelExists(channel)) throw fail('LR_CHANNEL_NOT_FOUND', { channel: channel.slice(0, 64) });
+    if (!(await channelExists(channel))) throw fail('LR_CHANNEL_NOT_FOUND', { channel: channel.slice(0, 64) });
     const method: unknown = (req.body as { method?: unknown } | undefined)?.method;
     if (typeof method !== 'string' || !SHARE_METHODS.includes(method as ShareMethod)) throw fail('LR_SHARE_INVALID');
     if (Date.now() - sweptAt > SWEEP_MS) {
@@ -38,7 +38,7 @@ export function shareRoutes({ config, channelExists, count, clientAddress }: Sha
       sweptAt = Date.now();
     }
     if (!limiter.take(clientAddress(req))) throw fail('LR_SHARE_TOO_MANY', { perMinute: config.perMinutePerAddress });
-    res.status(201).set('Cache-Control', 'no-store').json(count(channel, method as ShareMethod));
+    res.status(201).set('Cache-Control', 'no-store').json(await count(channel, method as ShareMethod));
   });
 
   return router;

@@ -4,12 +4,12 @@ import { fail } from '../core/errors';
 import { asyncRoute } from './http-errors';
 
 export interface ThumbnailRouteDeps {
-  channelExists(name: string): boolean;
+  channelExists(name: string): Promise<boolean>;
   live(name: string): boolean;
   /** The live thumbnail held in memory (recordings/live-thumbnails.ts), if made. */
   liveJpeg(name: string): Buffer | undefined;
   /** The newest recording's thumbnail file, if one has one. */
-  recordedJpeg(name: string): string | undefined;
+  recordedJpeg(name: string): Promise<string | undefined>;
   /** 'thumbnails.intervalMs': how long a live one may be cached. */
   intervalMs: number;
 }
@@ -26,9 +26,9 @@ export function thumbnailRoutes(deps: ThumbnailRouteDeps): Router {
     '/:channel/thumbnail.jpg',
     asyncRoute(async (req, res) => {
       const channel = req.params.channel as string;
-      if (!deps.channelExists(channel)) throw fail('LR_CHANNEL_NOT_FOUND', { channel: channel.slice(0, 64) });
+      if (!(await deps.channelExists(channel))) throw fail('LR_CHANNEL_NOT_FOUND', { channel: channel.slice(0, 64) });
       const live = deps.live(channel);
-      const file = live ? undefined : deps.recordedJpeg(channel);
+      const file = live ? undefined : await deps.recordedJpeg(channel);
       const jpeg = live ? deps.liveJpeg(channel) : file && (await fs.promises.readFile(file).catch(() => undefined));
       if (!jpeg) throw fail('LR_THUMBNAIL_UNAVAILABLE', { channel, live });
       // The same URL shows a newer picture soon (live) or another recording's later: cached briefly, never immutable.

@@ -30,26 +30,26 @@ export function vodRoutes(recordings: Recordings): Router {
     res.send(body);
   };
 
-  router.get('/:channel/:id/master.m3u8', (req, res) => {
-    const rec = recording(req.params.channel, req.params.id);
-    const renditions = recordings.renditions(rec.id);
+  router.get('/:channel/:id/master.m3u8', async (req, res) => {
+    const rec = await recording(req.params.channel, req.params.id);
+    const renditions = await recordings.renditions(rec.id);
     if (!renditions.some((r) => r.segments > 0)) throw fail('LR_RECORDING_NOT_FOUND', { id: rec.id, channel: rec.channel });
     playlist(res, !recordings.isRecording(rec.id), renderVodMultivariant(renditions));
   });
 
-  router.get('/:channel/:id/:rendition/index.m3u8', (req, res) => {
-    const rec = recording(req.params.channel, req.params.id);
-    const r = recordings.rendition(rec, req.params.rendition);
+  router.get('/:channel/:id/:rendition/index.m3u8', async (req, res) => {
+    const rec = await recording(req.params.channel, req.params.id);
+    const r = await recordings.rendition(rec, req.params.rendition);
     const finished = !recordings.isRecording(rec.id);
-    playlist(res, finished, renderVodMedia(recordings.segments(rec.id, r.name), finished));
+    playlist(res, finished, renderVodMedia(await recordings.segments(rec.id, r.name), finished));
   });
 
   router.get(
     '/:channel/:id/:rendition/:file',
     asyncRoute(async (req, res) => {
       const { channel, id, rendition, file } = req.params as Record<string, string>;
-      const rec = recording(channel, id);
-      const r = recordings.rendition(rec, rendition);
+      const rec = await recording(channel, id);
+      const r = await recordings.rendition(rec, rendition);
       if (!parseRecordingFile(file)) throw fail('LR_HLS_NOT_FOUND', { file: file.slice(0, 64), known: false });
       const full = recordings.paths.file(rec.channel, rec.id, r.name, file);
       const stat = await fs.promises.stat(full).catch(() => undefined);

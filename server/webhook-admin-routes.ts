@@ -7,13 +7,13 @@ import { requireAdminToken } from './admin-token';
 export function webhookAdminRoutes({ tokenHash, attempts }: { tokenHash: string; attempts: WebhookAttemptStore }): Router {
   const router = Router();
   router.use(requireAdminToken(tokenHash));
-  router.get('/deliveries', (req, res) => {
+  router.get('/deliveries', async (req, res) => {
     const raw = req.query.limit ?? '50';
     if (typeof raw !== 'string' || !/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) {
       throw fail('LR_BAD_REQUEST', { problem: "'limit' must be a whole number from 1 to 1000" });
     }
     res.set('Cache-Control', 'no-store');
-    res.json({ deliveries: attempts.list(Number(raw)) });
+    res.json({ deliveries: await attempts.list(Number(raw)) });
   });
   return router;
 }

@@ -44,11 +44,11 @@ export interface ViewerSample {
 /** Per-broadcast analytics. The embedded implementation is storage/sqlite/sqlite-analytics-store.ts. */
 export interface AnalyticsStore {
   /** Writes the broadcast's figures as they stand (creating its row), with a new sample when given, in one transaction. */
-  save(summary: BroadcastFigures, sample?: ViewerSample): void;
-  get(broadcastId: string): BroadcastFigures | undefined;
+  save(summary: BroadcastFigures, sample?: ViewerSample): Promise<void>;
+  get(broadcastId: string): Promise<BroadcastFigures | undefined>;
   /** Newest first, of one channel or of all. */
-  list(channel: string | undefined, limit: number): BroadcastFigures[];
-  samples(broadcastId: string): ViewerSample[];
+  list(channel: string | undefined, limit: number): Promise<BroadcastFigures[]>;
+  samples(broadcastId: string): Promise<ViewerSample[]>;
   /** Marks every 'live' broadcast interrupted, ended at its last sample (at start: what a crash left open); returns how many. */
-  closeInterrupted(): number;
+  closeInterrupted(): Promise<number>;
 }

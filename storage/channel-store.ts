@@ -37,23 +37,23 @@ export interface NewStreamKey {
  * storage/sqlite/sqlite-channel-store.ts.
  */
 export interface ChannelStore {
-  list(): Channel[];
-  get(name: string): Channel | undefined;
-  create(name: string, title?: string): Channel;
-  setProfile(name: string, profile: string | null): void;
+  list(): Promise<Channel[]>;
+  get(name: string): Promise<Channel | undefined>;
+  create(name: string, title?: string): Promise<Channel>;
+  setProfile(name: string, profile: string | null): Promise<void>;
   /** Changes the fields given (title, description, offline message); the others stay. */
-  setInfo(name: string, info: ChannelInfoChange): void;
+  setInfo(name: string, info: ChannelInfoChange): Promise<void>;
 
-  addKey(key: NewStreamKey): StreamKeyInfo;
-  listKeys(channel?: string): StreamKeyInfo[];
+  addKey(key: NewStreamKey): Promise<StreamKeyInfo>;
+  listKeys(channel?: string): Promise<StreamKeyInfo[]>;
   /**
    * Makes `key` the one active key with its label in its channel, atomically:
    * other active keys under that label are revoked; a record with the same
    * digest is replaced. Nothing changes when it is active in that channel already.
    */
-  setKeyByLabel(key: NewStreamKey): void;
+  setKeyByLabel(key: NewStreamKey): Promise<void>;
   /** True when the key was active. */
-  revokeKey(id: string, now: number): boolean;
+  revokeKey(id: string, now: number): Promise<boolean>;
   /** The active key with this digest, with its digest (for the final constant-time check). */
-  activeKeyByHash(keyHash: string): (StreamKeyInfo & { keyHash: string }) | undefined;
+  activeKeyByHash(keyHash: string): Promise<(StreamKeyInfo & { keyHash: string }) | undefined>;
 }

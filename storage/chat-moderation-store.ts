@@ -43,37 +43,37 @@ export interface SanctionRecord {
  * implementation is storage/sqlite/sqlite-chat-moderation-store.ts.
  */
 export interface ChatModerationStore {
-  touchUser(user: KnownUserRecord, now: number): void;
-  user(id: string): KnownUserRecord | undefined;
+  touchUser(user: KnownUserRecord, now: number): Promise<void>;
+  user(id: string): Promise<KnownUserRecord | undefined>;
 
   /** The channel's own setting, or undefined when it has none. */
-  slowModeSeconds(channel: string): number | undefined;
-  setSlowMode(channel: string, seconds: number, log: NewModerationLogRecord): void;
+  slowModeSeconds(channel: string): Promise<number | undefined>;
+  setSlowMode(channel: string, seconds: number, log: NewModerationLogRecord): Promise<void>;
 
   /** When the latest running (not lifted, not over at `now`) timeout ends, or undefined. */
-  timeoutUntil(channel: string, userId: string, now: number): number | undefined;
+  timeoutUntil(channel: string, userId: string, now: number): Promise<number | undefined>;
   /** A standing ban on this id, or on this address. */
-  isBanned(channel: string, userId: string, address: string): boolean;
-  addSanction(sanction: SanctionRecord, log: NewModerationLogRecord): void;
+  isBanned(channel: string, userId: string, address: string): Promise<boolean>;
+  addSanction(sanction: SanctionRecord, log: NewModerationLogRecord): Promise<void>;
   /** Lifts the id's bans and running timeouts; writes `log` only when something was lifted, and says so. */
-  liftSanctions(channel: string, userId: string, now: number, by: string, log: NewModerationLogRecord): boolean;
+  liftSanctions(channel: string, userId: string, now: number, by: string, log: NewModerationLogRecord): Promise<boolean>;
 
   /** The channel's own blocked words, sorted. */
-  blockedWords(channel: string): string[];
+  blockedWords(channel: string): Promise<string[]>;
   /** False (and no log) when the channel already blocks it. */
-  addBlockedWord(channel: string, word: string, now: number, log: NewModerationLogRecord): boolean;
+  addBlockedWord(channel: string, word: string, now: number, log: NewModerationLogRecord): Promise<boolean>;
   /** False (and no log) when the channel does not block it. */
-  removeBlockedWord(channel: string, word: string, log: NewModerationLogRecord): boolean;
+  removeBlockedWord(channel: string, word: string, log: NewModerationLogRecord): Promise<boolean>;
 
-  appendLog(entry: NewModerationLogRecord): void;
+  appendLog(entry: NewModerationLogRecord): Promise<void>;
   /** The newest entries first. */
-  logEntries(channel: string, limit: number): ModerationLogRecord[];
+  logEntries(channel: string, limit: number): Promise<ModerationLogRecord[]>;
 
   /**
    * Retention: deletes, in every channel, log entries from before `ts`, viewers last seen before it (their last name
    * and address), and sanctions that ended before it (lifted, or timeouts run out). Standing bans stay.
    */
-  purgeBefore(ts: number): PurgedModerationRows;
+  purgeBefore(ts: number): Promise<PurgedModerationRows>;
 }
 
 export interface PurgedModerationRows {

@@ -15,13 +15,13 @@ export interface ModeratorTokenRecord {
 
 /** Moderator and streamer tokens per channel, by hash. The embedded implementation is storage/sqlite/sqlite-moderator-token-store.ts. */
 export interface ModeratorTokenStore {
-  insert(record: Pick<ModeratorTokenRecord, 'id' | 'channel' | 'label' | 'role' | 'tokenHash' | 'createdAt'>): void;
-  get(id: string): ModeratorTokenRecord | undefined;
+  insert(record: Pick<ModeratorTokenRecord, 'id' | 'channel' | 'label' | 'role' | 'tokenHash' | 'createdAt'>): Promise<void>;
+  get(id: string): Promise<ModeratorTokenRecord | undefined>;
   /** By channel (or all, by channel), oldest first. */
-  list(channel?: string): ModeratorTokenRecord[];
+  list(channel?: string): Promise<ModeratorTokenRecord[]>;
   /** True when the token was active. */
-  revoke(id: string, now: number): boolean;
+  revoke(id: string, now: number): Promise<boolean>;
   /** The active (not revoked) token with this hash. */
-  activeByHash(tokenHash: string): ModeratorTokenRecord | undefined;
-  markUsed(id: string, now: number): void;
+  activeByHash(tokenHash: string): Promise<ModeratorTokenRecord | undefined>;
+  markUsed(id: string, now: number): Promise<void>;
 }

@@ -86,27 +86,27 @@ export interface RecordingListQuery {
  */
 export interface RecordingStore {
   /** False when a recording with that id exists already (nothing changes then). */
-  create(r: NewRecording): boolean;
-  addRendition(id: string, r: Pick<RecordingRendition, 'name' | 'width' | 'height' | 'codecs'>): void;
+  create(r: NewRecording): Promise<boolean>;
+  addRendition(id: string, r: Pick<RecordingRendition, 'name' | 'width' | 'height' | 'codecs'>): Promise<void>;
   /** Adds an init segment's bytes to the totals. */
-  addInitBytes(id: string, rendition: string, bytes: number): void;
+  addInitBytes(id: string, rendition: string, bytes: number): Promise<void>;
   /** Indexes a segment written to disk and updates the totals (and the peak viewer count seen so far). */
-  addSegment(id: string, segment: RecordedSegment, viewers: number): void;
-  finish(id: string, end: { endedAt: number; status: RecordingStatus; messages: number; likes: number | null }): void;
-  setStatus(id: string, status: RecordingStatus): void;
+  addSegment(id: string, segment: RecordedSegment, viewers: number): Promise<void>;
+  finish(id: string, end: { endedAt: number; status: RecordingStatus; messages: number; likes: number | null }): Promise<void>;
+  setStatus(id: string, status: RecordingStatus): Promise<void>;
   /** Marks the recording's thumbnail as written (or gone). */
-  setThumbnail(id: string, present: boolean): void;
-  get(id: string): Recording | undefined;
-  list(query?: RecordingListQuery): Recording[];
-  renditions(id: string): RecordingRendition[];
+  setThumbnail(id: string, present: boolean): Promise<void>;
+  get(id: string): Promise<Recording | undefined>;
+  list(query?: RecordingListQuery): Promise<Recording[]>;
+  renditions(id: string): Promise<RecordingRendition[]>;
   /** A rendition's segments in order. */
-  segments(id: string, rendition: string): RecordedSegment[];
+  segments(id: string, rendition: string): Promise<RecordedSegment[]>;
   /** True when there was such a recording (its renditions and segments go with it). */
-  delete(id: string): boolean;
+  delete(id: string): Promise<boolean>;
   /** Recordings still marked `recording` (at start: the ones a crash left). */
-  unfinished(): Recording[];
+  unfinished(): Promise<Recording[]>;
   /** Every channel's bytes on disk. */
-  channelsWithRecordings(): { channel: string; bytes: number }[];
-  settings(channel: string): RecordingSettings;
-  setSettings(channel: string, settings: RecordingSettings): void;
+  channelsWithRecordings(): Promise<{ channel: string; bytes: number }[]>;
+  settings(channel: string): Promise<RecordingSettings>;
+  setSettings(channel: string, settings: RecordingSettings): Promise<void>;
 }

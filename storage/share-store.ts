@@ -12,7 +12,7 @@ export interface ShareCounts {
 /** Share counts per channel and per broadcast. The embedded implementation is storage/sqlite/sqlite-share-store.ts. */
 export interface ShareStore {
   /** Counts one share atomically; `broadcastId` is the broadcast on air then, or null. */
-  add(channel: string, broadcastId: string | null, method: ShareMethod): void;
+  add(channel: string, broadcastId: string | null, method: ShareMethod): Promise<void>;
   /** The channel's counts, over all broadcasts, or over one. */
-  counts(channel: string, broadcastId?: string): ShareCounts;
+  counts(channel: string, broadcastId?: string): Promise<ShareCounts>;
 }

@@ -22,7 +22,7 @@ export interface Stores {
   webhookAttempts: WebhookAttemptStore;
   analytics: AnalyticsStore;
   /** Releases the backend (closes the database). */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** What the chat server needs. */

@@ -10,12 +10,12 @@ export interface StoredProfile {
 /** Operator-defined transcode profiles (built-ins live in code). The embedded implementation is storage/sqlite/sqlite-transcode-profile-store.ts. */
 export interface TranscodeProfileStore {
   /** By name. */
-  list(): StoredProfile[];
-  get(name: string): StoredProfile | undefined;
+  list(): Promise<StoredProfile[]>;
+  get(name: string): Promise<StoredProfile | undefined>;
   /** False when a profile with this name exists already. */
-  insert(name: string, body: unknown, now: number): boolean;
+  insert(name: string, body: unknown, now: number): Promise<boolean>;
   /** False when there is no such profile. */
-  update(name: string, body: unknown, now: number): boolean;
+  update(name: string, body: unknown, now: number): Promise<boolean>;
   /** False when there was no such profile. */
-  delete(name: string): boolean;
+  delete(name: string): Promise<boolean>;
 }

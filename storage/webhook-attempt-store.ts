@@ -20,7 +20,7 @@ export interface WebhookAttempt {
 /** The webhook delivery log. The embedded implementation is storage/sqlite/sqlite-webhook-attempt-store.ts. */
 export interface WebhookAttemptStore {
   /** Adds an attempt and deletes the oldest beyond the newest `keep`. */
-  add(attempt: WebhookAttempt, keep: number): void;
+  add(attempt: WebhookAttempt, keep: number): Promise<void>;
   /** The newest attempts first. */
-  list(limit: number): WebhookAttempt[];
+  list(limit: number): Promise<WebhookAttempt[]>;
 }

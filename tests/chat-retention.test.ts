@@ -38,30 +38,30 @@ const message = (id: string, ts: number) => ({
 });
 
 /** A data folder holding rows from 40 days ago and from an hour ago. */
-function seededDataDir(): string {
+async function seededDataDir(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-retention-'));
   const stores = SqliteStores.open(dir);
   const now = Date.now();
   const old = now - 40 * DAY;
   const recent = now - 3_600_000;
-  stores.channels.create('live');
-  stores.messages.insert(message('old-1', old));
-  stores.messages.insert(message('old-2', old + 1000));
-  stores.messages.insert(message('new-1', recent));
-  stores.moderation.appendLog(log('live', old));
-  stores.moderation.appendLog(log('live', recent));
-  stores.moderation.touchUser({ id: 'u-old', name: 'Gone', address: '203.0.113.1' }, old);
-  stores.moderation.touchUser({ id: 'u-new', name: 'Here', address: '203.0.113.2' }, recent);
+  await stores.channels.create('live');
+  await stores.messages.insert(message('old-1', old));
+  await stores.messages.insert(message('old-2', old + 1000));
+  await stores.messages.insert(message('new-1', recent));
+  await stores.moderation.appendLog(log('live', old));
+  await stores.moderation.appendLog(log('live', recent));
+  await stores.moderation.touchUser({ id: 'u-old', name: 'Gone', address: '203.0.113.1' }, old);
+  await stores.moderation.touchUser({ id: 'u-new', name: 'Here', address: '203.0.113.2' }, recent);
   const sanction = (userId: string, kind: 'ban' | 'timeout', createdAt: number, until: number | null) => ({
     channel: 'live', kind, userId, address: kind === 'ban' ? '203.0.113.9' : null, reason: null, until, createdAt, createdBy: 'mod',
   });
-  stores.moderation.addSanction(sanction('u-banned', 'ban', old, null), log('live', recent)); // standing: stays
-  stores.moderation.addSanction(sanction('u-timed', 'timeout', old, old + 60_000), log('live', recent)); // ran out long ago
-  stores.close();
+  await stores.moderation.addSanction(sanction('u-banned', 'ban', old, null), log('live', recent)); // standing: stays
+  await stores.moderation.addSanction(sanction('u-timed', 'timeout', old, old + 60_000), log('live', recent)); // ran out long ago
+  await stores.close();
   return dir;
 }
 
-function rows(dir: string) {
+async function rows(dir: string) {
   const stores = SqliteStores.open(dir);
   try {
     const q = (sql: string) => stores.db.prepare(sql).pluck().all();
@@ -72,7 +72,7 @@ function rows(dir: string) {
       sanctions: q('SELECT user_id FROM chat_sanctions ORDER BY user_id'),
     };
   } finally {
-    stores.close();
+    await stores.close();
   }
 }
 
@@ -103,14 +103,14 @@ describe('chat retention', () => {
   });
 
   it('deletes messages, log entries, viewers and ended sanctions older than chat.retentionDays at start', async () => {
-    dir = seededDataDir();
-    expect(rows(dir).messages).toEqual(['old-1', 'old-2', 'new-1']);
+    dir = await seededDataDir();
+    expect((await rows(dir)).messages).toEqual(['old-1', 'old-2', 'new-1']);
     h = await startLiveroom({ dataDir: dir, chat: { retentionDays: 30 } });
     // The history a newcomer gets no longer has the old messages.
     expect((await welcome(h.base)).history.map((m) => m.id)).toEqual(['new-1']);
     await h.stop();
     h = undefined;
-    const after = rows(dir);
+    const after = await rows(dir);
     expect(after.messages).toEqual(['new-1']);
     expect(after.logTs).toBe(3); // the old entry went; the recent one and the two sanctions' entries stay
     // The old viewer's name and address are gone; the recent one and the Reader (seen on joining) are there.
@@ -121,12 +121,12 @@ describe('chat retention', () => {
   });
 
   it('keeps everything with chat.retentionDays 0', async () => {
-    dir = seededDataDir();
+    dir = await seededDataDir();
     h = await startLiveroom({ dataDir: dir, chat: { retentionDays: 0 } });
     expect((await welcome(h.base)).history.map((m) => m.id)).toEqual(['old-1', 'old-2', 'new-1']);
     await h.stop();
     h = undefined;
-    const after = rows(dir);
+    const after = await rows(dir);
     expect(after.messages).toHaveLength(3);
     expect(after.logTs).toBe(4);
     expect(after.sanctions).toEqual(['u-banned', 'u-timed']);

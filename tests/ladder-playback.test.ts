@@ -19,7 +19,7 @@ describe('a three-rendition ladder in hls.js', () => {
 
   beforeAll(async () => {
     h = await startLiveroom();
-    h.room.profiles!.create({
+    await h.room.profiles!.create({
       name: 'three',
       renditions: [
         { name: 'source', copy: true },
@@ -27,7 +27,7 @@ describe('a three-rendition ladder in hls.js', () => {
         { name: '240p', height: 240, videoKbps: 300, maxFps: 30, preset: 'superfast' },
       ],
     });
-    h.room.profiles!.assign('live', 'three');
+    await h.room.profiles!.assign('live', 'three');
     browser = await launchBrowser();
   });
   afterAll(async () => {

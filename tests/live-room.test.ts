@@ -240,8 +240,8 @@ describe('live room in Chromium: chat, danmaku, likes, viewers, moderation, over
   });
 
   it('lets a moderator delete a message (gone for everyone), time out and ban a viewer, set slow mode and blocked words; badges for moderator and streamer', async () => {
-    const { token } = h.room.moderatorTokens!.create('live', 'test');
-    const { token: streamerToken } = h.room.moderatorTokens!.create('live', 'Sam', 'streamer');
+    const { token } = await h.room.moderatorTokens!.create('live', 'test');
+    const { token: streamerToken } = await h.room.moderatorTokens!.create('live', 'Sam', 'streamer');
     const [mod, host] = [await newPage(), await newPage()];
     await Promise.all([joinAs(mod, 'Mia', `#token=${encodeURIComponent(token)}`), joinAs(host, 'Sam', `#token=${encodeURIComponent(streamerToken)}`)]);
     expect(mod.url()).not.toContain('token'); // taken out of the address bar

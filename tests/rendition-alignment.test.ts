@@ -39,9 +39,9 @@ describe('renditions aligned to the sample', () => {
 
   it.each(BUILTIN_PROFILES.map((p) => [p.name, p.renditions.length]))('%s: every segment and part starts at the same tfdt and PDT in every rendition', async (profile, count) => {
     const channel = `al-${profile}`;
-    h.room.channels!.create(channel);
-    h.room.channels!.setProfile(channel, profile);
-    const { key } = h.room.keys!.create(channel, 'test');
+    await h.room.channels!.create(channel);
+    await h.room.channels!.setProfile(channel, profile);
+    const { key } = (await h.room.keys!.create(channel, 'test'));
     const base = `${h.base}/hls/${channel}`;
     pub = publish(`${h.rtmp}/${key}`);
 

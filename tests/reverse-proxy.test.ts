@@ -45,7 +45,7 @@ afterAll(async () => {
 
 const chatRowAddress = (userId: string) =>
   // The moderation store remembers each viewer's last address (for bans of viewers who have left).
-  h.room.chat!.moderation.user(userId)?.address;
+  h.room.chat!.moderation.user(userId).then((u) => u?.address);
 
 describe('behind nginx', () => {
   it('gives the chat the X-Forwarded-For address, not the proxy’s, over a proxied WebSocket', async () => {
@@ -53,7 +53,7 @@ describe('behind nginx', () => {
     const viaProxy = joinChat(nginx.url, { localAddress: '127.0.0.2', headers: { 'x-forwarded-for': '6.6.6.6' } });
     sockets.push(viaProxy.socket);
     const welcome = await viaProxy.welcome;
-    expect(chatRowAddress(welcome.you.id)).toBe('127.0.0.2');
+    expect(await chatRowAddress(welcome.you.id)).toBe('127.0.0.2');
     expect(h.room.chat!.socketsOpen('127.0.0.2')).toBe(1);
     expect(h.room.chat!.socketsOpen('127.0.0.1')).toBe(0);
     expect(h.room.chat!.socketsOpen('6.6.6.6')).toBe(0);
@@ -64,7 +64,7 @@ describe('behind nginx', () => {
     const direct = joinChat(h.base, { localAddress: '127.0.0.3', headers: { 'x-forwarded-for': '198.51.100.1' } });
     sockets.push(direct.socket);
     const welcome = await direct.welcome;
-    expect(chatRowAddress(welcome.you.id)).toBe('127.0.0.3');
+    expect(await chatRowAddress(welcome.you.id)).toBe('127.0.0.3');
     expect(h.room.chat!.socketsOpen('198.51.100.1')).toBe(0);
   });
 

@@ -194,7 +194,7 @@ describe('share, embed, thumbnail and channel profile', () => {
     await page.locator('#share-feedback', { hasText: 'Shared' }).waitFor();
     expect(await page.evaluate(() => (window as unknown as { __shared: ShareData[] }).__shared)).toEqual([{ title: HOSTILE_TITLE, url: `${h.base}/watch/live` }]);
     await until(async () => (await channel()).shares.total === before.shares.total + 1, 5000, 'the native share to be counted');
-    const counts = h.room.status!.view('live')!.shares;
+    const counts = (await h.room.status!.view('live'))!.shares;
     expect(counts.total).toBe(before.shares.total + 1);
   });
 

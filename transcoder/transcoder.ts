@@ -15,7 +15,7 @@ import { TranscoderRun } from './transcoder-run';
 export interface TranscoderDeps {
   config: TranscoderConfig;
   hls: Pick<HlsConfig, 'partTarget'>;
-  profileFor(channel: string): Profile;
+  profileFor(channel: string): Profile | Promise<Profile>;
   /** The encoder a profile's choice runs with here (the probe's answer); libx264 when absent. */
   encoderFor?(choice: EncoderChoice): Promise<{ setup: EncoderSetup; reason: string }>;
   bus: TypedEmitter<LiveroomEvents>;
@@ -99,7 +99,9 @@ export class Transcoder {
   }
 
   async begin(publish: PublishStarted): Promise<void> {
-    const profile = this.deps.profileFor(publish.channel);
+    const chosen = this.deps.profileFor(publish.channel);
+    // The job is there at once (a stop finds it); the profile may take a store read.
+    const profile = chosen instanceof Promise ? undefined : chosen;
     const job: Job = {
       publish,
       stopping: false,
@@ -110,15 +112,16 @@ export class Transcoder {
       input: new RateMeter(5000),
       droppedBefore: noDrops(),
       status: {
-        channel: publish.channel, publishId: publish.publishId, profile: profile.name, renditions: [], source: publish.source(),
+        channel: publish.channel, publishId: publish.publishId, profile: profile?.name ?? '', renditions: [], source: publish.source(),
         encoder: 'none', encoderReason: '', notes: [], restarts: 0, progress: null, inputKbps: 0, dropped: noDrops(),
       },
     };
     this.jobs.set(publish.channel, job);
-    const source = await waitForSource(publish, 3000);
+    const [resolved, source] = await Promise.all([chosen, waitForSource(publish, 3000)]);
+    job.status.profile = resolved.name;
     if (job.stopping) return;
     const log = this.deps.log.child({ channel: publish.channel });
-    await this.plan(job, profile, source, log);
+    await this.plan(job, resolved, source, log);
     if (job.stopping) return;
     await this.spawn(job, log);
   }
@@ -140,7 +143,8 @@ export class Transcoder {
       job.replacing = false;
     }
     if (job.stopping || this.jobs.get(channel) !== job) return false;
-    const profile = this.deps.profileFor(channel);
+    const profile = await this.deps.profileFor(channel);
+    if (job.stopping || this.jobs.get(channel) !== job) return false;
     await this.plan(job, profile, job.status.source, log);
     if (job.stopping) return false;
     job.status.progress = null;

@@ -50,9 +50,9 @@ async function receiver(answer: (n: number) => number | 'hang') {
   };
 }
 
-const until = async (fn: () => boolean, ms = 5000) => {
+const until = async (fn: () => boolean | Promise<boolean>, ms = 5000) => {
   const end = Date.now() + ms;
-  while (!fn()) {
+  while (!(await fn())) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -67,8 +67,8 @@ describe('Webhooks', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-webhooks-'));
     stores = SqliteStores.open(dir);
   });
-  afterEach(() => {
-    stores.close();
+  afterEach(async () => {
+    await stores.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -79,7 +79,7 @@ describe('Webhooks', () => {
     hooks.start();
     try {
       bus.emit('broadcast:started', { channel: 'live', broadcastId: 'b1', startedAt: Date.now() });
-      await until(() => stores.webhookAttempts.list(10).length === 3);
+      await until(async () => (await stores.webhookAttempts.list(10)).length === 3);
       await new Promise((res) => setTimeout(res, 600)); // no fourth
       expect(r.got).toHaveLength(3);
       expect(r.got[1].at - r.got[0].at).toBeGreaterThanOrEqual(95);
@@ -91,7 +91,7 @@ describe('Webhooks', () => {
         expect(verifyWebhook('another-secret-entirely', g.headers['x-liveroom-signature'] as string, ts, g.body)).toBe(false);
       }
       expect(new Set(r.got.map((g) => g.headers['x-liveroom-delivery'])).size).toBe(1);
-      const log3 = stores.webhookAttempts.list(10);
+      const log3 = await stores.webhookAttempts.list(10);
       expect(log3.map((a) => [a.attempt, a.status, a.event])).toEqual([[3, 500, 'stream.started'], [2, 500, 'stream.started'], [1, 500, 'stream.started']]);
     } finally {
       await hooks.stop();
@@ -111,10 +111,10 @@ describe('Webhooks', () => {
     expect(verify(SECRET, { headers: { ...headers, 'x-liveroom-timestamp': String(Number(timestamp) - 3600) } }, body)).toBe(false);
   });
 
-  it('keeps only the newest attempts in the log', () => {
+  it('keeps only the newest attempts in the log', async () => {
     const a = { deliveryId: 'd', eventId: 'e', event: 'stream.ended', url: 'http://x', status: 200, error: null, durationMs: 1, at: 1 };
-    for (let i = 1; i <= 25; i++) stores.webhookAttempts.add({ ...a, attempt: i }, 10);
-    const kept = stores.webhookAttempts.list(100);
+    for (let i = 1; i <= 25; i++) await stores.webhookAttempts.add({ ...a, attempt: i }, 10);
+    const kept = await stores.webhookAttempts.list(100);
     expect(kept.map((k) => k.attempt)).toEqual([25, 24, 23, 22, 21, 20, 19, 18, 17, 16]);
   });
 
@@ -145,8 +145,8 @@ describe('Webhooks', () => {
     hooks.start();
     try {
       bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'b6', endedAt: Date.now() });
-      await until(() => stores.webhookAttempts.list(10).length === 2);
-      const attempts = stores.webhookAttempts.list(10);
+      await until(async () => (await stores.webhookAttempts.list(10)).length === 2);
+      const attempts = await stores.webhookAttempts.list(10);
       expect(attempts.map((a) => [a.attempt, a.status, a.error])).toEqual([[2, null, 'timeout after 200 ms'], [1, null, 'timeout after 200 ms']]);
       for (const a of attempts) expect(a.durationMs).toBeGreaterThanOrEqual(190);
     } finally {
@@ -167,7 +167,7 @@ describe('Webhooks', () => {
     await stopped;
     await new Promise((res) => setTimeout(res, 200));
     expect(r.got).toHaveLength(1);
-    expect(stores.webhookAttempts.list(10)).toEqual([expect.objectContaining({ attempt: 1, status: 500 })]);
+    expect(await stores.webhookAttempts.list(10)).toEqual([expect.objectContaining({ attempt: 1, status: 500 })]);
     await r.close();
   });
 
@@ -181,7 +181,7 @@ describe('Webhooks', () => {
     const t0 = Date.now();
     await hooks.stop(200);
     expect(Date.now() - t0).toBeLessThan(1500);
-    expect(stores.webhookAttempts.list(10)).toEqual([expect.objectContaining({ attempt: 1, status: null, error: 'server stopping' })]);
+    expect(await stores.webhookAttempts.list(10)).toEqual([expect.objectContaining({ attempt: 1, status: null, error: 'server stopping' })]);
     bus.emit('broadcast:ended', { channel: 'live', broadcastId: 'b4', endedAt: Date.now() });
     await new Promise((res) => setTimeout(res, 200));
     expect(r.got).toHaveLength(1);

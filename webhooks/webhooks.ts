@@ -99,9 +99,9 @@ export class Webhooks {
       timeoutMs: delivery.timeoutMs,
       signal: this.abort.signal,
       now: this.clock,
-    }).then((result) => {
+    }).then(async (result) => {
       try {
-        store.add({ deliveryId: d.id, eventId: d.eventId, event: d.type, url: displayWebhookUrl(d.endpoint.url), attempt: d.attempt, ...result, at }, delivery.logRetention);
+        await store.add({ deliveryId: d.id, eventId: d.eventId, event: d.type, url: displayWebhookUrl(d.endpoint.url), attempt: d.attempt, ...result, at }, delivery.logRetention);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'webhook attempt not logged');
       }

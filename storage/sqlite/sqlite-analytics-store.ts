@@ -64,28 +64,28 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     };
   }
 
-  save(summary: BroadcastFigures, sample?: ViewerSample): void {
+  async save(summary: BroadcastFigures, sample?: ViewerSample): Promise<void> {
     this.db.transaction(() => {
       this.q.upsert.run({ ...summary, renditions: JSON.stringify(summary.renditions) });
       if (sample) this.q.addSample.run(summary.broadcastId, sample.at, sample.hls, sample.chat, sample.viewers);
     })();
   }
 
-  get(broadcastId: string): BroadcastFigures | undefined {
+  async get(broadcastId: string): Promise<BroadcastFigures | undefined> {
     const row = this.q.get.get(broadcastId) as Row | undefined;
     return row && fromRow(row);
   }
 
-  list(channel: string | undefined, limit: number): BroadcastFigures[] {
+  async list(channel: string | undefined, limit: number): Promise<BroadcastFigures[]> {
     const rows = (channel === undefined ? this.q.listAll.all(limit) : this.q.listChannel.all(channel, limit)) as Row[];
     return rows.map(fromRow);
   }
 
-  samples(broadcastId: string): ViewerSample[] {
+  async samples(broadcastId: string): Promise<ViewerSample[]> {
     return this.q.samples.all(broadcastId) as ViewerSample[];
   }
 
-  closeInterrupted(): number {
+  async closeInterrupted(): Promise<number> {
     return this.q.closeInterrupted.run().changes;
   }
 }

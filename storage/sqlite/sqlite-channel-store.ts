@@ -18,46 +18,55 @@ const toKeyInfo = (r: KeyRow): StreamKeyInfo => ({ id: r.id, channel: r.channel,
 export class SqliteChannelStore implements ChannelStore {
   constructor(private readonly db: Db) {}
 
-  list(): Channel[] {
+  async list(): Promise<Channel[]> {
     return (this.db.prepare('SELECT * FROM channels ORDER BY created_at, name').all() as ChannelRow[]).map(toChannel);
   }
 
-  get(name: string): Channel | undefined {
+  async get(name: string): Promise<Channel | undefined> {
+    return this.channel(name);
+  }
+
+  private channel(name: string): Channel | undefined {
     const row = this.db.prepare('SELECT * FROM channels WHERE name = ?').get(name) as ChannelRow | undefined;
     return row && toChannel(row);
   }
 
-  create(name: string, title = name): Channel {
+  async create(name: string, title = name): Promise<Channel> {
     this.db.prepare('INSERT INTO channels (name, title, created_at) VALUES (?, ?, ?)').run(name, title, Date.now());
-    return this.get(name)!;
+    return this.channel(name)!;
   }
 
-  setProfile(name: string, profile: string | null): void {
+  async setProfile(name: string, profile: string | null): Promise<void> {
     this.db.prepare('UPDATE channels SET profile = ? WHERE name = ?').run(profile, name);
   }
 
-  setInfo(name: string, info: ChannelInfoChange): void {
-    const ch = this.get(name);
+  async setInfo(name: string, info: ChannelInfoChange): Promise<void> {
+    const ch = this.channel(name);
     if (!ch) return;
     const next = { ...ch, ...info };
     this.db.prepare('UPDATE channels SET title = ?, description = ?, offline_message = ? WHERE name = ?').run(next.title, next.description, next.offlineMessage, name);
   }
 
-  addKey(k: NewStreamKey): StreamKeyInfo {
+  async addKey(k: NewStreamKey): Promise<StreamKeyInfo> {
+    return this.insertKey(k);
+  }
+
+  /** Synchronous, so that setKeyByLabel's transaction holds it. */
+  private insertKey(k: NewStreamKey): StreamKeyInfo {
     this.db
       .prepare('INSERT INTO stream_keys (id, channel, key_hash, label, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(k.id, k.channel, k.keyHash, k.label, k.createdAt);
     return toKeyInfo(this.db.prepare('SELECT * FROM stream_keys WHERE id = ?').get(k.id) as KeyRow);
   }
 
-  listKeys(channel?: string): StreamKeyInfo[] {
+  async listKeys(channel?: string): Promise<StreamKeyInfo[]> {
     const rows = channel
       ? this.db.prepare('SELECT * FROM stream_keys WHERE channel = ? ORDER BY created_at').all(channel)
       : this.db.prepare('SELECT * FROM stream_keys ORDER BY channel, created_at').all();
     return (rows as KeyRow[]).map(toKeyInfo);
   }
 
-  setKeyByLabel(k: NewStreamKey): void {
+  async setKeyByLabel(k: NewStreamKey): Promise<void> {
     this.db.transaction(() => {
       const existing = this.db.prepare('SELECT * FROM stream_keys WHERE key_hash = ?').get(k.keyHash) as KeyRow | undefined;
       if (existing && existing.channel === k.channel && existing.revoked_at === null) return;
@@ -65,15 +74,15 @@ export class SqliteChannelStore implements ChannelStore {
         .prepare('UPDATE stream_keys SET revoked_at = ? WHERE channel = ? AND label = ? AND revoked_at IS NULL')
         .run(k.createdAt, k.channel, k.label);
       if (existing) this.db.prepare('DELETE FROM stream_keys WHERE id = ?').run(existing.id);
-      this.addKey(k);
+      this.insertKey(k);
     })();
   }
 
-  revokeKey(id: string, now: number): boolean {
+  async revokeKey(id: string, now: number): Promise<boolean> {
     return this.db.prepare('UPDATE stream_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0;
   }
 
-  activeKeyByHash(keyHash: string): (StreamKeyInfo & { keyHash: string }) | undefined {
+  async activeKeyByHash(keyHash: string): Promise<(StreamKeyInfo & { keyHash: string }) | undefined> {
     const row = this.db.prepare('SELECT * FROM stream_keys WHERE key_hash = ? AND revoked_at IS NULL').get(keyHash) as KeyRow | undefined;
     return row && { ...toKeyInfo(row), keyHash: row.key_hash };
   }

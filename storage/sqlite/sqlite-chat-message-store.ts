@@ -51,7 +51,7 @@ export class SqliteChatMessageStore implements ChatMessageStore {
     };
   }
 
-  insert(m: StoredMessage): void {
+  async insert(m: StoredMessage): Promise<void> {
     const row: MessageRow = {
       id: m.id,
       channel: m.channel,
@@ -67,37 +67,37 @@ export class SqliteChatMessageStore implements ChatMessageStore {
     this.q.insert.run(row);
   }
 
-  recent(channel: string, limit: number): StoredMessage[] {
+  async recent(channel: string, limit: number): Promise<StoredMessage[]> {
     if (limit <= 0) return [];
     return (this.q.recent.all(channel, limit) as MessageRow[]).map(toStored);
   }
 
-  get(id: string): StoredMessage | undefined {
+  async get(id: string): Promise<StoredMessage | undefined> {
     const row = this.q.get.get(id) as MessageRow | undefined;
     return row && toStored(row);
   }
 
-  exists(id: string): boolean {
+  async exists(id: string): Promise<boolean> {
     return this.q.exists.get(id) !== undefined;
   }
 
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
     return this.q.remove.run(id).changes > 0;
   }
 
-  between(channel: string, from: number, to: number, limit: number): StoredMessage[] {
+  async between(channel: string, from: number, to: number, limit: number): Promise<StoredMessage[]> {
     return (this.q.between.all(channel, from, to, limit) as MessageRow[]).map(toStored);
   }
 
-  countBetween(channel: string, from: number, to: number): number {
+  async countBetween(channel: string, from: number, to: number): Promise<number> {
     return this.q.countBetween.get(channel, from, to) as number;
   }
 
-  purgeBefore(ts: number): number {
+  async purgeBefore(ts: number): Promise<number> {
     return this.q.purge.run(ts).changes;
   }
 
-  lastMessageTs(channel: string, authorId: string): number | undefined {
+  async lastMessageTs(channel: string, authorId: string): Promise<number | undefined> {
     const row = this.q.lastTs.get(channel, authorId) as { ts: number | null };
     return row.ts ?? undefined;
   }

@@ -73,69 +73,74 @@ export class SqliteChatModerationStore implements ChatModerationStore {
     };
   }
 
-  touchUser(user: KnownUserRecord, now: number): void {
+  async touchUser(user: KnownUserRecord, now: number): Promise<void> {
     this.q.touchUser.run({ id: user.id, name: user.name, address: user.address, now });
   }
 
-  user(id: string): KnownUserRecord | undefined {
+  async user(id: string): Promise<KnownUserRecord | undefined> {
     return this.q.user.get(id) as KnownUserRecord | undefined;
   }
 
-  slowModeSeconds(channel: string): number | undefined {
+  async slowModeSeconds(channel: string): Promise<number | undefined> {
     return (this.q.slowMode.get(channel) as { s: number } | undefined)?.s;
   }
 
-  setSlowMode(channel: string, seconds: number, log: NewModerationLogRecord): void {
+  async setSlowMode(channel: string, seconds: number, log: NewModerationLogRecord): Promise<void> {
     this.db.transaction(() => {
       this.q.setSlowMode.run(channel, seconds);
-      this.appendLog(log);
+      this.insertLog(log);
     })();
   }
 
-  timeoutUntil(channel: string, userId: string, now: number): number | undefined {
+  async timeoutUntil(channel: string, userId: string, now: number): Promise<number | undefined> {
     return (this.q.timeoutUntil.get(channel, userId, now) as { until: number | null }).until ?? undefined;
   }
 
-  isBanned(channel: string, userId: string, address: string): boolean {
+  async isBanned(channel: string, userId: string, address: string): Promise<boolean> {
     return this.q.banned.get({ channel, userId, address }) !== undefined;
   }
 
-  addSanction(s: SanctionRecord, log: NewModerationLogRecord): void {
+  async addSanction(s: SanctionRecord, log: NewModerationLogRecord): Promise<void> {
     this.db.transaction(() => {
       this.q.sanction.run({ ...s });
-      this.appendLog(log);
+      this.insertLog(log);
     })();
   }
 
-  liftSanctions(channel: string, userId: string, now: number, by: string, log: NewModerationLogRecord): boolean {
+  async liftSanctions(channel: string, userId: string, now: number, by: string, log: NewModerationLogRecord): Promise<boolean> {
     return this.db.transaction(() => {
       const lifted = this.q.lift.run({ channel, userId, now, by }).changes > 0;
-      if (lifted) this.appendLog(log);
+      if (lifted) this.insertLog(log);
       return lifted;
     })();
   }
 
-  blockedWords(channel: string): string[] {
+  async blockedWords(channel: string): Promise<string[]> {
     return (this.q.words.all(channel) as { word: string }[]).map((r) => r.word);
   }
 
-  addBlockedWord(channel: string, word: string, now: number, log: NewModerationLogRecord): boolean {
+  async addBlockedWord(channel: string, word: string, now: number, log: NewModerationLogRecord): Promise<boolean> {
     return this.db.transaction(() => {
       const added = this.q.addWord.run(channel, word, now).changes > 0;
-      if (added) this.appendLog(log);
+      if (added) this.insertLog(log);
       return added;
     })();
   }
 
-  removeBlockedWord(channel: string, word: string, log: NewModerationLogRecord): boolean {
+  async removeBlockedWord(channel: string, word: string, log: NewModerationLogRecord): Promise<boolean> {
     return this.db.transaction(() => {
       const removed = this.q.removeWord.run(channel, word).changes > 0;
-      if (removed) this.appendLog(log);
+      if (removed) this.insertLog(log);
       return removed;
     })();
   }
 
-  appendLog(e: NewModerationLogRecord): void {
+  async appendLog(e: NewModerationLogRecord): Promise<void> {
+    this.insertLog(e);
+  }
+
+  /** Synchronous, so that it runs inside the transactions above (a throw there rolls them back). */
+  private insertLog(e: NewModerationLogRecord): void {
     this.q.log.run({
       channel: e.channel,
       ts: e.ts,
@@ -149,7 +154,7 @@ export class SqliteChatModerationStore implements ChatModerationStore {
     });
   }
 
-  purgeBefore(ts: number): PurgedModerationRows {
+  async purgeBefore(ts: number): Promise<PurgedModerationRows> {
     return this.db.transaction(() => ({
       log: this.q.purgeLog.run(ts).changes,
       users: this.q.purgeUsers.run(ts).changes,
@@ -157,7 +162,7 @@ export class SqliteChatModerationStore implements ChatModerationStore {
     }))();
   }
 
-  logEntries(channel: string, limit: number): ModerationLogRecord[] {
+  async logEntries(channel: string, limit: number): Promise<ModerationLogRecord[]> {
     return (this.q.readLog.all(channel, limit) as LogRow[]).map((r) => ({
       id: r.id,
       channel: r.channel,

@@ -15,11 +15,11 @@ export class SqliteLikeStore implements LikeStore {
     };
   }
 
-  add(channel: string, delta: number): number {
+  async add(channel: string, delta: number): Promise<number> {
     return (this.q.add.get(channel, delta) as { total: number }).total;
   }
 
-  total(channel: string): number {
+  async total(channel: string): Promise<number> {
     return (this.q.total.get(channel) as { total: number } | undefined)?.total ?? 0;
   }
 }

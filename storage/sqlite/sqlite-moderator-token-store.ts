@@ -39,30 +39,30 @@ export class SqliteModeratorTokenStore implements ModeratorTokenStore {
     };
   }
 
-  insert(r: Pick<ModeratorTokenRecord, 'id' | 'channel' | 'label' | 'role' | 'tokenHash' | 'createdAt'>): void {
+  async insert(r: Pick<ModeratorTokenRecord, 'id' | 'channel' | 'label' | 'role' | 'tokenHash' | 'createdAt'>): Promise<void> {
     this.q.insert.run(r.id, r.channel, r.label, r.role, r.tokenHash, r.createdAt);
   }
 
-  get(id: string): ModeratorTokenRecord | undefined {
+  async get(id: string): Promise<ModeratorTokenRecord | undefined> {
     const row = this.q.get.get(id) as TokenRow | undefined;
     return row && toRecord(row);
   }
 
-  list(channel?: string): ModeratorTokenRecord[] {
+  async list(channel?: string): Promise<ModeratorTokenRecord[]> {
     const rows = channel === undefined ? this.q.listAll.all() : this.q.list.all(channel);
     return (rows as TokenRow[]).map(toRecord);
   }
 
-  revoke(id: string, now: number): boolean {
+  async revoke(id: string, now: number): Promise<boolean> {
     return this.q.revoke.run(now, id).changes > 0;
   }
 
-  activeByHash(tokenHash: string): ModeratorTokenRecord | undefined {
+  async activeByHash(tokenHash: string): Promise<ModeratorTokenRecord | undefined> {
     const row = this.q.byHash.get(tokenHash) as TokenRow | undefined;
     return row && toRecord(row);
   }
 
-  markUsed(id: string, now: number): void {
+  async markUsed(id: string, now: number): Promise<void> {
     this.q.used.run(now, id);
   }
 }

@@ -118,43 +118,43 @@ export class SqliteRecordingStore implements RecordingStore {
     });
   }
 
-  create(r: NewRecording): boolean {
+  async create(r: NewRecording): Promise<boolean> {
     return this.q.create.run(r.id, r.channel, r.title, r.startedAt).changes > 0;
   }
 
-  addRendition(id: string, r: Pick<RecordingRendition, 'name' | 'width' | 'height' | 'codecs'>): void {
+  async addRendition(id: string, r: Pick<RecordingRendition, 'name' | 'width' | 'height' | 'codecs'>): Promise<void> {
     this.q.addRendition.run({ id, name: r.name, width: r.width, height: r.height, codecs: r.codecs.join(',') });
   }
 
-  addInitBytes(id: string, rendition: string, bytes: number): void {
+  async addInitBytes(id: string, rendition: string, bytes: number): Promise<void> {
     this.db.transaction(() => {
       this.q.addInitBytes.run({ id, rendition, bytes });
       this.q.addInitBytesTotal.run(bytes, id);
     })();
   }
 
-  addSegment(id: string, segment: RecordedSegment, viewers: number): void {
+  async addSegment(id: string, segment: RecordedSegment, viewers: number): Promise<void> {
     this.addSegmentTx(id, segment, viewers);
   }
 
-  finish(id: string, end: { endedAt: number; status: RecordingStatus; messages: number; likes: number | null }): void {
+  async finish(id: string, end: { endedAt: number; status: RecordingStatus; messages: number; likes: number | null }): Promise<void> {
     this.q.finish.run({ id, ...end });
   }
 
-  setStatus(id: string, status: RecordingStatus): void {
+  async setStatus(id: string, status: RecordingStatus): Promise<void> {
     this.q.setStatus.run(status, id);
   }
 
-  setThumbnail(id: string, present: boolean): void {
+  async setThumbnail(id: string, present: boolean): Promise<void> {
     this.q.setThumbnail.run(present ? 1 : 0, id);
   }
 
-  get(id: string): Recording | undefined {
+  async get(id: string): Promise<Recording | undefined> {
     const row = this.q.get.get(id) as RecordingRow | undefined;
     return row && toRecording(row);
   }
 
-  list(query: RecordingListQuery = {}): Recording[] {
+  async list(query: RecordingListQuery = {}): Promise<Recording[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (query.channel !== undefined) (where.push('r.channel = ?'), args.push(query.channel));
@@ -163,7 +163,7 @@ export class SqliteRecordingStore implements RecordingStore {
     return (this.db.prepare(sql).all(...args, query.limit ?? 1000) as RecordingRow[]).map(toRecording);
   }
 
-  renditions(id: string): RecordingRendition[] {
+  async renditions(id: string): Promise<RecordingRendition[]> {
     return (this.q.renditions.all(id) as RenditionRow[]).map((r) => ({
       name: r.name,
       width: r.width,
@@ -176,7 +176,7 @@ export class SqliteRecordingStore implements RecordingStore {
     }));
   }
 
-  segments(id: string, rendition: string): RecordedSegment[] {
+  async segments(id: string, rendition: string): Promise<RecordedSegment[]> {
     return (this.q.segments.all(id, rendition) as SegmentRow[]).map((s) => ({
       rendition: s.rendition,
       msn: s.msn,
@@ -188,7 +188,7 @@ export class SqliteRecordingStore implements RecordingStore {
     }));
   }
 
-  delete(id: string): boolean {
+  async delete(id: string): Promise<boolean> {
     return this.db.transaction(() => {
       this.q.deleteSegments.run(id);
       this.q.deleteRenditions.run(id);
@@ -196,15 +196,15 @@ export class SqliteRecordingStore implements RecordingStore {
     })();
   }
 
-  unfinished(): Recording[] {
+  async unfinished(): Promise<Recording[]> {
     return (this.q.unfinished.all() as RecordingRow[]).map(toRecording);
   }
 
-  channelsWithRecordings(): { channel: string; bytes: number }[] {
+  async channelsWithRecordings(): Promise<{ channel: string; bytes: number }[]> {
     return this.q.perChannel.all() as { channel: string; bytes: number }[];
   }
 
-  settings(channel: string): RecordingSettings {
+  async settings(channel: string): Promise<RecordingSettings> {
     const row = this.q.settings.get(channel) as { enabled: number | null; renditions: string | null } | undefined;
     if (!row) return { enabled: null, renditions: null };
     const r = row.renditions;
@@ -214,7 +214,7 @@ export class SqliteRecordingStore implements RecordingStore {
     };
   }
 
-  setSettings(channel: string, s: RecordingSettings): void {
+  async setSettings(channel: string, s: RecordingSettings): Promise<void> {
     const renditions = s.renditions === null ? null : Array.isArray(s.renditions) ? JSON.stringify(s.renditions) : s.renditions;
     this.q.setSettings.run(channel, s.enabled === null ? null : s.enabled ? 1 : 0, renditions);
   }

@@ -16,11 +16,11 @@ export class SqliteShareStore implements ShareStore {
     };
   }
 
-  add(channel: string, broadcastId: string | null, method: ShareMethod): void {
+  async add(channel: string, broadcastId: string | null, method: ShareMethod): Promise<void> {
     this.q.add.run(channel, broadcastId ?? '', method);
   }
 
-  counts(channel: string, broadcastId?: string): ShareCounts {
+  async counts(channel: string, broadcastId?: string): Promise<ShareCounts> {
     const rows = (broadcastId === undefined ? this.q.channel.all(channel) : this.q.broadcast.all(channel, broadcastId)) as { method: ShareMethod; total: number }[];
     const byMethod = Object.fromEntries(SHARE_METHODS.map((m) => [m, 0])) as Record<ShareMethod, number>;
     for (const r of rows) byMethod[r.method] = r.total;

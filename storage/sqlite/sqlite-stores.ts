@@ -43,7 +43,7 @@ export class SqliteStores implements Stores {
     return new SqliteStores(openDatabase(dataDir));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

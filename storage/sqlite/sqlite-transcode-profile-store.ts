@@ -14,16 +14,16 @@ const toStored = (r: Row): StoredProfile => ({ name: r.name, body: JSON.parse(r.
 export class SqliteTranscodeProfileStore implements TranscodeProfileStore {
   constructor(private readonly db: Db) {}
 
-  list(): StoredProfile[] {
+  async list(): Promise<StoredProfile[]> {
     return (this.db.prepare('SELECT * FROM transcode_profiles ORDER BY name').all() as Row[]).map(toStored);
   }
 
-  get(name: string): StoredProfile | undefined {
+  async get(name: string): Promise<StoredProfile | undefined> {
     const row = this.db.prepare('SELECT * FROM transcode_profiles WHERE name = ?').get(name) as Row | undefined;
     return row && toStored(row);
   }
 
-  insert(name: string, body: unknown, now: number): boolean {
+  async insert(name: string, body: unknown, now: number): Promise<boolean> {
     return (
       this.db
         .prepare('INSERT OR IGNORE INTO transcode_profiles (name, body, created_at, updated_at) VALUES (?, ?, ?, ?)')
@@ -31,11 +31,11 @@ export class SqliteTranscodeProfileStore implements TranscodeProfileStore {
     );
   }
 
-  update(name: string, body: unknown, now: number): boolean {
+  async update(name: string, body: unknown, now: number): Promise<boolean> {
     return this.db.prepare('UPDATE transcode_profiles SET body = ?, updated_at = ? WHERE name = ?').run(JSON.stringify(body), now, name).changes > 0;
   }
 
-  delete(name: string): boolean {
+  async delete(name: string): Promise<boolean> {
     return this.db.prepare('DELETE FROM transcode_profiles WHERE name = ?').run(name).changes > 0;
   }
 }

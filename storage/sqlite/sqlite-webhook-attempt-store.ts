@@ -28,14 +28,14 @@ export class SqliteWebhookAttemptStore implements WebhookAttemptStore {
     };
   }
 
-  add(attempt: WebhookAttempt, keep: number): void {
+  async add(attempt: WebhookAttempt, keep: number): Promise<void> {
     this.db.transaction(() => {
       const seq = Number(this.q.add.run(attempt).lastInsertRowid);
       if (seq > keep) this.q.prune.run(seq - keep);
     })();
   }
 
-  list(limit: number): WebhookAttempt[] {
+  async list(limit: number): Promise<WebhookAttempt[]> {
     return (this.q.list.all(limit) as Row[]).map((r) => ({
       deliveryId: r.delivery_id,
       eventId: r.event_id,

@@ -1,0 +1,114 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+/** A PostgreSQL server of the test run's own: a fresh cluster in a temporary folder, on 127.0.0.1 and a socket there. */
+export interface TestPostgres {
+  host: string;
+  port: number;
+  /** A new, empty database, and its URL (postgres://postgres@127.0.0.1:PORT/NAME). */
+  createDatabase(name?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Debian's server binaries (apt-get install postgresql): the newest version installed. */
+export function postgresBinaries(): { initdb: string; postgres: string; version: string } {
+  const root = '/usr/lib/postgresql';
+  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))) : [];
+  versions.sort((a, b) => Number(b) - Number(a));
+  if (versions.length === 0) {
+    throw new Error(`PostgreSQL is not installed: no ${root}/*/bin/initdb. Install it (apt-get install postgresql; .ci/run does) to run the PostgreSQL tests.`);
+  }
+  const bin = path.join(root, versions[0], 'bin');
+  return { initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres'), version: versions[0] };
+}
+
+/**
+ * PostgreSQL refuses to run as root: as root, its commands run as the 'postgres' user the Debian package creates,
+ * through setpriv, which execs them (no process in between: a signal to the child reaches the server itself).
+ */
+function asServerUser(cmd: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', cmd, ...args]] : [cmd, args];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a throwaway cluster (trust authentication, no fsync: test data only) and waits until it answers. */
+export async function startPostgres(): Promise<TestPostgres> {
+  const { initdb, postgres } = postgresBinaries();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-pg-'));
+  const data = path.join(dir, 'data');
+  const socketDir = path.join(dir, 'sock');
+  fs.mkdirSync(socketDir);
+  if (process.getuid?.() === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']).catch(() => {
+      throw new Error("PostgreSQL tests run as root need the 'postgres' system user (the Debian package creates it)");
+    });
+    const uid = Number(stdout.trim());
+    const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    for (const d of [dir, socketDir]) fs.chownSync(d, uid, gid);
+  }
+  const [initCmd, initArgs] = asServerUser(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await run(initCmd, initArgs);
+  const port = await freePort();
+  const [cmd, args] = asServerUser(postgres, ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', socketDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
+  const proc: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr!.on('data', (d) => (log = (log + d).slice(-4000)));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const client = new pg.Client({ connectionString: admin });
+    try {
+      await client.connect();
+      await client.end();
+      break;
+    } catch (err) {
+      await client.end().catch(() => {});
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw new Error(`the test PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  let n = 0;
+  return {
+    host: '127.0.0.1',
+    port,
+    async createDatabase(name = `lr_test_${process.pid}_${++n}`) {
+      const client = new pg.Client({ connectionString: admin });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      proc.kill('SIGINT'); // fast shutdown: open connections are ended
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
