@@ -421,8 +421,9 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['cluster', 'nodeUrl'], message: "'cluster.nodeUrl' needs 'chat.redisUrl': the nodes find each other's channels in Redis" });
     }
     // A blocking reload waits up to blockingTimeoutTargets target durations; a target duration can reach twice segmentTarget (late keyframes).
+    // Only a cluster node proxies, so only one needs its proxy timeout to outlast that.
     const longestHold = hls.blockingTimeoutTargets * hls.segmentTarget * 2000;
-    if (cluster.proxyTimeoutMs <= longestHold) {
+    if (cluster.nodeUrl !== undefined && cluster.proxyTimeoutMs <= longestHold) {
       ctx.addIssue({
         code: 'custom',
         path: ['cluster', 'proxyTimeoutMs'],

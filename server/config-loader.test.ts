@@ -50,9 +50,11 @@ describe('config', () => {
     expect(() => parseConfig({ cluster: { nodeUrl: 'http://10.0.0.5:8000' } })).toThrow(/'cluster\.nodeUrl' needs 'chat\.redisUrl'/);
     expect(() => parseConfig({ ...redis, cluster: { nodeUrl: 'ftp://10.0.0.5' } })).toThrow(/'cluster\.nodeUrl': an http:\/\/ or https:\/\/ URL/);
     expect(() => parseConfig({ ...redis, cluster: { hlsMode: 'mirror' } })).toThrow(/'cluster\.hlsMode'/);
-    expect(() => parseConfig({ hls: { blockingTimeoutTargets: 5, segmentTarget: 2 }, cluster: { proxyTimeoutMs: 15_000 } })).toThrow(
+    expect(() => parseConfig({ ...redis, hls: { blockingTimeoutTargets: 5, segmentTarget: 2 }, cluster: { nodeUrl: 'http://10.0.0.5:8000', proxyTimeoutMs: 15_000 } })).toThrow(
       /'cluster\.proxyTimeoutMs' \(15000\) must exceed the longest blocking reload.*\(20000\)/,
     );
+    // A node that is not in a cluster proxies nothing: long blocking reloads are its own business.
+    expect(parseConfig({ hls: { blockingTimeoutTargets: 5, segmentTarget: 2 } }).cluster.proxyTimeoutMs).toBe(15_000);
   });
 
   it('checks the metrics and webhook settings, naming the key', () => {
