@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /**
  * Nodes on separate hosts (issue 11, item 2): two `liveroom start` processes,
- * each with its own data folder, one real redis-server between them. A real
+ * each with its own data folder, one real redis-server and one real PostgreSQL
+ * (the shared store) between them. A real
  * ffmpeg publishes into node A; node B serves the channel's LL-HLS by proxying
  * to A (multivariant, media playlist with a blocking reload, parts, init,
  * thumbnail), hls.js in Chromium plays B's watch page, B's chat reaches A's,
@@ -23,6 +24,7 @@ import { ensureBuilt, freePort, runCli, startServerProcess, type ServerProcess }
 import { launchBrowser } from './helpers/browser';
 import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
 import { attrs, parseMedia } from './helpers/m3u8';
+import { startPostgres, type TestPostgres } from './helpers/postgres';
 
 jest.setTimeout(180_000);
 
@@ -40,17 +42,20 @@ const publishers: Publisher[] = [];
 const clients: Client[] = [];
 
 /**
- * The stores of both nodes. Until PostgreSQL lands (branch pg), each node has its own SQLite in its own data
- * folder, so the channel and its key are set up on each: the default channel with the same stream key
- * (LIVEROOM_STREAM_KEY) and a second channel made on each node with the CLI.
- * TODO(pg): point both nodes at one shared PostgreSQL here (its LIVEROOM_* variable in `env`) and create the
- * channels once, through either node.
+ * The stores of both nodes: one PostgreSQL (LIVEROOM_DATABASE_URL) shared by both, each node with its own data
+ * folder. The second channel is created once, through the first node started; the other node sees it (its status
+ * lists it) without being told. The default channel's key comes from LIVEROOM_STREAM_KEY on both (the same key).
  */
+let pg: TestPostgres | undefined;
+let databaseUrl = '';
+let channelsCreated = false;
 async function setUpStores(node: ServerProcess): Promise<void> {
+  if (channelsCreated) return;
   const r = await cli(node, 'channels', 'create', 'studio', '--title', 'Studio', '--profile', 'passthrough');
   if (r.code !== 0) throw new Error(`channels create on ${node.base}: ${r.stderr}`);
+  channelsCreated = true;
 }
-const storeEnv = (): NodeJS.ProcessEnv => ({ LIVEROOM_STREAM_KEY: KEY });
+const storeEnv = (): NodeJS.ProcessEnv => ({ LIVEROOM_STREAM_KEY: KEY, LIVEROOM_DATABASE_URL: databaseUrl });
 
 function cli(node: ServerProcess, ...args: string[]) {
   const token = fs.readFileSync(path.join(node.dataDir, 'admin-token'), 'utf8').trim();
@@ -123,6 +128,8 @@ beforeAll(async () => {
   const port = await freePort();
   redisUrl = `redis://127.0.0.1:${port}`;
   await startRedis(port);
+  pg = await startPostgres();
+  databaseUrl = await pg.createDatabase();
   configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-cluster-'));
   fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ cluster: { originTtlMs: ORIGIN_TTL_MS }, hls: { reconnectGraceMs: 15_000 } }));
   await startNode('a');
@@ -133,6 +140,7 @@ afterAll(async () => {
   for (const c of clients) c.disconnect();
   for (const p of publishers) await p.stop();
   await Promise.all([nodes.a?.stop(), nodes.b?.stop()]);
+  await pg?.stop();
   if (redis && redis.exitCode === null && redis.signalCode === null) {
     const gone = new Promise((r) => redis!.once('exit', r));
     redis.kill('SIGTERM');
@@ -141,7 +149,7 @@ afterAll(async () => {
   if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
 });
 
-describe('two nodes on separate data folders, one Redis', () => {
+describe('two nodes on separate data folders, one Redis and one PostgreSQL', () => {
   let aMedia = '';
   let bMedia = '';
 
