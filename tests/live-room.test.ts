@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { io as ioClient } from 'socket.io-client';
+import { newIdentity, request } from '../chat/chat-test-kit';
 import { launchBrowser } from './helpers/browser';
 import { publish, startLiveroom, STREAM_KEY, until, type Harness, type Publisher } from './helpers/liveroom-harness';
 
@@ -137,10 +139,21 @@ describe('live room in Chromium: chat, danmaku, likes, viewers, moderation, over
     // The sender sees their own, outlined.
     await alice.locator('#danmaku-layer .danmaku-self', { hasText: 'danmaku from Alice' }).waitFor();
 
-    // Several at once take different lanes.
-    for (const n of [1, 2, 3]) await say(alice, `lane ${n}`);
+    // Several at once take different lanes. Sent together from another viewer's client: the page's composer waits for
+    // each ack before the next send, and on a slow machine three sends through it came too far apart to be "at once".
+    const other = ioClient(h.base, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { channel: 'live', identity: newIdentity(), name: 'Carol' } });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        other.once('welcome', () => resolve());
+        other.once('connect_error', reject);
+      });
+      const acks = await Promise.all([1, 2, 3].map((n) => request(other, 'send', { text: `lane ${n}`, kind: 'danmaku' })));
+      expect(acks.map((a) => a.ok)).toEqual([true, true, true]);
+    } finally {
+      other.disconnect();
+    }
     const lanes = bob.locator('#danmaku-layer .danmaku-item', { hasText: /^lane \d$/ });
-    await until(async () => (await lanes.count()) === 3, 5000, 'three bullet comments');
+    await until(async () => (await lanes.count()) === 3, 15_000, 'three bullet comments');
     const ys = await lanes.evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().top)));
     expect(new Set(ys).size).toBe(3);
     await bob.waitForTimeout(1200); // let them spread out for the picture
@@ -196,7 +209,7 @@ describe('live room in Chromium: chat, danmaku, likes, viewers, moderation, over
     await until(async () => {
       const shown = await chatTexts(bob);
       return shown.includes(XSS_MESSAGES[XSS_MESSAGES.length - 1]) && shown.includes('<img src=x onerror=window.__xss=1>');
-    }, 5000, 'the long message and the danmaku');
+    }, 15_000, 'the long message and the danmaku');
 
     const texts = await chatTexts(bob);
     for (const text of XSS_MESSAGES) expect(texts).toContain(text);
