@@ -1,6 +1,7 @@
 import type { Fragment } from './fragment-splitter';
 import { MediaPlaylist } from './media-playlist';
 import type { InitInfo } from './mp4-boxes';
+import { renderMediaPlaylist } from './playlist-writer';
 import { SegmentClock } from './segment-clock';
 
 /** A playlist fed by hand: 0.2 s parts, a keyframe every 5 parts (1 s segments). */
@@ -69,5 +70,31 @@ describe('MediaPlaylist held requests', () => {
     addPart();
     await expect(pl.waitFor({ msn: 0, part: 3 }, 20)).resolves.toBe(false);
     expect(pl.heldRequests).toBe(0);
+  });
+});
+
+describe('MediaPlaylist rendering for stock players', () => {
+  it('hints the next part, but not one that should open a new segment', () => {
+    const { pl, addPart } = playlist();
+    for (let i = 0; i < 7; i++) addPart(); // segment 0 (5 parts), segment 1 parts 0-1
+    expect(renderMediaPlaylist(pl)).toContain('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-e1-7.m4s"');
+    addPart();
+    addPart();
+    expect(renderMediaPlaylist(pl)).toContain('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-e1-9.m4s"');
+    addPart(); // segment 1 as long as segment 0: part 10 should be a keyframe
+    expect(pl.nextPartOpensSegment).toBe(true);
+    expect(renderMediaPlaylist(pl)).not.toContain('PRELOAD-HINT');
+    // A request for the part is still held, hint or not.
+    expect(pl.nextPartIdHint).toBe(10);
+    addPart(); // it was: segment 2 opens
+    expect(renderMediaPlaylist(pl)).toContain('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-e1-11.m4s"');
+  });
+
+  it('lists each part 0.1 ms long, and each segment at its true duration', () => {
+    const { pl, addPart } = playlist();
+    for (let i = 0; i < 7; i++) addPart();
+    const text = renderMediaPlaylist(pl);
+    expect(text.match(/#EXT-X-PART:DURATION=[\d.]+/g)).toEqual(Array(7).fill('#EXT-X-PART:DURATION=0.20010'));
+    expect(text).toContain('#EXTINF:1.00000,');
   });
 });

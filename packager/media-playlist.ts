@@ -182,6 +182,18 @@ export class MediaPlaylist {
   }
 
   /**
+   * Will the next part most likely open a new segment? True once the current segment is as long as the one
+   * before it, less half a part: keyframes come at a steady interval, so the next part should be one.
+   */
+  get nextPartOpensSegment(): boolean {
+    const cur = this.current;
+    const prev = this.segments[this.segments.length - 1];
+    const last = cur?.parts[cur.parts.length - 1];
+    if (!cur || !prev || !last) return false;
+    return cur.duration + last.duration / 2 >= prev.duration;
+  }
+
+  /**
    * Has the playlist reached part `part` of segment `msn` or later? Without
    * `part`: does it hold segment `msn` (or a later one) complete?
    */

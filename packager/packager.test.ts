@@ -69,7 +69,8 @@ describe('packager on real ffmpeg fMP4', () => {
     expect(text).toContain('#EXT-X-MEDIA-SEQUENCE:1');
     expect(text).toMatch(/#EXT-X-MAP:URI="init-[0-9a-f]+-0\.mp4"/);
     expect(text).toMatch(/#EXT-X-PROGRAM-DATE-TIME:\d{4}-\d\d-\d\dT/);
-    expect(text).toMatch(/#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-[0-9a-f]+-\d+\.m4s"/);
+    // The sixth segment is in progress and as long as the ones before: its next part should open a segment, so no hint.
+    expect(text).not.toContain('#EXT-X-PRELOAD-HINT');
     expect(text).not.toContain('#EXT-X-ENDLIST');
     // Parts of old segments are dropped from the listing (more than 3 target durations back).
     const firstListedPart = text.indexOf('#EXT-X-PART:');

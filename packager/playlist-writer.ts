@@ -17,6 +17,17 @@ export interface RenderOptions {
 const f3 = (n: number) => n.toFixed(3);
 const f5 = (n: number) => n.toFixed(5);
 
+/**
+ * Each part's listed DURATION is its true duration plus 0.1 ms (EXTINF stays true, so segments start where their
+ * media does). Shaka Player 5.2 (segments mode) sets a SourceBuffer's negative timestampOffset 1 ms high and then
+ * compares every append's offset against that value read back: a difference of exactly 1 ms, which floating point
+ * puts on either side of its ">= 0.001" threshold, depending on the offset. On the wrong side it calls abort()
+ * before every part, and Chrome drops each part that does not open on a keyframe (5 frames a second played;
+ * shaka-player#10559, fixed upstream but not released). With parts listed a little long, a part later in a
+ * segment maps a little later than the part the offset was set on, so the difference is just under 1 ms.
+ */
+const PART_DURATION_NUDGE = 0.0001;
+
 /** Segments whose parts stay listed: those within three target durations of the live edge. */
 function partsFrom(segments: Segment[], current: Segment | undefined, targetDuration: number): number {
   let age = current?.duration ?? 0;
@@ -69,7 +80,7 @@ export function renderMediaPlaylist(pl: MediaPlaylist, opts: RenderOptions = {})
   };
   const writeParts = (s: Segment) => {
     for (const p of s.parts) {
-      out.push(`#EXT-X-PART:DURATION=${f5(p.duration)},URI="${uris.part(epoch, p.id)}"${p.independent ? ',INDEPENDENT=YES' : ''}`);
+      out.push(`#EXT-X-PART:DURATION=${f5(p.duration + PART_DURATION_NUDGE)},URI="${uris.part(epoch, p.id)}"${p.independent ? ',INDEPENDENT=YES' : ''}`);
     }
   };
 
@@ -87,7 +98,10 @@ export function renderMediaPlaylist(pl: MediaPlaylist, opts: RenderOptions = {})
   }
   // The hint also stays while the publisher is away: hls.js takes a live playlist with parts that ends on a
   // segment URI as if that segment were still in progress, and then finds the next segment "mismatched".
-  const hint = pl.nextPartIdHint;
+  // No hint for a part that should open a new segment: Shaka Player files the hinted part under the segment in
+  // progress, and when the next playlist lists it as the first part of a new segment, fetches and appends it again;
+  // the second append of a keyframe part under the frames being played stalls Chrome's decoder (issue 12).
+  const hint = pl.nextPartOpensSegment ? undefined : pl.nextPartIdHint;
   if (hint !== undefined && (cur?.parts.length || segments.length)) {
     out.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${uris.part(epoch, hint)}"`);
   }
