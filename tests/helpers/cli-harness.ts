@@ -71,7 +71,25 @@ export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Prom
     LIVEROOM_ADMIN_TOKEN: '',
     ...extraEnv,
   };
-  const proc = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnServer({ command: [process.execPath, BIN, 'start'], env, httpPort, rtmpPort, rtmpsPort, dataDir });
+}
+
+export interface SpawnServerOptions {
+  /** The program and its arguments (a unit's ExecStart=, or `node bin/liveroom.js start`). */
+  command: string[];
+  /** The whole environment of the process: nothing else is added. */
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  httpPort: number;
+  rtmpPort: number;
+  rtmpsPort?: number;
+  /** The node's data folder, deleted by stop(). */
+  dataDir: string;
+}
+
+/** Spawns a server exactly as given and waits until it answers; stop() sends SIGTERM (SIGKILL after 10 s) and deletes its data folder. */
+export async function spawnServer({ command, env, cwd, httpPort, rtmpPort, rtmpsPort = 0, dataDir }: SpawnServerOptions): Promise<ServerProcess> {
+  const proc = spawn(command[0], command.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -83,7 +101,10 @@ export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Prom
     if (proc.exitCode !== null) throw new Error(`the server exited at start:\n${out}`);
     const ok = await (ca ? httpsOk(`${base}/api/channels/live`, ca) : fetch(`${base}/api/channels/live`).then((r) => r.ok, () => false));
     if (ok) break;
-    if (Date.now() > until) throw new Error(`the server did not answer in 20 s:\n${out}`);
+    if (Date.now() > until) {
+      proc.kill('SIGKILL');
+      throw new Error(`the server did not answer in 20 s:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
