@@ -80,6 +80,8 @@ export interface SpawnServerOptions {
   /** The whole environment of the process: nothing else is added. */
   env: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Where it is reached (127.0.0.1). */
+  host?: string;
   httpPort: number;
   rtmpPort: number;
   rtmpsPort?: number;
@@ -88,14 +90,14 @@ export interface SpawnServerOptions {
 }
 
 /** Spawns a server exactly as given and waits until it answers; stop() sends SIGTERM (SIGKILL after 10 s) and deletes its data folder. */
-export async function spawnServer({ command, env, cwd, httpPort, rtmpPort, rtmpsPort = 0, dataDir }: SpawnServerOptions): Promise<ServerProcess> {
+export async function spawnServer({ command, env, cwd, host = '127.0.0.1', httpPort, rtmpPort, rtmpsPort = 0, dataDir }: SpawnServerOptions): Promise<ServerProcess> {
   const proc = spawn(command[0], command.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const ca = env.LIVEROOM_TLS_CERT ? fs.readFileSync(env.LIVEROOM_TLS_CERT) : undefined;
-  const base = `${ca ? 'https' : 'http'}://127.0.0.1:${httpPort}`;
+  const base = `${ca ? 'https' : 'http'}://${host}:${httpPort}`;
   const until = Date.now() + 20_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`the server exited at start:\n${out}`);
@@ -111,7 +113,7 @@ export async function spawnServer({ command, env, cwd, httpPort, rtmpPort, rtmps
     proc,
     env,
     base,
-    rtmp: `rtmp://127.0.0.1:${rtmpPort}/live`,
+    rtmp: `rtmp://${host}:${rtmpPort}/live`,
     rtmpsPort,
     dataDir,
     log: () => out,

@@ -5,9 +5,13 @@ import { until } from './liveroom-harness';
 /** Debian's redis-server (apt-get install redis-server). */
 export const REDIS_SERVER = fs.existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
 
-/** A real redis-server on 127.0.0.1:`port`, nothing saved to disk; resolves once it accepts connections. */
-export async function startRedisServer(port: number): Promise<ChildProcess> {
-  const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * A real redis-server on `host`:`port` (127.0.0.1), nothing saved to disk; resolves once it accepts connections.
+ * `on`: a command prefix that runs it elsewhere (a test host: tests/helpers/netns.ts); `password`: its requirepass.
+ */
+export async function startRedisServer(port: number, { host = '127.0.0.1', on = [], password }: { host?: string; on?: string[]; password?: string } = {}): Promise<ChildProcess> {
+  const [cmd, ...args] = [...on, REDIS_SERVER, '--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', ...(password ? ['--requirepass', password] : [])];
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   try {
