@@ -5,20 +5,24 @@
  * 1. systemd-analyze (systemd's own parser, offline: systemd is not PID 1 here) verifies the
  *    unit as shipped and rendered onto this checkout (ExecStart's node and script must exist),
  *    and rates its sandbox.
- * 2. The setup runs as the files describe it: both nodes are spawned with the unit's ExecStart,
- *    WorkingDirectory and environment (Environment= lines, then the env file; nothing of the
- *    test's own environment), the env files' example addresses and ports moved to loopback
- *    and free ports, on a real redis-server and a Debian PostgreSQL set up as the README says,
- *    with Debian's nginx running nginx-liveroom.conf. The CLI on "A's host" (the env file read
- *    by sh, as the README shows) creates a channel that B lists; ffmpeg publishes into A;
- *    nginx serves the multivariant playlist, a media playlist and a part from both nodes; the
- *    chat through nginx (long-polling, and polling upgraded to a WebSocket) stays on one node
- *    and reaches viewers on both; each node stops on the unit's KillSignal within its
- *    TimeoutStopSec with exit status 0, leaving no ffmpeg behind, and nginx goes on serving
- *    from the node that is left.
+ * 2. The setup runs as the files describe it, on test hosts of its own (a network namespace
+ *    each, tests/helpers/netns.ts) at the example addresses: nginx 10.0.0.4, node a 10.0.0.5,
+ *    node b 10.0.0.6, Redis and PostgreSQL 10.0.0.10, this process (viewers, encoder) 10.0.0.1.
+ *    So a.env and b.env are used as shipped, and nginx-liveroom.conf with only its cache
+ *    folder moved. Both nodes are spawned with the unit's ExecStart, WorkingDirectory and
+ *    environment (Environment= lines, then the env file; nothing of the test's own
+ *    environment), on a real redis-server (requirepass, as the env files expect) and a Debian
+ *    PostgreSQL set up as the README says, with Debian's nginx. The CLI on A's host (the env
+ *    file read by sh, as the README shows) creates a channel and a key that B has; ffmpeg
+ *    publishes into A; nginx serves the multivariant playlist, a media playlist and a part,
+ *    answered by both nodes; the chat through nginx (long-polling, and polling upgraded to a
+ *    WebSocket) stays on one node and reaches viewers on both; each node stops on the unit's
+ *    KillSignal within its TimeoutStopSec with exit status 0, leaving no ffmpeg behind, and
+ *    nginx goes on serving from the node that is left.
  *
- * Not tested (no systemd as PID 1, no second host here): the sandbox directives at run time
- * (DynamicUser, SystemCallFilter, ...), systemctl itself, Restart=, and real separate hosts.
+ * Not tested (no systemd as PID 1 here): the sandbox directives at run time (DynamicUser,
+ * SystemCallFilter, ...), systemctl itself and Restart=. The hosts share one kernel, file
+ * system and user (root).
  *
  * Build first (`npm run build`): the nodes and the CLI run from dist/.
  */
@@ -30,9 +34,10 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { io as ioClient } from 'socket.io-client';
 import { newIdentity, nextEvent, request, welcomed, type TestClient } from '../chat/chat-test-kit';
-import { ensureBuilt, freePort, spawnServer, type ServerProcess } from './helpers/cli-harness';
+import { ensureBuilt, spawnServer, type ServerProcess } from './helpers/cli-harness';
 import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
 import { parseMedia } from './helpers/m3u8';
+import { createHosts, type TestHosts } from './helpers/netns';
 import { startNginx, type Nginx } from './helpers/nginx';
 import { startPostgres, type TestPostgres } from './helpers/postgres';
 import { startRedisServer, stopRedisServer } from './helpers/redis';
@@ -52,6 +57,8 @@ const ENV_DIR = '/etc/liveroom';
 const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin';
 /** The example addresses of a.env, b.env and nginx-liveroom.conf. */
 const HOST = { nginx: '10.0.0.4', a: '10.0.0.5', b: '10.0.0.6', store: '10.0.0.10' };
+/** This process's address on the test hosts' network: the viewers' and the encoder's machine. */
+const CLIENT_ADDRESS = '10.0.0.1';
 const NODES = ['a', 'b'] as const;
 type NodeName = (typeof NODES)[number];
 
@@ -190,18 +197,22 @@ describe('deploy/systemd/liveroom@.service, checked by systemd-analyze', () => {
 
 interface RunningNode {
   name: NodeName;
-  httpPort: number;
-  rtmpPort: number;
   envFile: string;
   dataDir: string;
   server: ServerProcess;
 }
 
-describe('two nodes started as liveroom@a and liveroom@b say, behind nginx-liveroom.conf', () => {
+/** The ports the shipped files use (each host has its own, so they are used as they are). */
+const HTTP_PORT = 8000;
+const RTMP_PORT = 1935;
+const REDIS_PORT = 6379;
+const POSTGRES_PORT = 5432;
+
+describe('two nodes started as liveroom@a and liveroom@b say, on hosts of their own, behind nginx-liveroom.conf', () => {
   const unit = parseUnit(UNIT_TEXT);
   let dir = '';
+  let hosts: TestHosts | undefined;
   let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
-  let redisPort = 0;
   let store: TestPostgres | undefined;
   let nginx: Nginx | undefined;
   let accessLog = '';
@@ -210,7 +221,7 @@ describe('two nodes started as liveroom@a and liveroom@b say, behind nginx-liver
   const sockets: TestClient[] = [];
   let streamKey = '';
 
-  /** The unit's environment for `name`: Environment= lines, then its EnvironmentFile (rendered), as systemd builds it. */
+  /** The unit's environment for `name`: Environment= lines, then its EnvironmentFile, as systemd builds it. */
   function serviceEnv(name: NodeName, stateRoot: string, envFile: string): NodeJS.ProcessEnv {
     const dataDir = path.join(stateRoot, specifiers(oneValue(unit, 'Service', 'StateDirectory'), name, stateRoot));
     // What systemd sets for a service with DynamicUser= and StateDirectory=.
@@ -218,43 +229,28 @@ describe('two nodes started as liveroom@a and liveroom@b say, behind nginx-liver
     for (const v of unitValues(unit, 'Service', 'Environment')) {
       for (const [k, val] of assignments(specifiers(v, name, stateRoot))) env[k] = val;
     }
-    const files = unitValues(unit, 'Service', 'EnvironmentFile');
-    expect(files).toEqual([`${ENV_DIR}/%i.env`]);
+    expect(unitValues(unit, 'Service', 'EnvironmentFile')).toEqual([`${ENV_DIR}/%i.env`]);
     for (const [k, v] of parseEnvFile(fs.readFileSync(envFile, 'utf8'))) env[k] = v;
     return env;
   }
 
-  /** a.env / b.env with the example hosts and ports moved onto this machine; everything else as shipped. */
-  function renderEnvFile(name: NodeName, ports: Record<NodeName, { http: number; rtmp: number }>): string {
-    let text = fs.readFileSync(path.join(DEPLOY, `${name}.env`), 'utf8');
+  /** a.env / b.env as shipped (its addresses are the test hosts'), plus one test-only line. */
+  function renderEnvFile(name: NodeName): string {
+    const text = fs.readFileSync(path.join(DEPLOY, `${name}.env`), 'utf8');
     const entries = new Map(parseEnvFile(text));
-    for (const key of ['LIVEROOM_NODE_ID', 'LIVEROOM_NODE_URL', 'LIVEROOM_HTTP_PORT', 'LIVEROOM_RTMP_PORT', 'LIVEROOM_REDIS_URL', 'LIVEROOM_DATABASE_URL', 'LIVEROOM_TRUSTED_PROXIES']) {
-      if (!entries.has(key)) throw new Error(`${name}.env no longer sets ${key}`);
-    }
-    expect(entries.get('LIVEROOM_NODE_ID')).toBe(name);
-    text = replaceAll(text, `LIVEROOM_NODE_URL=http://${HOST[name]}:8000`, `LIVEROOM_NODE_URL=http://127.0.0.1:${ports[name].http}`, `${name}.env`);
-    text = replaceAll(text, 'LIVEROOM_HTTP_PORT=8000', `LIVEROOM_HTTP_PORT=${ports[name].http}`, `${name}.env`);
-    text = replaceAll(text, 'LIVEROOM_RTMP_PORT=1935', `LIVEROOM_RTMP_PORT=${ports[name].rtmp}`, `${name}.env`);
-    text = replaceAll(text, `@${HOST.store}:5432/`, `@127.0.0.1:${store!.port}/`, `${name}.env`);
-    text = replaceAll(text, `//${HOST.store}:6379`, `//127.0.0.1:${redisPort}`, `${name}.env`);
-    // The trusted proxies: nginx and the other node, all on loopback here.
-    for (const h of [HOST.nginx, HOST.a, HOST.b]) text = text.replaceAll(h, '127.0.0.1');
-    const moved = parseEnvFile(text).filter(([, v]) => v.includes('10.0.0.'));
-    if (moved.length) throw new Error(`${name}.env has an address this test does not move: ${moved.join(' ')}`);
-    // Test-only: passthrough keeps two nodes' ffmpeg light on this small shared machine.
-    return `${text}\nLIVEROOM_PROFILE=passthrough\n`;
+    expect([entries.get('LIVEROOM_NODE_ID'), entries.get('LIVEROOM_NODE_URL'), entries.get('LIVEROOM_HTTP_PORT'), entries.get('LIVEROOM_RTMP_PORT')]).toEqual([name, `http://${HOST[name]}:${HTTP_PORT}`, String(HTTP_PORT), String(RTMP_PORT)]);
+    // Passthrough keeps two nodes' ffmpeg light on this small shared machine.
+    return `${text}\n# test-only\nLIVEROOM_PROFILE=passthrough\n`;
   }
 
-  /** nginx-liveroom.conf with the nodes, the cache folder and the port moved; logs which node answered each request. */
-  function renderNginx(ports: Record<NodeName, { http: number }>): string {
+  /** nginx-liveroom.conf with its cache folder in the test's; logs which node answered each request. */
+  function renderNginx(): string {
     let conf = fs.readFileSync(path.join(DEPLOY, 'nginx-liveroom.conf'), 'utf8');
     for (const name of NODES) {
-      const from = `server ${HOST[name]}:8000 `;
-      if (conf.split(from).length !== 3) throw new Error(`nginx-liveroom.conf: node ${name} is not in both upstreams`);
-      conf = conf.replaceAll(from, `server 127.0.0.1:${ports[name].http} `);
+      if (conf.split(`server ${HOST[name]}:${HTTP_PORT} `).length !== 3) throw new Error(`nginx-liveroom.conf: node ${name} is not in both upstreams`);
     }
     conf = replaceAll(conf, '/var/cache/nginx/liveroom', path.join(dir, 'nginx-cache'), 'nginx-liveroom.conf');
-    conf = replaceAll(conf, 'listen 80;', 'listen 127.0.0.1:{{PORT}};', 'nginx-liveroom.conf');
+    if (!conf.includes('listen 80;')) throw new Error('nginx-liveroom.conf no longer listens on port 80');
     conf = replaceAll(conf, 'server_name _;', `server_name _;\n    access_log ${accessLog} nodes;`, 'nginx-liveroom.conf');
     return `log_format nodes '$upstream_addr $status $request_uri';\n${conf}`;
   }
@@ -273,7 +269,8 @@ describe('two nodes started as liveroom@a and liveroom@b say, behind nginx-liver
   /** The CLI on a node's host, as the README shows it: sh reads the node's env file, then the command runs with it. */
   async function cliOn(node: RunningNode, ...args: string[]): Promise<string> {
     const script = `set -a; . "$1"; LIVEROOM_DATA_DIR="$2"; shift 2; exec "${ROOT}/bin/liveroom.js" "$@"`;
-    const { stdout } = await run('/bin/sh', ['-c', script, 'sh', node.envFile, node.dataDir, ...args], { env: { PATH: SERVICE_PATH } });
+    const [cmd, ...prefix] = hosts!.on(node.name);
+    const { stdout } = await run(cmd, [...prefix, '/bin/sh', '-c', script, 'sh', node.envFile, node.dataDir, ...args], { env: { PATH: SERVICE_PATH } });
     return stdout;
   }
 
@@ -283,23 +280,37 @@ describe('two nodes started as liveroom@a and liveroom@b say, behind nginx-liver
     return welcomed(socket);
   }
 
+  /** The Redis password both env files carry in LIVEROOM_REDIS_URL (redis://:<password>@host:port). */
+  function redisPassword(): string {
+    const urls = NODES.map((n) => new Map(parseEnvFile(fs.readFileSync(path.join(DEPLOY, `${n}.env`), 'utf8'))).get('LIVEROOM_REDIS_URL')!);
+    expect(new Set(urls).size).toBe(1);
+    const url = new URL(urls[0]);
+    expect(`${url.hostname}:${url.port}`).toBe(`${HOST.store}:${REDIS_PORT}`);
+    expect(url.password).not.toBe('');
+    return decodeURIComponent(url.password);
+  }
+
   const hlsThroughNginx = (p: string) => `${nginx!.url}${p}`;
+  const nodeAddress = (name: NodeName) => `${HOST[name]}:${HTTP_PORT}`;
 
   beforeAll(async () => {
     ensureBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-deploy-'));
     accessLog = path.join(dir, 'nginx-access.log');
-    redisPort = await freePort();
-    [redis, store] = await Promise.all([startRedisServer(redisPort), startPostgres()]);
-    // PostgreSQL as the README sets it up: a role and a database it owns (the test server trusts loopback, so no password).
-    const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${store.port}/postgres` });
+    // The example addresses are the hosts': this process is the viewers' and encoders' machine, on 10.0.0.1.
+    hosts = createHosts(CLIENT_ADDRESS, { nginx: HOST.nginx, a: HOST.a, b: HOST.b, store: HOST.store });
+    [redis, store] = await Promise.all([
+      // With the password the env files give (Redis refuses other hosts without one), set as the README says (requirepass).
+      startRedisServer(REDIS_PORT, { host: HOST.store, on: hosts.on('store'), password: redisPassword() }),
+      startPostgres({ host: HOST.store, port: POSTGRES_PORT, on: hosts.on('store'), allow: `${CLIENT_ADDRESS}/24` }),
+    ]);
+    // PostgreSQL as the README sets it up: a role and a database it owns (the test server trusts the subnet: no password).
+    const admin = new pg.Client({ connectionString: `postgres://postgres@${HOST.store}:${POSTGRES_PORT}/postgres` });
     await admin.connect();
     await admin.query("CREATE ROLE liveroom LOGIN PASSWORD 'CHANGE_ME'");
     await admin.query('CREATE DATABASE liveroom OWNER liveroom');
     await admin.end();
 
-    const ports = {} as Record<NodeName, { http: number; rtmp: number }>;
-    for (const name of NODES) ports[name] = { http: await freePort(), rtmp: await freePort() };
     const etcDir = path.join(dir, 'etc', 'liveroom');
     const stateRoot = path.join(dir, 'var', 'lib');
     fs.mkdirSync(etcDir, { recursive: true });
@@ -311,16 +322,16 @@ describe('two nodes started as liveroom@a and liveroom@b say, behind nginx-liver
     await Promise.all(
       NODES.map(async (name) => {
         const envFile = path.join(etcDir, `${name}.env`);
-        fs.writeFileSync(envFile, renderEnvFile(name, ports), { mode: 0o600 });
+        fs.writeFileSync(envFile, renderEnvFile(name), { mode: 0o600 });
         const env = serviceEnv(name, stateRoot, envFile);
         const dataDir = env.LIVEROOM_DATA_DIR!;
         expect(dataDir).toBe(env.STATE_DIRECTORY); // the data folder is the unit's StateDirectory
         fs.mkdirSync(dataDir, { recursive: true, mode: 0o750 });
-        const server = await spawnServer({ command: argv, env, cwd, httpPort: ports[name].http, rtmpPort: ports[name].rtmp, dataDir });
-        nodes[name] = { name, httpPort: ports[name].http, rtmpPort: ports[name].rtmp, envFile, dataDir, server };
+        const server = await spawnServer({ command: [...hosts!.on(name), ...argv], env, cwd, host: HOST[name], httpPort: HTTP_PORT, rtmpPort: RTMP_PORT, dataDir });
+        nodes[name] = { name, envFile, dataDir, server };
       }),
     );
-    nginx = await startNginx(renderNginx(ports));
+    nginx = await startNginx(renderNginx(), { host: HOST.nginx, port: 80, on: hosts.on('nginx') });
   });
 
   afterAll(async () => {
@@ -330,6 +341,7 @@ describe('two nodes started as liveroom@a and liveroom@b say, behind nginx-liver
     await nginx?.stop();
     await store?.stop();
     await stopRedisServer(redis);
+    hosts?.remove();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -352,7 +364,7 @@ describe('two nodes started as liveroom@a and liveroom@b say, behind nginx-liver
 
   it('publishes into A; nginx serves the multivariant playlist, a media playlist and a part, from both nodes', async () => {
     const a = nodes.a!;
-    publishers.push(publish(`rtmp://127.0.0.1:${a.rtmpPort}/live/${streamKey}`));
+    publishers.push(publish(`${a.server.rtmp}/${streamKey}`));
     const master = hlsThroughNginx('/hls/live/master.m3u8');
     const mediaUri = await until(async () => {
       const r = await getText(master);
@@ -378,7 +390,7 @@ describe('two nodes started as liveroom@a and liveroom@b say, behind nginx-liver
     for (let i = 0; i < 4; i++) expect((await getText(master)).status).toBe(200);
     const hls = accessLines().filter((l) => l.uri.startsWith('/hls/') && l.upstream !== '-');
     const answeredBy = new Set(hls.filter((l) => l.status === 200).map((l) => l.upstream));
-    expect([...answeredBy].sort()).toEqual(NODES.map((n) => `127.0.0.1:${nodes[n]!.httpPort}`).sort());
+    expect([...answeredBy].sort()).toEqual(NODES.map(nodeAddress));
     expect(hls.filter((l) => l.status !== 200)).toEqual([]);
   });
 
