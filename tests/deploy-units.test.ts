@@ -11,7 +11,8 @@
  *    So a.env and b.env are used as shipped, and nginx-liveroom.conf with only its cache
  *    folder moved. Both nodes are spawned with the unit's ExecStart, WorkingDirectory and
  *    environment (Environment= lines, then the env file; nothing of the test's own
- *    environment), on a real redis-server (requirepass, as the env files expect) and a Debian
+ *    environment), as a user of their own without capabilities or new privileges (setpriv:
+ *    DynamicUser=, CapabilityBoundingSet=, NoNewPrivileges=), on a real redis-server (requirepass, as the env files expect) and a Debian
  *    PostgreSQL set up as the README says, with Debian's nginx. The CLI on A's host (the env
  *    file read by sh, as the README shows) creates a channel and a key that B has; ffmpeg
  *    publishes into A; nginx serves the multivariant playlist, a media playlist and a part,
@@ -20,8 +21,8 @@
  *    KillSignal within its TimeoutStopSec with exit status 0, leaving no ffmpeg behind, and
  *    nginx goes on serving from the node that is left.
  *
- * Not tested (no systemd as PID 1 here): the sandbox directives at run time (DynamicUser,
- * SystemCallFilter, ...), systemctl itself and Restart=. The hosts share one kernel, file
+ * Not tested (no systemd as PID 1 here): the rest of the sandbox at run time (ProtectSystem=,
+ * PrivateTmp=, SystemCallFilter=, ...), systemctl itself and Restart=. The hosts share one kernel, file
  * system and user (root).
  *
  * Build first (`npm run build`): the nodes and the CLI run from dist/.
@@ -202,6 +203,8 @@ interface RunningNode {
   server: ServerProcess;
 }
 
+/** A uid from systemd's DynamicUser= range (61184–65519) that no account on this machine has. */
+const SERVICE_UID = 61184;
 /** The ports the shipped files use (each host has its own, so they are used as they are). */
 const HTTP_PORT = 8000;
 const RTMP_PORT = 1935;
@@ -280,6 +283,17 @@ describe('two nodes started as liveroom@a and liveroom@b say, on hosts of their 
     return welcomed(socket);
   }
 
+  /**
+   * The unit's user and privileges, as far as they can be had without systemd: DynamicUser= (a uid of systemd's
+   * dynamic range, no groups), CapabilityBoundingSet= (empty) and NoNewPrivileges=, through setpriv, which execs
+   * the command (the pid stays the server's). Not had: the mount namespace (ProtectSystem=, PrivateTmp=, ...)
+   * and the system call filter.
+   */
+  function asServiceUser(): string[] {
+    expect([oneValue(unit, 'Service', 'DynamicUser'), oneValue(unit, 'Service', 'CapabilityBoundingSet'), oneValue(unit, 'Service', 'NoNewPrivileges')]).toEqual(['yes', '', 'yes']);
+    return ['setpriv', `--reuid=${SERVICE_UID}`, `--regid=${SERVICE_UID}`, '--clear-groups', '--bounding-set=-all', '--no-new-privs', '--'];
+  }
+
   /** The Redis password both env files carry in LIVEROOM_REDIS_URL (redis://:<password>@host:port). */
   function redisPassword(): string {
     const urls = NODES.map((n) => new Map(parseEnvFile(fs.readFileSync(path.join(DEPLOY, `${n}.env`), 'utf8'))).get('LIVEROOM_REDIS_URL')!);
@@ -313,6 +327,8 @@ describe('two nodes started as liveroom@a and liveroom@b say, on hosts of their 
 
     const etcDir = path.join(dir, 'etc', 'liveroom');
     const stateRoot = path.join(dir, 'var', 'lib');
+    fs.mkdirSync(stateRoot, { recursive: true });
+    for (const d of [dir, path.join(dir, 'var'), stateRoot]) fs.chmodSync(d, 0o755); // as /var/lib: the service's user passes through
     fs.mkdirSync(etcDir, { recursive: true });
     const command = oneValue(unit, 'Service', 'ExecStart').split(/\s+/);
     expect(command.slice(0, 2)).toEqual([NODE_BIN, `${INSTALL_DIR}/bin/liveroom.js`]);
@@ -326,8 +342,11 @@ describe('two nodes started as liveroom@a and liveroom@b say, on hosts of their 
         const env = serviceEnv(name, stateRoot, envFile);
         const dataDir = env.LIVEROOM_DATA_DIR!;
         expect(dataDir).toBe(env.STATE_DIRECTORY); // the data folder is the unit's StateDirectory
-        fs.mkdirSync(dataDir, { recursive: true, mode: 0o750 });
-        const server = await spawnServer({ command: [...hosts!.on(name), ...argv], env, cwd, host: HOST[name], httpPort: HTTP_PORT, rtmpPort: RTMP_PORT, dataDir });
+        // StateDirectory=: made by systemd, owned by the service's user, StateDirectoryMode.
+        fs.mkdirSync(dataDir, { recursive: true });
+        fs.chownSync(dataDir, SERVICE_UID, SERVICE_UID);
+        fs.chmodSync(dataDir, Number.parseInt(oneValue(unit, 'Service', 'StateDirectoryMode'), 8));
+        const server = await spawnServer({ command: [...hosts!.on(name), ...asServiceUser(), ...argv], env, cwd, host: HOST[name], httpPort: HTTP_PORT, rtmpPort: RTMP_PORT, dataDir });
         nodes[name] = { name, envFile, dataDir, server };
       }),
     );
@@ -348,6 +367,19 @@ describe('two nodes started as liveroom@a and liveroom@b say, on hosts of their 
   it("runs both nodes; a channel and a key created with the CLI on A's host are B's too", async () => {
     const a = nodes.a!;
     const b = nodes.b!;
+    for (const node of [a, b]) {
+      // The server itself (setpriv and ip exec'd it) runs as the service's user, with no capabilities.
+      const status = fs.readFileSync(`/proc/${node.server.proc.pid}/status`, 'utf8');
+      const field = (name: string) => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)![1].split(/\s+/);
+      expect({ node: node.name, name: field('Name')[0], uid: field('Uid')[0], capEff: field('CapEff')[0], capBnd: field('CapBnd')[0], noNewPrivs: field('NoNewPrivs')[0] }).toEqual({
+        node: node.name,
+        name: 'node',
+        uid: String(SERVICE_UID),
+        capEff: '0000000000000000',
+        capBnd: '0000000000000000',
+        noNewPrivs: '1',
+      });
+    }
     await cliOn(a, 'channels', 'create', 'studio', '--title', 'Studio');
     const listed = JSON.parse(await cliOn(b, 'channels', 'list', '--json')) as { channels: { name: string; title: string }[] };
     expect(listed.channels.find((c) => c.name === 'studio')).toMatchObject({ title: 'Studio' });
