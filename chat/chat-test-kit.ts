@@ -63,6 +63,16 @@ export function request<E extends 'send' | 'rename' | 'moderate'>(
   return (socket.timeout(3000) as unknown as { emitWithAck(e: string, p: unknown): Promise<never> }).emitWithAck(event, payload);
 }
 
+/** Connects a client made with autoConnect off; resolves with its welcome, rejects with the reason it was refused. */
+export async function welcomed(socket: TestClient): Promise<{ socket: TestClient; welcome: Welcome }> {
+  const welcome = new Promise<Welcome>((resolve, reject) => {
+    socket.once('welcome', resolve);
+    socket.once('connect_error', (err) => reject(new Error(`refused: ${err.message}`)));
+  });
+  socket.connect();
+  return { socket, welcome: await welcome };
+}
+
 export interface ChatKit {
   url: string;
   server: http.Server;
@@ -147,14 +157,8 @@ export async function startChat(config: ChatConfigInput = {}, opts: KitOptions =
     streamerToken,
     clock,
     client,
-    async join(auth = {}, opts = {}) {
-      const socket = client({ channel: 'live', identity: newIdentity(), name: 'viewer', ...auth }, opts);
-      const welcome = new Promise<Welcome>((resolve, reject) => {
-        socket.once('welcome', resolve);
-        socket.once('connect_error', (err) => reject(new Error(`refused: ${err.message}`)));
-      });
-      socket.connect();
-      return { socket, welcome: await welcome };
+    join(auth = {}, opts = {}) {
+      return welcomed(client({ channel: 'live', identity: newIdentity(), name: 'viewer', ...auth }, opts));
     },
     async refused(auth, opts = {}) {
       const socket = client(auth, opts);

@@ -187,7 +187,7 @@ export async function runViewersBench(opts: ViewersBenchOptions): Promise<Viewer
     }
     if (opts.edge.length) {
       const conf = edgeConfig(opts.root, server.httpOrigin, path.join(dir, 'cache'), path.join(dir, 'access.log')).replace(/access_log \S+ edge;/, 'access_log off;');
-      nginx = await startNginx(conf, Math.max(...opts.edge) + 1024);
+      nginx = await startNginx(conf, { workerConnections: Math.max(...opts.edge) + 1024 });
       const edgeUrl = `${nginx.url}/hls/live/${uri}`;
       for (const n of opts.edge) {
         log(`${n} viewers through the nginx edge`);

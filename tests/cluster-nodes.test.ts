@@ -13,7 +13,7 @@
  *
  * Build first (`npm run build`): the nodes and the CLI run from dist/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,11 +25,11 @@ import { launchBrowser } from './helpers/browser';
 import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
 import { attrs, parseMedia } from './helpers/m3u8';
 import { startPostgres, type TestPostgres } from './helpers/postgres';
+import { startRedisServer, stopRedisServer } from './helpers/redis';
 
 jest.setTimeout(180_000);
 
 type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
-const REDIS_SERVER = fs.existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
 const KEY = 'cluster-test-key-0001';
 /** Short, so the "A died" check does not wait long; the heartbeat is a third of it. */
 const ORIGIN_TTL_MS = 2000;
@@ -115,12 +115,7 @@ async function bytes(url: string): Promise<{ status: number; body: Buffer; type:
 }
 
 async function startRedis(port: number): Promise<void> {
-  const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  redis = proc;
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  await until(() => /Ready to accept connections/.test(out) || proc.exitCode !== null, 10_000, 'redis-server to start');
-  if (proc.exitCode !== null) throw new Error(`redis-server exited:\n${out}`);
+  redis = await startRedisServer(port);
 }
 
 beforeAll(async () => {
@@ -141,11 +136,7 @@ afterAll(async () => {
   for (const p of publishers) await p.stop();
   await Promise.all([nodes.a?.stop(), nodes.b?.stop()]);
   await pg?.stop();
-  if (redis && redis.exitCode === null && redis.signalCode === null) {
-    const gone = new Promise((r) => redis!.once('exit', r));
-    redis.kill('SIGTERM');
-    await gone;
-  }
+  await stopRedisServer(redis);
   if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
 });
 

@@ -33,13 +33,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/**
- * Starts nginx with `httpBlock` (the inside of `http { }`; `{{PORT}}` is replaced by the port it listens on).
- * `workerConnections`: connections its one worker may hold (viewers and their origin requests).
- */
-export async function startNginx(httpBlock: string, workerConnections = 2048): Promise<Nginx> {
+export interface NginxOptions {
+  /** Connections its one worker may hold (viewers and their origin requests). */
+  workerConnections?: number;
+  /** Where it is reached (127.0.0.1) and the port `{{PORT}}` stands for (a free one). */
+  host?: string;
+  port?: number;
+  /** A command prefix that runs it elsewhere (a test host: tests/helpers/netns.ts). */
+  on?: string[];
+}
+
+/** Starts nginx with `httpBlock` (the inside of `http { }`; `{{PORT}}` is replaced by the port it listens on). */
+export async function startNginx(httpBlock: string, { workerConnections = 2048, host = '127.0.0.1', port: givenPort, on = [] }: NginxOptions = {}): Promise<Nginx> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-nginx-'));
-  const port = await freePort();
+  const port = givenPort ?? (await freePort());
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${path.join(dir, t)};`).join('\n');
   const conf = `daemon off;
 master_process off;
@@ -55,7 +62,8 @@ ${httpBlock.replaceAll('{{PORT}}', String(port))}
 }
 `;
   fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
-  const proc: ChildProcess = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], {
+  const [cmd, ...args] = [...on, NGINX, '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
+  const proc: ChildProcess = spawn(cmd, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   running.add(proc);
@@ -79,7 +87,7 @@ ${httpBlock.replaceAll('{{PORT}}', String(port))}
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`nginx exited: ${errorLog()}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      const s = net.connect(port, host, () => (s.destroy(), resolve(true)));
       s.on('error', () => resolve(false));
     });
     if (ok) break;
@@ -89,7 +97,7 @@ ${httpBlock.replaceAll('{{PORT}}', String(port))}
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, pid: proc.pid, url: `http://127.0.0.1:${port}`, errorLog, stop };
+  return { port, pid: proc.pid, url: `http://${host}:${port}`, errorLog, stop };
 }
 
 /**

@@ -71,26 +71,49 @@ export async function startServerProcess(extraEnv: NodeJS.ProcessEnv = {}): Prom
     LIVEROOM_ADMIN_TOKEN: '',
     ...extraEnv,
   };
-  const proc = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnServer({ command: [process.execPath, BIN, 'start'], env, httpPort, rtmpPort, rtmpsPort, dataDir });
+}
+
+export interface SpawnServerOptions {
+  /** The program and its arguments (a unit's ExecStart=, or `node bin/liveroom.js start`). */
+  command: string[];
+  /** The whole environment of the process: nothing else is added. */
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Where it is reached (127.0.0.1). */
+  host?: string;
+  httpPort: number;
+  rtmpPort: number;
+  rtmpsPort?: number;
+  /** The node's data folder, deleted by stop(). */
+  dataDir: string;
+}
+
+/** Spawns a server exactly as given and waits until it answers; stop() sends SIGTERM (SIGKILL after 10 s) and deletes its data folder. */
+export async function spawnServer({ command, env, cwd, host = '127.0.0.1', httpPort, rtmpPort, rtmpsPort = 0, dataDir }: SpawnServerOptions): Promise<ServerProcess> {
+  const proc = spawn(command[0], command.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const ca = env.LIVEROOM_TLS_CERT ? fs.readFileSync(env.LIVEROOM_TLS_CERT) : undefined;
-  const base = `${ca ? 'https' : 'http'}://127.0.0.1:${httpPort}`;
+  const base = `${ca ? 'https' : 'http'}://${host}:${httpPort}`;
   const until = Date.now() + 20_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`the server exited at start:\n${out}`);
     const ok = await (ca ? httpsOk(`${base}/api/channels/live`, ca) : fetch(`${base}/api/channels/live`).then((r) => r.ok, () => false));
     if (ok) break;
-    if (Date.now() > until) throw new Error(`the server did not answer in 20 s:\n${out}`);
+    if (Date.now() > until) {
+      proc.kill('SIGKILL');
+      throw new Error(`the server did not answer in 20 s:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     proc,
     env,
     base,
-    rtmp: `rtmp://127.0.0.1:${rtmpPort}/live`,
+    rtmp: `rtmp://${host}:${rtmpPort}/live`,
     rtmpsPort,
     dataDir,
     log: () => out,

@@ -48,8 +48,18 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface PostgresOptions {
+  /** The address it listens on (127.0.0.1) and its port (a free one). */
+  host?: string;
+  port?: number;
+  /** A command prefix that runs it elsewhere (a test host: tests/helpers/netns.ts). */
+  on?: string[];
+  /** Clients from this CIDR are trusted too (only loopback otherwise). */
+  allow?: string;
+}
+
 /** Starts a throwaway cluster (trust authentication, no fsync: test data only) and waits until it answers. */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres({ host = '127.0.0.1', port: givenPort, on = [], allow }: PostgresOptions = {}): Promise<TestPostgres> {
   const { initdb, postgres } = postgresBinaries();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lr-pg-'));
   const data = path.join(dir, 'data');
@@ -65,13 +75,15 @@ export async function startPostgres(): Promise<TestPostgres> {
   }
   const [initCmd, initArgs] = asServerUser(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   await run(initCmd, initArgs);
-  const port = await freePort();
-  const [cmd, args] = asServerUser(postgres, ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', socketDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
+  if (allow) fs.appendFileSync(path.join(data, 'pg_hba.conf'), `host all all ${allow} trust\n`);
+  const port = givenPort ?? (await freePort());
+  const [serverCmd, serverArgs] = asServerUser(postgres, ['-D', data, '-p', String(port), '-h', host, '-k', socketDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
+  const [cmd, ...args] = [...on, serverCmd, ...serverArgs];
   const proc: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr!.on('data', (d) => (log = (log + d).slice(-4000)));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const admin = `postgres://postgres@${host}:${port}/postgres`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     const client = new pg.Client({ connectionString: admin });
@@ -91,7 +103,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   }
   let n = 0;
   return {
-    host: '127.0.0.1',
+    host,
     port,
     async createDatabase(name = `lr_test_${process.pid}_${++n}`) {
       const client = new pg.Client({ connectionString: admin });
@@ -101,7 +113,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       } finally {
         await client.end();
       }
-      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+      return `postgres://postgres@${host}:${port}/${name}`;
     },
     async stop() {
       proc.kill('SIGINT'); // fast shutdown: open connections are ended
