@@ -214,10 +214,12 @@ export class Liveroom {
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
     const held = (this.heldRequests = new HeldRequests(config.http.maxHeldRequestsPerAddress, clientAddress));
     // Prometheus series from the bus and the parts' own counts (server/metrics.ts); the closures are read at scrape time.
+    // A store that does not answer (PostgreSQL down) leaves the channels of the last scrape: /metrics stays up in an outage.
+    let knownChannels: string[] = [];
     const metrics = (this.metrics = config.metrics.enabled
       ? new Metrics({
           bus,
-          channels: async () => (await channels.list()).map((c) => c.name),
+          channels: async () => (knownChannels = await channels.list().then((list) => list.map((c) => c.name), () => knownChannels)),
           transcodes: () => transcoder.live(),
           heldRequests: () => held.count(),
           viewers: (name) => chat.localViewers(name),
