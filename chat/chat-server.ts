@@ -52,6 +52,11 @@ export interface ChatServerDeps {
   responseHeaders?: Readonly<Record<string, string>>;
   /** Where accepted messages, refusals and moderation actions are told (chat:* events: metrics, webhooks). */
   bus?: TypedEmitter<LiveroomEvents>;
+  /**
+   * Milliseconds a channel's moderation state may be served from memory between store reads ('chat.moderationCacheMs';
+   * the composition root sets it on PostgreSQL only); 0 or unset: every check reads the store.
+   */
+  moderationCacheMs?: number;
 }
 
 /**
@@ -92,7 +97,15 @@ export class ChatServer {
     this.log = deps.log;
     this.makeNotice = noticeMaker(this.clock);
     this.messages = new MessageStore(stores.messages);
-    this.moderation = new Moderation(stores.moderation, config);
+    this.moderation = new Moderation(stores.moderation, config, {
+      messages: stores.messages,
+      cacheMs: deps.moderationCacheMs ?? 0,
+      clock: this.clock,
+      // The other nodes drop what they cache of the channel (their own cache lapses after moderationCacheMs anyway).
+      onChange: (channel) => {
+        if (this.redis && deps.moderationCacheMs) this.io?.serverSideEmit('moderation:changed', { channel });
+      },
+    });
     const onError = (err: unknown) => this.log.error({ err }, 'chat timer task failed');
     this.likes = new LikeAggregator({
       store: stores.likes,
@@ -231,6 +244,9 @@ export class ChatServer {
         if (!isViewerReport(report) || report.node === this.node) return;
         this.viewers.remoteReport(report);
       });
+      io.on('moderation:changed', (change) => {
+        if (typeof change?.channel === 'string') this.moderation.invalidate(change.channel);
+      });
     }
     io.use(this.admission.middleware);
     io.on('connection', (socket) => {
@@ -244,7 +260,10 @@ export class ChatServer {
     this.likes.start();
     this.viewers.start();
     this.retention.start(); // purges once now, then daily
-    this.sweepTimer = setInterval(() => this.admission.sweep(), 10_000);
+    this.sweepTimer = setInterval(() => {
+      this.admission.sweep();
+      this.moderation.sweep();
+    }, 10_000);
     this.log.info({ path: CHAT_PATH, nodes: this.redis ? 'several (Redis)' : 'one' }, 'chat started');
     return this;
   }

@@ -273,6 +273,8 @@ export class Liveroom {
       clientAddress: (peer, forwardedFor) => addresses.resolve(peer, forwardedFor),
       allowOrigin: originPolicy(config.http),
       responseHeaders: SECURITY_HEADERS,
+      // On PostgreSQL each moderation check is a round trip: cached per channel. SQLite reads in process, as before.
+      moderationCacheMs: config.databaseUrl ? config.chat.moderationCacheMs : 0,
       bus,
     }));
     // Every broadcast kept as a replay: the packager's own segments to disk, indexed (recordings/).
