@@ -124,18 +124,15 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
     if (socket.data.role === 'viewer') {
       const until = await moderation.timeoutUntil(channel, userId, now);
       if (until !== undefined) return error('LR_CHAT_TIMED_OUT', `You are timed out for ${waitSeconds(until - now)} s more.`, until - now);
-      const slow = await moderation.slowModeSeconds(channel);
-      const last = slow > 0 ? await messages.lastMessageTs(channel, userId) : undefined;
-      if (last !== undefined && now - last < slow * 1000) {
-        const wait = last + slow * 1000 - now;
-        return error('LR_CHAT_SLOW_MODE', `Slow mode is on: wait ${waitSeconds(wait)} s before your next message.`, wait);
-      }
+      const wait = await moderation.slowModeWaitMs(channel, userId, now);
+      if (wait > 0) return error('LR_CHAT_SLOW_MODE', `Slow mode is on: wait ${waitSeconds(wait)} s before your next message.`, wait);
     }
     if ((await moderation.findBlockedWord(channel, text)) !== undefined) {
       return error('LR_CHAT_BLOCKED_WORD', 'Your message contains a word this channel does not allow; it was not sent.');
     }
     // Written (awaited) before the ack and the broadcast: nobody sees a message the database does not have.
     const message = await messages.insert({ channel, ts: now, text, author: author(socket), kind, mode, color });
+    moderation.sent(channel, userId, message.ts);
     reply({ ok: true, message });
     deps.bus?.emit('chat:message', { channel, kind: message.kind, role: message.author.role, authorId: message.author.id });
     socket.to(singleRoom).emit('message', message);

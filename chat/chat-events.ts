@@ -238,6 +238,8 @@ export interface ServerToClientEvents {
 export interface InterServerEvents {
   /** Every viewer-count interval: the sender's local viewers per channel (channels left out count 0); ttlMs 0 = it is leaving. */
   'viewers:report': (report: { node: string; counts: Record<string, number>; ttlMs: number }) => void;
+  /** A moderation action changed the channel's state (sanctions, slow mode, blocked words): drop what is cached of it. */
+  'moderation:changed': (change: { channel: string }) => void;
 }
 
 /** Per-connection state, visible across nodes through the adapter: no secrets in here. */

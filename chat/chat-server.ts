@@ -52,6 +52,11 @@ export interface ChatServerDeps {
   responseHeaders?: Readonly<Record<string, string>>;
   /** Where accepted messages, refusals and moderation actions are told (chat:* events: metrics, webhooks). */
   bus?: TypedEmitter<LiveroomEvents>;
+  /**
+   * Milliseconds a channel's moderation state may be served from memory between store reads ('chat.moderationCacheMs';
+   * the composition root sets it on PostgreSQL only); 0 or unset: every check reads the store.
+   */
+  moderationCacheMs?: number;
 }
 
 /**
@@ -92,7 +97,15 @@ export class ChatServer {
     this.log = deps.log;
     this.makeNotice = noticeMaker(this.clock);
     this.messages = new MessageStore(stores.messages);
-    this.moderation = new Moderation(stores.moderation, config);
+    this.moderation = new Moderation(stores.moderation, config, {
+      messages: stores.messages,
+      cacheMs: deps.moderationCacheMs ?? 0,
+      clock: this.clock,
+      // The other nodes drop what they cache of the channel (their own cache lapses after moderationCacheMs anyway).
+      onChange: (channel) => {
+        if (this.redis && deps.moderationCacheMs) this.io?.serverSideEmit('moderation:changed', { channel });
+      },
+    });
     const onError = (err: unknown) => this.log.error({ err }, 'chat timer task failed');
     this.likes = new LikeAggregator({
       store: stores.likes,
@@ -114,8 +127,9 @@ export class ChatServer {
       intervalFor: (channel) => batchIntervalMs(config, this.io?.of('/').adapter.rooms.get(batchRoomOf(channel))?.size ?? 0),
       // A message deleted while it waited (a quick moderator) is not delivered after its deletion.
       flush: async (channel, batch) => {
-        const present = await Promise.all(batch.map((m) => this.messages.exists(m.id)));
-        const live = batch.filter((_, i) => present[i]);
+        // One read per batch, not per message (on PostgreSQL, a round trip each).
+        const present = await this.messages.existing(batch.map((m) => m.id));
+        const live = batch.filter((m) => present.has(m.id));
         if (live.length) this.io?.to(batchRoomOf(channel)).emit('messages', live);
       },
       onError,
@@ -231,6 +245,9 @@ export class ChatServer {
         if (!isViewerReport(report) || report.node === this.node) return;
         this.viewers.remoteReport(report);
       });
+      io.on('moderation:changed', (change) => {
+        if (typeof change?.channel === 'string') this.moderation.invalidate(change.channel);
+      });
     }
     io.use(this.admission.middleware);
     io.on('connection', (socket) => {
@@ -244,7 +261,10 @@ export class ChatServer {
     this.likes.start();
     this.viewers.start();
     this.retention.start(); // purges once now, then daily
-    this.sweepTimer = setInterval(() => this.admission.sweep(), 10_000);
+    this.sweepTimer = setInterval(() => {
+      this.admission.sweep();
+      this.moderation.sweep();
+    }, 10_000);
     this.log.info({ path: CHAT_PATH, nodes: this.redis ? 'several (Redis)' : 'one' }, 'chat started');
     return this;
   }

@@ -98,6 +98,8 @@ export interface KitOptions {
   /** As 'http.trustedProxies': X-Forwarded-For is believed from these. */
   trustedProxies?: string[];
   allowOrigin?: ChatServerDeps['allowOrigin'];
+  /** As on PostgreSQL: moderation state cached per channel this long (ChatServerDeps.moderationCacheMs). */
+  moderationCacheMs?: number;
 }
 
 export async function startChat(config: ChatConfigInput = {}, opts: KitOptions = {}): Promise<ChatKit> {
@@ -129,6 +131,7 @@ export async function startChat(config: ChatConfigInput = {}, opts: KitOptions =
     clock: () => clock.now,
     clientAddress: (peer, xff) => addresses.resolve(peer, xff),
     allowOrigin: opts.allowOrigin,
+    moderationCacheMs: opts.moderationCacheMs,
   });
   await chat.start(server);
   const clients: TestClient[] = [];

@@ -1,9 +1,15 @@
 import { chatSchema } from '../core/config-schema';
 import type { ChatMessage, SendAck } from './chat-events';
 import { Moderation } from './moderation';
-import { collect, newIdentity, nextEvent, request, sleep, startChat, type ChatKit } from './chat-test-kit';
+import { collect, newIdentity, nextEvent, request, sleep, startChat as startKit, type ChatKit } from './chat-test-kit';
 
-describe('moderation through the chat server', () => {
+// Each test twice: reading the store for every check (SQLite), and with the per-channel cache PostgreSQL gets, its TTL
+// long enough that only the invalidation on each action can make the action apply at once.
+describe.each([
+  ['reading the store for every check', 0],
+  ['with the moderation cache (PostgreSQL)', 60_000],
+])('moderation through the chat server, %s', (_how, moderationCacheMs) => {
+  const startChat = (config: Parameters<typeof startKit>[0] = {}, opts: Parameters<typeof startKit>[1] = {}) => startKit(config, { ...opts, moderationCacheMs });
   let kit: ChatKit;
   afterEach(async () => {
     await kit?.close();
@@ -53,6 +59,7 @@ describe('moderation through the chat server', () => {
   it('timeout: the viewer cannot write for N seconds, the room is told, and it is logged', async () => {
     kit = await startChat();
     const { mod, viewer, viewerId, other } = await room();
+    sent(await request(viewer, 'send', { text: 'before' })); // with the cache, the channel's timeouts are now in memory
     const notice = nextEvent(other, 'notice', (n) => n.code === 'timeout');
     expect(await request(mod, 'moderate', { action: 'timeout', userId: viewerId, seconds: 90, reason: 'spam' })).toEqual({ ok: true });
     expect(await notice).toMatchObject({ text: 'Vic was timed out for 1 min 30 s.', level: 'warning', target: { id: viewerId, name: 'Vic' } });
@@ -69,6 +76,15 @@ describe('moderation through the chat server', () => {
       target_user_id: viewerId,
       detail: JSON.stringify({ name: 'Vic', seconds: 90, reason: 'spam' }),
     });
+  });
+
+  it('unban lifts a running timeout at once', async () => {
+    kit = await startChat();
+    const { mod, viewer, viewerId } = await room();
+    expect((await request(mod, 'moderate', { action: 'timeout', userId: viewerId, seconds: 600 })).ok).toBe(true);
+    expect(await request(viewer, 'send', { text: 'let me talk' })).toMatchObject({ ok: false, error: { code: 'LR_CHAT_TIMED_OUT' } });
+    expect(await request(mod, 'moderate', { action: 'unban', userId: viewerId })).toEqual({ ok: true });
+    sent(await request(viewer, 'send', { text: 'thanks' }));
   });
 
   it('only moderators moderate, and nobody moderates the streamer or themselves', async () => {

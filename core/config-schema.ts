@@ -246,6 +246,13 @@ export const chatSchema = z
      */
     retentionDays: z.number().int().min(0).max(36_500).default(30),
     /**
+     * On PostgreSQL ('databaseUrl'), how long a channel's moderation state (timeouts, slow mode, blocked words) is
+     * served from memory between store reads; every moderation action drops it at once on its node, and on the others
+     * through Redis ('chat.redisUrl'). This bounds how late an action reaches a node that missed that (no Redis, or
+     * Redis away). 0: every message reads the store. SQLite always reads the store.
+     */
+    moderationCacheMs: z.number().int().min(0).max(60_000).default(2000),
+    /**
      * Several server nodes: redis://[user:password@]host:port[/db] (or rediss://). The chat then runs through
      * the Socket.IO Redis streams adapter, sharing rooms, counts and moderation. The nodes share one data folder, or,
      * with 'cluster.nodeUrl', run on separate hosts. Unset: one node, no Redis.

@@ -191,6 +191,11 @@ export const ERROR_CATALOG = {
     message: (p: { channel: string }) => `channel '${p.channel}' is no longer live`,
     help: 'Internal, never answered: the publisher left while its transcoder was starting; that transcoder does not start.',
   },
+  LR_INGEST_STORE_UNAVAILABLE: {
+    status: 503,
+    message: (p: { reason: string }) => `publish refused: the stream key could not be checked, the database did not answer (${p.reason})`,
+    help: "Logged (an error line when stream-key lookups start failing, then each refusal once per address per 'rtmp.refusalLogIntervalMs'), never answered: the store (PostgreSQL, 'databaseUrl') failed or did not answer a publish's stream-key lookup within 'rtmp.handshakeTimeoutMs'. The encoder is told NetStream.Failed and retries; this is not counted as a failed attempt of its address, so it publishes as soon as the database is back. Check PostgreSQL.",
+  },
   LR_INGEST_NMS_UNSUPPORTED: {
     status: 500,
     startup: true,

@@ -49,7 +49,11 @@ export interface PublishEnded {
 
 export interface PublishRejected {
   remoteAddress: string;
-  reason: 'unknown-key' | 'wrong-app' | 'already-live' | 'malformed';
+  /**
+   * store-unavailable: the key could not be looked up (the database did not answer); not the publisher's failure, so it
+   * is not counted against its address.
+   */
+  reason: 'unknown-key' | 'wrong-app' | 'already-live' | 'malformed' | 'store-unavailable';
 }
 
 /** One rendition's fragmented-MP4 byte stream from one ffmpeg run. */

@@ -42,6 +42,10 @@ interface Connection {
   address: string;
 }
 
+/** What an encoder is told (ffmpeg prints it as "Server error: …") when its key could not be checked. */
+const STORE_UNAVAILABLE_DESCRIPTION = "the stream key could not be checked: the server's database is unavailable; try again";
+const storeUnavailable = (reason: string) => fail('LR_INGEST_STORE_UNAVAILABLE', { reason }).message;
+
 /** How often live publishes are checked for silence. */
 const WATCH_MS = 250;
 /** How often the per-address tables are swept and refusal summaries written. */
@@ -74,6 +78,12 @@ export class IngestServer {
   private readonly conns = new Map<net.Socket, Connection>();
   private readonly publishes = new Map<string, Publish>(); // channel → publish
   private readonly pendingChannel = new WeakMap<RtmpConnection, string>();
+  /** Connections whose stream key is being looked up in the store. */
+  private readonly checking = new WeakSet<RtmpConnection>();
+  /** Whether the last key lookup failed (the store is down): its error is logged once, and its recovery. */
+  private storeDown = false;
+  /** Why the store failed a connection's key lookup, for its refusal's log line. */
+  private readonly storeErrors = new WeakMap<RtmpConnection, string>();
   private readonly clock: Clock;
 
   constructor(private readonly deps: IngestDeps) {
@@ -219,7 +229,12 @@ export class IngestServer {
     const timer = setTimeout(() => {
       if (conn.admitted || socket.destroyed) return;
       conn.destroy();
-      this.failed(address, 'timeout', { afterMs: config.handshakeTimeoutMs });
+      // Still waiting for the store to answer the key lookup: the store's failure, not the publisher's.
+      if (this.checking.has(conn)) {
+        const reason = `no answer within ${config.handshakeTimeoutMs} ms`;
+        this.storeFailed(reason);
+        this.refuse(address, 'store-unavailable', { code: 'LR_INGEST_STORE_UNAVAILABLE', afterMs: config.handshakeTimeoutMs }, storeUnavailable(reason));
+      } else this.failed(address, 'timeout', { afterMs: config.handshakeTimeoutMs });
     }, config.handshakeTimeoutMs);
     socket.once('close', () => {
       clearTimeout(timer);
@@ -271,11 +286,21 @@ export class IngestServer {
     const { config, log } = this.deps;
     if (app !== config.app) return { ok: false, reason: 'wrong-app', description: `unknown application '${app}'` };
     let channel: string | undefined;
+    this.checking.add(conn);
     try {
       channel = await this.deps.channelForKey(key);
     } catch (err) {
-      log.error({ err, remote: this.addressOf(conn) }, 'stream key check failed (database)');
-      return { ok: false, reason: 'unknown-key', description: 'the stream key could not be checked; try again' };
+      // Not a failed attempt of the address (see refused()); logged once per outage, and per address like every refusal.
+      const reason = (err as Error).message.slice(0, 200);
+      this.storeErrors.set(conn, reason);
+      this.storeFailed(reason);
+      return { ok: false, reason: 'store-unavailable', description: STORE_UNAVAILABLE_DESCRIPTION };
+    } finally {
+      this.checking.delete(conn);
+    }
+    if (this.storeDown) {
+      this.storeDown = false;
+      log.info('stream key lookups answer again: publishes are checked as usual');
     }
     if (!channel) return { ok: false, reason: 'unknown-key', description: 'unknown stream key' };
     const elsewhere = this.deps.refusePublish?.(channel);
@@ -297,11 +322,22 @@ export class IngestServer {
     return { ok: true };
   }
 
+  /** A key lookup the store failed: one error line when lookups start failing (the refusals themselves are rate-limited per address). */
+  private storeFailed(reason: string) {
+    if (this.storeDown) return;
+    this.storeDown = true;
+    this.deps.log.error({ code: 'LR_INGEST_STORE_UNAVAILABLE', err: reason }, storeUnavailable(reason));
+  }
+
   private refused(conn: RtmpConnection, reason: PublishRejected['reason'], description: string) {
     const address = this.addressOf(conn);
-    // A wrong key or path is a failed attempt; a second publisher with a valid key is not (OBS retrying).
+    // A wrong key or path is a failed attempt; a second publisher with a valid key is not (OBS retrying), and neither is
+    // a key the store could not check (an encoder retrying through a database outage must not be backed off after it).
     if (reason === 'already-live') this.refuse(address, reason, { description }, 'publish refused');
-    else this.failed(address, reason, { description });
+    else if (reason === 'store-unavailable') {
+      const err = this.storeErrors.get(conn) ?? 'unknown';
+      this.refuse(address, reason, { code: 'LR_INGEST_STORE_UNAVAILABLE', err }, storeUnavailable(err));
+    } else this.failed(address, reason, { description });
     this.deps.bus.emit('publish:rejected', { remoteAddress: address, reason });
   }
 

@@ -153,6 +153,16 @@ export interface BridgeHooks {
   violation(conn: RtmpConnection, rule: string): void;
 }
 
+/**
+ * The onStatus code a refused publish gets (level 'error' either way: ffmpeg prints the description and stops, OBS's
+ * librtmp closes): BadName when the name (key, path) or the channel is the problem; NetStream.Failed, the generic
+ * "failed for another reason", when the server could not decide (the store did not answer), so it does not read as a
+ * wrong key.
+ */
+export function refusalStatus(reason: PublishRejected['reason']): string {
+  return reason === 'store-unavailable' ? 'NetStream.Failed' : 'NetStream.Publish.BadName';
+}
+
 /** Thrown inside the parser to stop it mid-buffer; the connection was already dealt with. */
 class StopParsing extends Error {}
 
@@ -324,7 +334,7 @@ export class RtmpConnection {
       const decide = (verdict: PublishVerdict): boolean => {
         if (!verdict.ok) {
           // Best effort: tell the encoder why (ffmpeg and OBS log it), then drop the connection for real.
-          orig.sendStatusMessage(streamId, 'error', 'NetStream.Publish.BadName', verdict.description);
+          orig.sendStatusMessage(streamId, 'error', refusalStatus(verdict.reason), verdict.description);
           conn.destroy();
           conn.hooks.refused(conn, verdict.reason, verdict.description);
           return false;

@@ -214,10 +214,12 @@ export class Liveroom {
     app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
     const held = (this.heldRequests = new HeldRequests(config.http.maxHeldRequestsPerAddress, clientAddress));
     // Prometheus series from the bus and the parts' own counts (server/metrics.ts); the closures are read at scrape time.
+    // A store that does not answer (PostgreSQL down) leaves the channels of the last scrape: /metrics stays up in an outage.
+    let knownChannels: string[] = [];
     const metrics = (this.metrics = config.metrics.enabled
       ? new Metrics({
           bus,
-          channels: async () => (await channels.list()).map((c) => c.name),
+          channels: async () => (knownChannels = await channels.list().then((list) => list.map((c) => c.name), () => knownChannels)),
           transcodes: () => transcoder.live(),
           heldRequests: () => held.count(),
           viewers: (name) => chat.localViewers(name),
@@ -271,6 +273,8 @@ export class Liveroom {
       clientAddress: (peer, forwardedFor) => addresses.resolve(peer, forwardedFor),
       allowOrigin: originPolicy(config.http),
       responseHeaders: SECURITY_HEADERS,
+      // On PostgreSQL each moderation check is a round trip: cached per channel. SQLite reads in process, as before.
+      moderationCacheMs: config.databaseUrl ? config.chat.moderationCacheMs : 0,
       bus,
     }));
     // Every broadcast kept as a replay: the packager's own segments to disk, indexed (recordings/).

@@ -52,6 +52,8 @@ export interface ChatModerationStore {
 
   /** When the latest running (not lifted, not over at `now`) timeout ends, or undefined. */
   timeoutUntil(channel: string, userId: string, now: number): Promise<number | undefined>;
+  /** Every running timeout of the channel: user id → when the latest ends (a cache loads them in one read). */
+  runningTimeouts(channel: string, now: number): Promise<Map<string, number>>;
   /** A standing ban on this id, or on this address. */
   isBanned(channel: string, userId: string, address: string): Promise<boolean>;
   addSanction(sanction: SanctionRecord, log: NewModerationLogRecord): Promise<void>;

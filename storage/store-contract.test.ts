@@ -155,6 +155,8 @@ describe.each(BACKENDS)('stores on %s', (_name, open) => {
     expect(await s.messages.get('m3')).toEqual(message('m3', 3000, { kind: 'danmaku', mode: 'top', color: '#fe0302' }));
     expect(await s.messages.get('zz')).toBeUndefined();
     expect(await s.messages.exists('m2')).toBe(true);
+    expect(await s.messages.existing(['m2', 'zz', 'x1'])).toEqual(new Set(['m2', 'x1']));
+    expect(await s.messages.existing([])).toEqual(new Set());
     expect(await s.messages.lastMessageTs('live', 'a'.repeat(24))).toBe(5000);
     expect(await s.messages.lastMessageTs('live', 'c'.repeat(24))).toBeUndefined();
     expect((await s.messages.between('live', 2000, 4000, 10)).map((m) => m.id)).toEqual(['m2', 'm3', 'm4']);
@@ -182,6 +184,11 @@ describe.each(BACKENDS)('stores on %s', (_name, open) => {
     expect(await s.moderation.timeoutUntil('live', 'u1', 2000)).toBe(61_000);
     expect(await s.moderation.timeoutUntil('live', 'u1', 61_000)).toBeUndefined();
     expect(await s.moderation.timeoutUntil('other', 'u1', 2000)).toBeUndefined();
+    await s.moderation.addSanction(sanction('u2', 'timeout', 1000, 30_000), logRecord('timeout', 3, { targetUserId: 'u2' }));
+    await s.moderation.addSanction(sanction('u2', 'timeout', 1000, 40_000), logRecord('timeout', 3, { targetUserId: 'u2' }));
+    expect(await s.moderation.runningTimeouts('live', 2000)).toEqual(new Map([['u1', 61_000], ['u2', 40_000]]));
+    expect(await s.moderation.runningTimeouts('live', 45_000)).toEqual(new Map([['u1', 61_000]]));
+    expect(await s.moderation.runningTimeouts('other', 2000)).toEqual(new Map());
     expect(await s.moderation.isBanned('live', 'u1', '198.51.100.1')).toBe(false);
 
     await s.moderation.addSanction(sanction('u3', 'ban', 1000, null, '203.0.113.9'), logRecord('ban', 4, { targetUserId: 'u3' }));
@@ -196,7 +203,7 @@ describe.each(BACKENDS)('stores on %s', (_name, open) => {
     expect(await s.moderation.timeoutUntil('live', 'u1', 6000)).toBeUndefined();
 
     const log = await s.moderation.logEntries('live', 10);
-    expect(log.map((e) => e.action)).toEqual(['unban', 'unban', 'ban', 'timeout', 'slow-mode', 'slow-mode']);
+    expect(log.map((e) => e.action)).toEqual(['unban', 'unban', 'ban', 'timeout', 'timeout', 'timeout', 'slow-mode', 'slow-mode']);
     expect(log[0].id).toBeGreaterThan(log[1].id);
     expect(log[2]).toMatchObject({ channel: 'live', ts: 4, actorId: 'mod', actorName: 'Mia', actorRole: 'moderator', targetUserId: 'u3', targetMessageId: null, detail: { n: 1, nested: { ok: true } } });
     expect(await s.moderation.logEntries('live', 2)).toHaveLength(2);

@@ -78,13 +78,13 @@ async function startNode(name: 'a' | 'b'): Promise<ServerProcess> {
   return node;
 }
 
-function join(node: ServerProcess, name: string): Promise<{ socket: Client; welcome: Welcome }> {
+function join(node: ServerProcess, name: string, auth: Partial<HandshakeAuth> = {}): Promise<{ socket: Client; welcome: Welcome }> {
   const socket: Client = ioClient(node.base, {
     path: '/socket.io',
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
-    auth: { channel: 'live', identity: newIdentity(), name } satisfies Partial<HandshakeAuth>,
+    auth: { channel: 'live', identity: newIdentity(), name, ...auth } satisfies Partial<HandshakeAuth>,
   });
   clients.push(socket);
   return new Promise((resolve, reject) => {
@@ -126,7 +126,12 @@ beforeAll(async () => {
   pg = await startPostgres();
   databaseUrl = await pg.createDatabase();
   configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-cluster-'));
-  fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ cluster: { originTtlMs: ORIGIN_TTL_MS }, hls: { reconnectGraceMs: 15_000 } }));
+  fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({
+      cluster: { originTtlMs: ORIGIN_TTL_MS },
+      hls: { reconnectGraceMs: 15_000 },
+      // Longer than the test: a moderation action on one node can only reach the other's cache through Redis.
+      chat: { moderationCacheMs: 60_000 },
+    }));
   await startNode('a');
   await startNode('b');
 });
@@ -216,6 +221,28 @@ describe('two nodes on separate data folders, one Redis and one PostgreSQL', () 
     const back = nextEvent(onB, 'message', (m) => m.text === 'hi from A', 20_000);
     expect((await request(onA, 'send', { text: 'hi from A' })).ok).toBe(true);
     expect((await back).author.name).toBe('alf');
+  });
+
+  it('a moderation action on A applies at once to a viewer on B, whose node caches the moderation state (told through Redis)', async () => {
+    const made = await cli(nodes.a!, 'moderators', 'add', 'live', '--label', 'Mia', '--json');
+    if (made.code !== 0) throw new Error(`moderators add: ${made.stderr}`);
+    const { socket: mod } = await join(nodes.a!, 'Mia', { token: (JSON.parse(made.stdout) as { token: string }).token });
+    const { socket: viewer, welcome } = await join(nodes.b!, 'vic');
+    // B reads the channel's moderation state now, and keeps it (chat.moderationCacheMs is 60 s here).
+    expect((await request(viewer, 'send', { text: 'before' })).ok).toBe(true);
+    expect(await request(mod, 'moderate', { action: 'timeout', userId: welcome.you.id, seconds: 600 })).toEqual({ ok: true });
+    await until(async () => {
+      const ack = await request(viewer, 'send', { text: 'still here?' });
+      return !ack.ok && ack.error.code === 'LR_CHAT_TIMED_OUT';
+    }, 5000, "node B refusing the viewer's message after the timeout on A");
+    expect(await request(mod, 'moderate', { action: 'block-word', word: 'sneaky' })).toEqual({ ok: true, blockedWords: ['sneaky'] });
+    expect(await request(mod, 'moderate', { action: 'unban', userId: welcome.you.id })).toEqual({ ok: true });
+    await until(async () => (await request(viewer, 'send', { text: 'thanks' })).ok, 5000, 'node B letting the viewer write after the unban on A');
+    // (Polled: the refusals above took from the viewer's message allowance, which may answer LR_CHAT_RATE_LIMITED first.)
+    await until(async () => {
+      const ack = await request(viewer, 'send', { text: 'a sneaky word' });
+      return !ack.ok && ack.error.code === 'LR_CHAT_BLOCKED_WORD';
+    }, 5000, 'node B refusing the word blocked on A');
   });
 
   it('shows the channel live on node A in `liveroom status` and the public status of B', async () => {

@@ -2,7 +2,9 @@
  * The shared store through the real parts: `liveroom start` as a process with LIVEROOM_DATABASE_URL pointing at a
  * PostgreSQL of the test's own, the built CLI creating a channel, a key and a moderator token, socket.io-client
  * sending chat (each ack only once its row is committed) and banning a viewer, a restart on a fresh data folder that
- * finds history, ban and key in the database, and a real ffmpeg RTMP publish admitted with that key.
+ * finds history, ban and key in the database, and a real ffmpeg RTMP publish admitted with that key; then PostgreSQL
+ * stopped under the running server: publishes refused as store-unavailable (not as wrong keys, no backoff), and
+ * admitted at once when it is back.
  */
 import crypto from 'node:crypto';
 import pg from 'pg';
@@ -11,6 +13,7 @@ import type { ChatError, ClientToServerEvents, HandshakeAuth, ServerToClientEven
 import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from './helpers/cli-harness';
 import { getText, publish, startLiveroom, until, type Publisher } from './helpers/liveroom-harness';
 import { startPostgres, type TestPostgres } from './helpers/postgres';
+import { parsePrometheusText } from './helpers/prometheus-text';
 
 jest.setTimeout(180_000);
 
@@ -120,6 +123,35 @@ describe('liveroom on PostgreSQL (LIVEROOM_DATABASE_URL)', () => {
     await until(async () => JSON.parse((await getText(`${s!.base}/api/channels/studio`)).text).live, 40_000, "channel 'studio' live with the stored key");
     const wrong = publish(`${s!.rtmp}/not-the-key-0000000000`, { seconds: 10 });
     expect(await wrong.exited).not.toBe(0);
+  });
+
+  it('with PostgreSQL down a publish is refused as store-unavailable, not as a wrong key: once it is back, the same address publishes at once', async () => {
+    await pub?.stop();
+    pub = undefined;
+    const metrics = async () => parsePrometheusText(await (await fetch(`${s!.base}/metrics`)).text());
+    const metric = async (reason: string) => (await metrics()).value('liveroom_rtmp_refused_total', { reason }) ?? 0;
+    const admitted = async () => (await metrics()).value('liveroom_publishes_total', { channel: 'studio' }) ?? 0;
+    const admittedBefore = await admitted();
+    await db.halt();
+    try {
+      // More refusals than rtmp.authFailuresBeforeBackoff (5): counted as failed attempts, they would back the address off.
+      for (let i = 0; i < 6; i++) {
+        const refused = publish(`${s!.rtmp}/${key}`, { seconds: 10, size: '320x180' });
+        expect(await refused.exited).not.toBe(0);
+        expect(refused.stderr()).toContain("the server's database is unavailable");
+      }
+      expect(await metric('store-unavailable')).toBe(6);
+      expect(await metric('unknown-key')).toBe(1); // the wrong key of the test before
+      expect(s!.log()).toContain('LR_INGEST_STORE_UNAVAILABLE');
+    } finally {
+      await db.resume();
+    }
+    // The first publish after the outage is admitted: the address was not backed off.
+    pub = publish(`${s!.rtmp}/${key}`, { size: '320x180' });
+    await until(async () => (await admitted()) > admittedBefore, 20_000, 'the publish admitted once PostgreSQL is back');
+    await until(async () => JSON.parse((await getText(`${s!.base}/api/channels/studio`)).text).live, 40_000, "channel 'studio' live");
+    expect(await metric('backed-off')).toBe(0);
+    expect(await metric('store-unavailable')).toBe(6);
   });
 
   it('two nodes starting at once on a new database: migrated once, one default channel, one key made and shown by one of them', async () => {

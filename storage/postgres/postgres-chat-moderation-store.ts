@@ -74,6 +74,15 @@ export class PostgresChatModerationStore implements ChatModerationStore {
     return rows[0]?.until ?? undefined;
   }
 
+  async runningTimeouts(channel: string, now: number): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ user_id: string; until: number }>(
+      `SELECT user_id, MAX(until) AS until FROM chat_sanctions
+       WHERE channel = $1 AND kind = 'timeout' AND lifted_at IS NULL AND until > $2 GROUP BY user_id`,
+      [channel, now],
+    );
+    return new Map(rows.map((r) => [r.user_id, r.until]));
+  }
+
   async isBanned(channel: string, userId: string, address: string): Promise<boolean> {
     const { rows } = await this.pool.query(
       `SELECT 1 FROM chat_sanctions

@@ -38,15 +38,22 @@ export function createPool(url: string, max = 10): PgPool {
 /** Runs `fn` in one transaction on one client: committed when it resolves, rolled back when it throws. */
 export async function inTransaction<T>(pool: PgPool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client has no listener of the pool's: a server that goes away mid-transaction (PostgreSQL stopped,
+  // restarted, a network cut) emits 'error' on it, and with no listener that ended the whole process. The query in
+  // flight rejects anyway; the broken client is handed back as broken, so the pool discards it.
+  let broken: Error | undefined;
+  const onError = (err: Error) => (broken ??= err);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (!broken) await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }

@@ -40,6 +40,10 @@ export class SqliteChatModerationStore implements ChatModerationStore {
         `SELECT MAX(until) AS until FROM chat_sanctions
          WHERE channel = ? AND user_id = ? AND kind = 'timeout' AND lifted_at IS NULL AND until > ?`,
       ),
+      runningTimeouts: db.prepare(
+        `SELECT user_id AS userId, MAX(until) AS until FROM chat_sanctions
+         WHERE channel = ? AND kind = 'timeout' AND lifted_at IS NULL AND until > ? GROUP BY user_id`,
+      ),
       banned: db.prepare(
         `SELECT 1 FROM chat_sanctions
          WHERE channel = @channel AND kind = 'ban' AND lifted_at IS NULL AND (user_id = @userId OR address = @address) LIMIT 1`,
@@ -94,6 +98,11 @@ export class SqliteChatModerationStore implements ChatModerationStore {
 
   async timeoutUntil(channel: string, userId: string, now: number): Promise<number | undefined> {
     return (this.q.timeoutUntil.get(channel, userId, now) as { until: number | null }).until ?? undefined;
+  }
+
+  async runningTimeouts(channel: string, now: number): Promise<Map<string, number>> {
+    const rows = this.q.runningTimeouts.all(channel, now) as { userId: string; until: number }[];
+    return new Map(rows.map((r) => [r.userId, r.until]));
   }
 
   async isBanned(channel: string, userId: string, address: string): Promise<boolean> {

@@ -14,6 +14,10 @@ export interface TestPostgres {
   port: number;
   /** A new, empty database, and its URL (postgres://postgres@127.0.0.1:PORT/NAME). */
   createDatabase(name?: string): Promise<string>;
+  /** Stops the server (a fast shutdown: open connections are ended), keeping its data: a database outage. */
+  halt(): Promise<void>;
+  /** Starts it again on the same data and port, and waits until it answers. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,28 +83,11 @@ export async function startPostgres({ host = '127.0.0.1', port: givenPort, on = 
   const port = givenPort ?? (await freePort());
   const [serverCmd, serverArgs] = asServerUser(postgres, ['-D', data, '-p', String(port), '-h', host, '-k', socketDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
   const [cmd, ...args] = [...on, serverCmd, ...serverArgs];
-  const proc: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr!.on('data', (d) => (log = (log + d).slice(-4000)));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const admin = `postgres://postgres@${host}:${port}/postgres`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const client = new pg.Client({ connectionString: admin });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (err) {
-      await client.end().catch(() => {});
-      if (proc.exitCode !== null || Date.now() > deadline) {
-        proc.kill('SIGKILL');
-        fs.rmSync(dir, { recursive: true, force: true });
-        throw new Error(`the test PostgreSQL did not start: ${(err as Error).message}\n${log}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  let server = await runServer(cmd, args, admin).catch((err: unknown) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   let n = 0;
   return {
     host,
@@ -115,12 +102,46 @@ export async function startPostgres({ host = '127.0.0.1', port: givenPort, on = 
       }
       return `postgres://postgres@${host}:${port}/${name}`;
     },
+    async halt() {
+      await server.stop();
+    },
+    async resume() {
+      server = await runServer(cmd, args, admin);
+    },
     async stop() {
-      proc.kill('SIGINT'); // fast shutdown: open connections are ended
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs the server until it answers on `admin` (or throws with its last log lines); `stop` ends it (fast shutdown). */
+async function runServer(cmd: string, args: string[], admin: string): Promise<{ stop(): Promise<void> }> {
+  const proc: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr!.on('data', (d) => (log = (log + d).slice(-4000)));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGINT'); // fast shutdown: open connections are ended
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const client = new pg.Client({ connectionString: admin });
+    try {
+      await client.connect();
+      await client.end();
+      return { stop };
+    } catch (err) {
+      await client.end().catch(() => {});
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error(`the test PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
