@@ -34,6 +34,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { io as ioClient } from 'socket.io-client';
+import { childPids } from '../scripts/bench/proc-cpu';
 import { newIdentity, nextEvent, request, welcomed, type TestClient } from '../chat/chat-test-kit';
 import { ensureBuilt, spawnServer, type ServerProcess } from './helpers/cli-harness';
 import { getText, publish, until, type Publisher } from './helpers/liveroom-harness';
@@ -450,7 +451,7 @@ describe('two nodes started as liveroom@a and liveroom@b say, on hosts of their 
     expect(oneValue(unit, 'Service', 'KillMode')).toBe('mixed'); // the signal goes to the server alone: it stops its ffmpegs itself
     const stop = async (node: RunningNode) => {
       const { proc } = node.server;
-      const children = childPids(proc.pid!);
+      const children = childPids(proc.pid!, /./);
       const t0 = Date.now();
       const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
       proc.kill(signal);
@@ -473,22 +474,6 @@ describe('two nodes started as liveroom@a and liveroom@b say, on hosts of their 
     for (const pid of ffmpegs) expect(alive(pid)).toBe(false);
   });
 });
-
-/** The pids whose parent is `pid` (Linux /proc). */
-function childPids(pid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 function alive(pid: number): boolean {
   try {
