@@ -20,6 +20,11 @@ export class BroadcastTally {
   private readonly salt = crypto.randomBytes(16);
   /** HLS addresses since the sample before (the next sample's HLS viewers). */
   private readonly hlsWindow = new Set<string>();
+  /**
+   * The addresses already in hlsWindow: a viewer's ~12 requests a second are hashed once per sample, not each time.
+   * Kept in memory until the next sample only (cleared with the window), never written.
+   */
+  private readonly hlsWindowAddresses = new Set<string>();
   private readonly hlsSeen = new Set<string>();
   private readonly chatSeen = new Set<string>();
   private readonly chatters = new Set<string>();
@@ -52,6 +57,8 @@ export class BroadcastTally {
 
   /** An HLS request (playlist, part, segment) of the channel from `address`. */
   hlsRequest(address: string): void {
+    if (this.hlsWindowAddresses.has(address)) return; // hashed and added since the sample before
+    this.hlsWindowAddresses.add(address);
     const h = this.hash(address);
     this.hlsWindow.add(h);
     this.hlsSeen.add(h);
@@ -80,6 +87,7 @@ export class BroadcastTally {
     for (const key of chat.keys) this.chatSeen.add(this.hash(key));
     const hls = this.hlsWindow.size;
     this.hlsWindow.clear();
+    this.hlsWindowAddresses.clear();
     // A chat user mostly plays the stream too: the two counts overlap, the larger is the lower bound of viewers.
     const viewers = Math.max(hls, chat.count);
     const s = this.summary;
@@ -95,7 +103,7 @@ export class BroadcastTally {
   close(at: number, status: 'complete' | 'interrupted'): void {
     this.summary.endedAt = at;
     this.summary.status = status;
-    for (const set of [this.hlsWindow, this.hlsSeen, this.chatSeen, this.chatters]) set.clear();
+    for (const set of [this.hlsWindow, this.hlsWindowAddresses, this.hlsSeen, this.chatSeen, this.chatters]) set.clear();
   }
 }
 

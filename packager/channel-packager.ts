@@ -15,6 +15,13 @@ export interface RenditionSummary {
   codecs: string[];
 }
 
+/** A media playlist as rendered at `stamp` (its revisions), and its bytes once they were asked for. */
+interface Rendered {
+  stamp: string;
+  text: string;
+  bytes?: Buffer;
+}
+
 interface Rendition {
   name: string;
   playlist: MediaPlaylist;
@@ -29,7 +36,7 @@ interface Broadcast {
   /** Renditions of its current (or last) ladder, in ladder order. */
   active: string[];
   /** Rendered media playlists by `<rendition> <skip>`, with the revisions they were rendered at. */
-  rendered: Map<string, { stamp: string; text: string }>;
+  rendered: Map<string, Rendered>;
 }
 
 /** Where completed media goes besides the live window (the recorder, through the bus): inits and whole segments. */
@@ -184,22 +191,33 @@ export class ChannelPackager {
   }
 
   renderMedia(broadcastId: string, name: string, skip: boolean): string | undefined {
+    return this.renderedMedia(broadcastId, name, skip)?.text;
+  }
+
+  /** The same playlist as bytes, encoded once per rendering (what the HTTP handler writes). */
+  renderMediaBytes(broadcastId: string, name: string, skip: boolean): Buffer | undefined {
+    const r = this.renderedMedia(broadcastId, name, skip);
+    return r && (r.bytes ??= Buffer.from(r.text));
+  }
+
+  private renderedMedia(broadcastId: string, name: string, skip: boolean): Rendered | undefined {
     const b = this.find(broadcastId);
     const pl = b?.renditions.get(name)?.playlist;
     if (!b || !pl) return undefined;
     // Every viewer of a rendition asks for the same playlist (a blocking reload wakes them all at
     // once): render it once per change of it or of the renditions it reports on.
-    const key = `${name} ${skip}`;
-    const stamp = `${pl.revision} ${b.active.map((n) => `${n}:${b.renditions.get(n)?.playlist.revision}`).join(',')}`;
+    const key = skip ? `${name} true` : `${name} false`;
+    let stamp = `${pl.revision} `;
+    for (let i = 0; i < b.active.length; i++) stamp += `${i ? ',' : ''}${b.active[i]}:${b.renditions.get(b.active[i])?.playlist.revision}`;
     const hit = b.rendered.get(key);
-    if (hit?.stamp === stamp) return hit.text;
+    if (hit?.stamp === stamp) return hit;
     const reports = b.active
       .filter((n) => n !== name)
       .map((n) => renditionReport(n, b.renditions.get(n)!.playlist))
       .filter((r) => r !== undefined);
-    const text = renderMediaPlaylist(pl, { skip, reports });
-    b.rendered.set(key, { stamp, text });
-    return text;
+    const entry: Rendered = { stamp, text: renderMediaPlaylist(pl, { skip, reports }) };
+    b.rendered.set(key, entry);
+    return entry;
   }
 
   /** Is `broadcastId` the current or the previous broadcast (the ones still served)? */

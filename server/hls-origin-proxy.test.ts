@@ -59,7 +59,7 @@ describe('originProxy', () => {
       originProxy({
         self: 'front',
         remoteOrigin: () => claim,
-        route: (req) => {
+        route: (req: express.Request) => {
           const segs = req.path.split('/').filter(Boolean);
           return segs.length >= 2 ? { channel: segs[0], broadcast: segs.length >= 3 ? segs[1] : undefined } : undefined;
         },

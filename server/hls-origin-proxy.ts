@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream';
-import type { Request, RequestHandler, Response } from 'express';
 import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { OriginClaim } from '../cluster/origin-registry';
@@ -15,13 +14,13 @@ const REQUEST_HEADERS = ['accept', 'if-none-match', 'if-modified-since', 'range'
 /** Response headers passed back: what players and caching edges read. CORS and security headers are this node's own. */
 const RESPONSE_HEADERS = ['content-type', 'content-length', 'cache-control', 'etag', 'last-modified', 'expires', 'retry-after', 'content-range', 'accept-ranges', 'age'];
 
-export interface OriginProxyDeps {
+export interface OriginProxyDeps<R extends http.IncomingMessage = http.IncomingMessage> {
   /** This node's id: a claim of its own is served locally. */
   self: string;
   /** The channel's origin when another node ingests it (from memory: never waits on Redis). */
   remoteOrigin(channel: string): OriginClaim | undefined;
   /** The channel (and broadcast, for a media URI) a request names; undefined: not one to proxy. */
-  route(req: Request): { channel: string; broadcast: string | undefined } | undefined;
+  route(req: R): { channel: string; broadcast: string | undefined } | undefined;
   /** Whether this node answers the request itself: it has the channel live, or the broadcast the URI names. */
   servesLocally(channel: string, broadcast: string | undefined): boolean;
   mode: 'proxy' | 'redirect';
@@ -37,9 +36,10 @@ export interface OriginProxyDeps {
  * channel whose origin is another node is proxied to that node's
  * 'cluster.nodeUrl' (query string included, so a blocking reload blocks at the
  * origin; status, body and Cache-Control passed through as they come) or, with
- * 'cluster.hlsMode' 'redirect', sent there with a 302.
+ * 'cluster.hlsMode' 'redirect', sent there with a 302. Plain node req/res (the
+ * HLS handler's), which Express's are too (the thumbnail route).
  */
-export function originProxy(deps: OriginProxyDeps): RequestHandler {
+export function originProxy<R extends http.IncomingMessage>(deps: OriginProxyDeps<R>): (req: R, res: http.ServerResponse, next: () => void) => void {
   // Kept-alive connections to each origin: a part's request costs no TCP handshake between nodes.
   const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 1024 }), https: new https.Agent({ keepAlive: true, maxSockets: 1024 }) };
   // A dead origin fails every viewer's request until its claim expires: logged once per node per 10 s, with the count.
@@ -59,13 +59,35 @@ export function originProxy(deps: OriginProxyDeps): RequestHandler {
     if (deps.servesLocally(channel, broadcast)) return next();
     const origin = deps.remoteOrigin(channel);
     if (!origin || origin.node === deps.self) return next();
-    if (deps.mode === 'redirect') {
-      res.set('Cache-Control', 'no-store').redirect(302, join(origin.publicUrl, req.originalUrl));
-      return;
-    }
-    forward(req, res, origin, channel, join(origin.url, req.originalUrl), agents, deps, failed);
+    // Express's req.url is relative to the mount; originalUrl (Express) or a plain request's url is the whole one.
+    const pathAndQuery = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    if (deps.mode === 'redirect') return redirect(req, res, join(origin.publicUrl, pathAndQuery));
+    forward(req, res, origin, channel, join(origin.url, pathAndQuery), agents, deps, failed);
   };
 }
+
+/** A 302 as Express's res.redirect sends it: Location, and a short body in the type the client accepts (Vary: Accept). */
+function redirect(req: http.IncomingMessage, res: http.ServerResponse, url: string) {
+  const location = url.replace(ENCODE_CHARS, encodeURI);
+  const accept = req.headers.accept;
+  const html = accept !== undefined && /text\/html/.test(accept) && !/text\/plain/.test(accept);
+  const text = accept === undefined || /\*\/\*|text\/\*|text\/plain/.test(accept);
+  const body = html ? `<p>Found. Redirecting to ${escapeHtml(location)}</p>` : text ? `Found. Redirecting to ${location}` : '';
+  res.statusCode = 302;
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Location', location);
+  const vary = res.getHeader('Vary');
+  res.setHeader('Vary', vary ? `${String(vary)}, Accept` : 'Accept');
+  if (body) res.setHeader('Content-Type', `${html ? 'text/html' : 'text/plain'}; charset=utf-8`);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
+}
+
+/** What encodeurl (Express's res.location) percent-encodes: characters a URL may not carry, and a % that starts no escape. */
+const ENCODE_CHARS = /(?:[^\x21\x23-\x3B\x3D\x3F-\x5F\x61-\x7A\x7C\x7E]|%(?:[^0-9A-Fa-f]|[0-9A-Fa-f][^0-9A-Fa-f]|$))+/g;
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function join(base: string, pathAndQuery: string): string {
   return base.replace(/\/+$/, '') + pathAndQuery;
@@ -73,7 +95,7 @@ function join(base: string, pathAndQuery: string): string {
 
 function forward(
   req: http.IncomingMessage,
-  res: Response,
+  res: http.ServerResponse,
   origin: OriginClaim,
   channel: string,
   target: string,
@@ -108,7 +130,7 @@ function forward(
   upstream.on('response', (up) => {
     if (answered) return void up.resume();
     answered = true;
-    res.status(up.statusCode ?? 502);
+    res.statusCode = up.statusCode ?? 502;
     for (const h of RESPONSE_HEADERS) {
       const v = up.headers[h];
       if (v !== undefined) res.setHeader(h, v);

@@ -28,6 +28,8 @@ const MAIN_LISTENER: ListenerNames = { service: 'HTTP', variable: 'LIVEROOM_HTTP
 export class HttpServer {
   readonly app: Express = express();
   readonly server: http.Server | https.Server;
+  /** Answers before Express, returning true when it took the request (the HLS handler: no router for the hot path). */
+  private front?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 
   constructor(
     private readonly config: Pick<HttpConfig, 'port' | 'host'>,
@@ -37,8 +39,16 @@ export class HttpServer {
   ) {
     this.app.disable('x-powered-by');
     this.app.set('etag', false);
-    this.server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, this.app) : http.createServer(this.app);
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (!this.front?.(req, res)) this.app(req, res);
+    };
+    this.server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
     this.server.keepAliveTimeout = 65_000;
+  }
+
+  /** Puts `handler` in front of the app: what it returns true for never reaches Express. */
+  handleFirst(handler: (req: http.IncomingMessage, res: http.ServerResponse) => boolean): void {
+    this.front = handler;
   }
 
   get secure(): boolean {

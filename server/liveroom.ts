@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
 import type { LiveroomConfig } from '../core/config-schema';
 import type { LiveroomEvents } from '../core/events';
 import type { Logger } from '../core/logger';
 import { TypedEmitter } from '../core/typed-emitter';
 import { ChannelStatus } from './channel-status';
 import { HttpServer } from './http-server';
-import { hlsRoutes } from './hls-routes';
+import { hlsHandler } from './hls-handler';
 import { channelRoutes } from './channel-routes';
 import { playerRoutes } from './player-routes';
 import { cors } from './cors';
@@ -38,11 +39,10 @@ import { vodRoutes } from './vod-routes';
 import { replayApiRoutes } from './replay-api-routes';
 import { recordingAdminRoutes } from './recording-admin-routes';
 import { Metrics } from './metrics';
-import { hlsRequestMetrics, metricsRoutes } from './metrics-routes';
+import { metricsRoutes } from './metrics-routes';
 import { Webhooks } from '../webhooks/webhooks';
 import { webhookAdminRoutes } from './webhook-admin-routes';
 import { BroadcastAnalytics } from '../analytics/broadcast-analytics';
-import { hlsAudience } from './hls-audience';
 import { analyticsAdminRoutes } from './analytics-admin-routes';
 import { LiveThumbnails } from '../recordings/live-thumbnails';
 import { thumbnailRoutes } from './thumbnail-routes';
@@ -211,7 +211,7 @@ export class Liveroom {
     tls?.onChange((pair) => http.setCertificate(pair));
     const app = http.app;
     app.use(securityHeaders());
-    app.use(['/hls', '/api/channels'], cors(config.http.corsOrigin));
+    app.use('/api/channels', cors(config.http.corsOrigin));
     const held = (this.heldRequests = new HeldRequests(config.http.maxHeldRequestsPerAddress, clientAddress));
     // Prometheus series from the bus and the parts' own counts (server/metrics.ts); the closures are read at scrape time.
     // A store that does not answer (PostgreSQL down) leaves the channels of the last scrape: /metrics stays up in an outage.
@@ -239,28 +239,34 @@ export class Liveroom {
       : undefined);
     // Another node's channel: proxied to (or redirected at) its origin, before anything here counts or answers it.
     const hlsElsewhere = cluster
-      ? [
-          originProxy({
-            self: cluster.nodeId,
-            remoteOrigin,
-            route: (req) => {
-              const segs = req.path.split('/').filter(Boolean);
-              return segs.length >= 2 ? { channel: segs[0], broadcast: segs.length >= 3 ? segs[1] : undefined } : undefined;
-            },
-            // A broadcast this node has is served here; a multivariant playlist here only while this node ingests the channel.
-            servesLocally: (channel, broadcast) => (broadcast !== undefined ? packager.channel(channel)?.hasBroadcast(broadcast) ?? false : ingest.isLive(channel)),
-            mode: config.cluster.hlsMode,
-            timeoutMs: config.cluster.proxyTimeoutMs,
-            log: log.child({ module: 'cluster' }),
-          }),
-        ]
-      : [];
-    app.use(
-      '/hls',
-      ...(metrics ? [hlsRequestMetrics(metrics)] : []),
-      ...hlsElsewhere,
-      ...(analytics ? [hlsAudience(analytics, clientAddress)] : []),
-      hlsRoutes(packager, config.hls, held),
+      ? originProxy({
+          self: cluster.nodeId,
+          remoteOrigin,
+          route: (req) => {
+            const path = (req.url ?? '/').split('?')[0].slice('/hls'.length);
+            const segs = path.split('/').filter(Boolean);
+            return segs.length >= 2 ? { channel: segs[0], broadcast: segs.length >= 3 ? segs[1] : undefined } : undefined;
+          },
+          // A broadcast this node has is served here; a multivariant playlist here only while this node ingests the channel.
+          servesLocally: (channel, broadcast) => (broadcast !== undefined ? packager.channel(channel)?.hasBroadcast(broadcast) ?? false : ingest.isLive(channel)),
+          mode: config.cluster.hlsMode,
+          timeoutMs: config.cluster.proxyTimeoutMs,
+          log: log.child({ module: 'cluster' }),
+        })
+      : undefined;
+    // Every request under /hls, answered before Express (server/hls-handler.ts): the hot path of every viewer.
+    http.handleFirst(
+      hlsHandler({
+        packager,
+        hls: config.hls,
+        held,
+        corsOrigin: config.http.corsOrigin,
+        clientAddress,
+        metrics,
+        analytics,
+        elsewhere: hlsElsewhere,
+        log: log.child({ module: 'http' }),
+      }),
     );
     const channelExists = async (name: string) => (await channels.get(name)) !== undefined;
     const moderatorTokens = (this.moderatorTokens = new ModeratorTokens(stores.moderatorTokens));
@@ -321,7 +327,7 @@ export class Liveroom {
         originProxy({
           self: cluster.nodeId,
           remoteOrigin,
-          route: (req) => ({ channel: String(req.params.channel), broadcast: undefined }),
+          route: (req: Request) => ({ channel: String(req.params.channel), broadcast: undefined }),
           servesLocally: (channel) => ingest.isLive(channel),
           mode: config.cluster.hlsMode,
           timeoutMs: config.cluster.proxyTimeoutMs,

@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router } from 'express';
 import { fail } from '../core/errors';
 import { hashSecret } from '../core/secrets';
 import { parseMediaUri } from '../packager/media-uris';
@@ -21,43 +21,11 @@ export function metricsRoutes(metrics: Metrics, token: string | undefined): Rout
   return router;
 }
 
-/** What a request under /hls asks for, from its path (relative to /hls) and query. */
-export function hlsRequestKind(path: string, query: Record<string, unknown>): HlsRequestKind {
-  const parts = path.split('/').filter((p) => p !== '');
+/** What a request under /hls asks for, from its path (relative to /hls; or its non-empty segments) and query. */
+export function hlsRequestKind(path: string | readonly string[], query: Record<string, unknown>): HlsRequestKind {
+  const parts = typeof path === 'string' ? path.split('/').filter((p) => p !== '') : path;
   if (parts.length === 2 && parts[1] === 'master.m3u8') return 'multivariant';
   if (parts.length !== 4) return 'other';
   if (parts[3] === 'index.m3u8') return query._HLS_msn !== undefined ? 'blocking-playlist' : 'playlist';
   return parseMediaUri(parts[3])?.kind ?? 'other';
-}
-
-export interface HlsRequest {
-  kind: HlsRequestKind;
-  channel: string | undefined;
-  rendition: string | undefined;
-}
-
-/**
- * What a request under /hls asks for, classified once per request (kept in
- * res.locals) for the middlewares that look at it: metrics, analytics.
- */
-export function hlsRequestOf(req: Request, res: Response): HlsRequest {
-  const known = res.locals.hlsRequest as HlsRequest | undefined;
-  if (known) return known;
-  const [channel, , rendition] = req.path.split('/').filter((p) => p !== '');
-  const request: HlsRequest = { kind: hlsRequestKind(req.path, req.query), channel, rendition };
-  res.locals.hlsRequest = request;
-  return request;
-}
-
-/** Times every /hls request until its response is done (or the client gone: status 'aborted'). */
-export function hlsRequestMetrics(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    const { kind } = hlsRequestOf(req, res);
-    res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.observeHlsRequest(kind, res.writableFinished ? String(res.statusCode) : 'aborted', seconds);
-    });
-    next();
-  };
 }
