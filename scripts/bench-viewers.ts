@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LiveroomProcess, sleep } from './bench/liveroom-process';
-import { startTestsrcPublisher } from './bench/testsrc-publisher';
+import { startLoopedTestsrcPublisher } from './bench/testsrc-publisher';
 import { epochMs, LightViewer } from './bench/ll-hls-viewer';
 import { edgeConfig, startNginx, type Nginx } from './bench/nginx-process';
 import { cpuTimes, ensureOpenFiles } from './bench/process-resources';
@@ -166,7 +166,7 @@ export async function runViewersBench(opts: ViewersBenchOptions): Promise<Viewer
   const steps: ViewersStep[] = [];
   try {
     await server.start();
-    publisher = startTestsrcPublisher(server.rtmpUrl());
+    publisher = await startLoopedTestsrcPublisher(server.rtmpUrl(), dir);
     let uri = '';
     for (let i = 0; i < 150 && !uri; i++) {
       const r = await fetch(`${server.httpOrigin}/hls/live/master.m3u8`).catch(() => undefined);

@@ -1,11 +1,12 @@
 /**
  * A light LL-HLS viewer for benchmarks: one rendition, a blocking reload for
- * the next part (hls.js's `_HLS_msn`/`_HLS_part` directives), then each new
- * part once, as hls.js does, over a keep-alive connection. It records when
+ * the next part (hls.js's `_HLS_msn`/`_HLS_part`/`_HLS_skip` directives), then each new
+ * part once, as hls.js does, over a keep-alive connection (scripts/bench/raw-http.ts:
+ * a generator this light leaves the box's CPU to the server). It records when
  * each part's bytes had fully arrived, in epoch ms (comparable across the
  * bench's processes on one machine).
  */
-import http from 'node:http';
+import { RawHttpClient } from './raw-http';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,40 +31,41 @@ export function readPlaylist(text: string): { parts: string[]; nextMsn: number; 
   return { parts, nextMsn: msn, nextPart: partIndex };
 }
 
-/** GET over `agent`; resolves with the status and body (the body is drained either way). */
-function get(url: URL, agent: http.Agent, localAddress?: string): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, localAddress }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(15_000, () => req.destroy(new Error('timeout')));
-  });
-}
-
 export class LightViewer {
   /** Part URI → when its bytes had fully arrived (epoch ms). */
   readonly arrivals = new Map<string, number>();
   errors = 0;
   private running = true;
   private done: Promise<void> = Promise.resolve();
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly client: RawHttpClient;
+  /** The playlist's path and query, and its folder (where relative part URIs resolve). */
+  private readonly path: string;
+  private readonly folder: string;
 
   /** `localAddress`: a loopback address to connect from (127.0.0.0/8), so that viewers are spread over addresses. */
   constructor(
     private readonly playlistUrl: string,
-    private readonly localAddress?: string,
-  ) {}
+    localAddress?: string,
+  ) {
+    const url = new URL(playlistUrl);
+    this.client = new RawHttpClient(url.hostname, Number(url.port || 80), localAddress);
+    this.path = url.pathname + url.search;
+    this.folder = url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1);
+  }
+
+  /** A part URI as a path on the same host (ours are relative file names). */
+  private resolve(uri: string): string {
+    if (!uri.includes('/')) return this.folder + uri;
+    const u = new URL(uri, this.playlistUrl);
+    return u.pathname + u.search;
+  }
 
   start(): void {
     this.done = (async () => {
       let query = '';
       while (this.running) {
         try {
-          const res = await get(new URL(this.playlistUrl + query), this.agent, this.localAddress);
+          const res = await this.client.get(this.path + query);
           if (res.status !== 200) {
             this.errors++;
             query = '';
@@ -73,11 +75,12 @@ export class LightViewer {
           const { parts, nextMsn, nextPart } = readPlaylist(res.body.toString('utf8'));
           for (const uri of parts.slice(-3)) {
             if (this.arrivals.has(uri) || !this.running) continue;
-            const r = await get(new URL(uri, this.playlistUrl), this.agent, this.localAddress);
+            const r = await this.client.get(this.resolve(uri));
             if (r.status === 200) this.arrivals.set(uri, epochMs());
             else this.errors++;
           }
-          query = `?_HLS_msn=${nextMsn}&_HLS_part=${nextPart}`;
+          // Delta updates, as hls.js asks for them when the playlist offers CAN-SKIP-UNTIL.
+          query = `?_HLS_msn=${nextMsn}&_HLS_part=${nextPart}&_HLS_skip=YES`;
         } catch {
           this.errors++;
           await sleep(200);
@@ -89,6 +92,6 @@ export class LightViewer {
   async stop(): Promise<void> {
     this.running = false;
     await this.done;
-    this.agent.destroy();
+    this.client.close();
   }
 }
