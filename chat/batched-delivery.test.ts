@@ -16,7 +16,7 @@ describe('MessageBatcher', () => {
     jest.useFakeTimers();
     try {
       const flushed: string[][] = [];
-      const b = new MessageBatcher({ intervalMs: 100, flush: (_c, ms) => void flushed.push(ms.map((m) => m.id)), onError: (e) => { throw e; }, now: () => Date.now() });
+      const b = new MessageBatcher({ intervalMs: 100, flush: (_c, ms) => void flushed.push(ms.map((m) => m.id)), onError: (e) => { throw e; } });
       b.add('live', msg('a'));
       expect(flushed).toEqual([['a']]);
       b.add('live', msg('b'));
@@ -33,6 +33,35 @@ describe('MessageBatcher', () => {
       b.stop(); // pending messages are not sent after stop
       jest.advanceTimersByTime(500);
       expect(flushed.at(-1)).toEqual(['d']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('MessageBatcher with shards', () => {
+  const msg = (id: string) => ({ id }) as ChatMessage;
+
+  it('sends a quiet room\'s first message to every shard at once, then flushes the shards in turn, each at most once an interval', () => {
+    jest.useFakeTimers();
+    try {
+      const flushed: string[] = [];
+      const b = new MessageBatcher({ intervalMs: 100, shards: 2, flush: (_c, ms, shard) => void flushed.push(`${shard}:${ms.map((m) => m.id).join('')}`), onError: (e) => { throw e; } });
+      b.add('live', msg('a'));
+      expect(flushed).toEqual(['0:a', '1:a']);
+      b.add('live', msg('b'));
+      jest.advanceTimersByTime(50);
+      expect(flushed.slice(2)).toEqual(['0:b']);
+      jest.advanceTimersByTime(10);
+      b.add('live', msg('c'));
+      jest.advanceTimersByTime(40); // t=100: shard 1's turn, both it has not had
+      expect(flushed.slice(2)).toEqual(['0:b', '1:bc']);
+      jest.advanceTimersByTime(50); // t=150: shard 0, only what is new to it
+      expect(flushed.slice(2)).toEqual(['0:b', '1:bc', '0:c']);
+      jest.advanceTimersByTime(100); // two rounds without a message: forgotten
+      b.add('live', msg('d'));
+      expect(flushed.slice(5)).toEqual(['0:d', '1:d']);
+      b.stop();
     } finally {
       jest.useRealTimers();
     }
@@ -61,7 +90,6 @@ describe('the batch interval of a large room', () => {
         onError: (e) => {
           throw e;
         },
-        now: () => Date.now(),
       });
       const msg = (id: string) => ({ id }) as ChatMessage;
       interval = 300;

@@ -3,7 +3,7 @@ import type { Logger } from '../core/logger';
 import type { LiveroomEvents } from '../core/events';
 import type { TypedEmitter } from '../core/typed-emitter';
 import type { ChatAuthor, ChatErrorCode, ClientToServerEvents } from './chat-events';
-import { batchRoomOf, chatError, roomOf, singleRoomOf, waitSeconds, type ChatIo, type ChatSocket } from './chat-io';
+import { batchRoomOf, batchShardOf, batchShardRoomOf, chatError, roomOf, singleRoomOf, waitSeconds, type ChatIo, type ChatSocket } from './chat-io';
 import type { LikeAggregator } from './like-aggregator';
 import type { MessageBatcher } from './message-batcher';
 import { runModeration, type ModerationContext } from './moderation-actions';
@@ -73,7 +73,8 @@ export function handleConnection(deps: ConnectionDeps, socket: ChatSocket): void
   const singleRoom = singleRoomOf(channel);
   // Malformed packets and protocol errors surface here before socket.io closes the connection.
   socket.on('error', (err) => log.debug({ err: err.message, channel }, 'chat client error'));
-  void socket.join([room, socket.data.batch ? batchRoomOf(channel) : singleRoom]);
+  // A batch connection is in the whole batch room (its size sets the interval) and in its group (what a flush sends to).
+  void socket.join(socket.data.batch ? [room, batchRoomOf(channel), batchShardRoomOf(channel, batchShardOf(socket.id, config.batchShards))] : [room, singleRoom]);
   const release = overlay ? () => {} : viewers.addChat(channel, userId);
   socket.on('disconnect', () => release());
   void welcome(deps, socket).catch((err: unknown) => {

@@ -24,6 +24,15 @@ export const roomOf = (channel: string) => `channel:${channel}`;
  */
 export const singleRoomOf = (channel: string) => `channel-single:${channel}`;
 export const batchRoomOf = (channel: string) => `channel-batch:${channel}`;
+/** One of the groups a channel's batch connections are split into (message-batcher.ts), flushed in turn. */
+export const batchShardRoomOf = (channel: string, shard: number) => `channel-batch:${channel}#${shard}`;
+
+/** The group a connection's batches come with: from its id (random), so the groups come out about even. */
+export function batchShardOf(socketId: string, shards: number): number {
+  let h = 0;
+  for (let i = 0; i < socketId.length; i++) h = (h * 31 + socketId.charCodeAt(i)) | 0;
+  return (h >>> 0) % shards;
+}
 
 /** The public author id of a browser identity: a digest, so the identity itself (the secret) never leaves the server. */
 export function userIdFor(identity: string): string {

@@ -11,7 +11,7 @@ import { normalizeAddress } from '../core/client-address';
 import { CHAT_PATH } from './chat-events';
 import { Admission } from './chat-admission';
 import { handleConnection, type ConnectionDeps } from './chat-connection';
-import { batchRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
+import { batchRoomOf, batchShardRoomOf, noticeMaker, roomOf, type ChatIo, type ChatSocket, type MakeNotice } from './chat-io';
 import { AddressLimits } from './address-limits';
 import { ChatRetention } from './chat-retention';
 import { LikeAggregator } from './like-aggregator';
@@ -124,13 +124,14 @@ export class ChatServer {
     });
     this.batcher = new MessageBatcher({
       intervalMs: config.messageBatchMs,
+      shards: config.batchShards,
       intervalFor: (channel) => batchIntervalMs(config, this.io?.of('/').adapter.rooms.get(batchRoomOf(channel))?.size ?? 0),
       // A message deleted while it waited (a quick moderator) is not delivered after its deletion.
-      flush: async (channel, batch) => {
+      flush: async (channel, batch, shard) => {
         // One read per batch, not per message (on PostgreSQL, a round trip each).
         const present = await this.messages.existing(batch.map((m) => m.id));
         const live = batch.filter((m) => present.has(m.id));
-        if (live.length) this.io?.to(batchRoomOf(channel)).emit('messages', live);
+        if (live.length) this.io?.to(batchShardRoomOf(channel, shard)).emit('messages', live);
       },
       onError,
     });

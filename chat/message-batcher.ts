@@ -1,41 +1,57 @@
 import type { ChatMessage } from './chat-events';
 
-interface ChannelBatch {
+interface ChannelLog {
+  /** Messages some shard has not had yet; messages[0] is number `base`. */
   messages: ChatMessage[];
+  base: number;
+  /** Per shard: the number of the first message it has not had. */
+  next: number[];
   timer: NodeJS.Timeout | undefined;
-  lastFlush: number;
+  /** The shard the next tick flushes. */
+  turn: number;
+  /** Ticks since the last message came in (two full rounds: every shard has had it and then nothing for an interval). */
+  quietTicks: number;
 }
 
 /**
  * Messages for clients that asked for batches (`auth.batch`): per channel,
- * at most one `messages` packet every `intervalMs`. The first message after a
- * quiet spell goes out at once (no added latency in a calm room); in a busy
- * room the following ones wait for the next flush, at most `intervalMs`.
+ * at most one `messages` packet every `intervalMs` to each client. The first
+ * message after a quiet spell goes out at once (no added latency in a calm
+ * room); in a busy room the following ones wait for their client's next
+ * flush, at most `intervalMs`.
  *
- * Why: a busy room's cost is per packet, not per byte — one write per viewer
- * per packet on the server (mostly kernel time on the socket), one WebSocket
- * frame to parse per viewer. 100 messages/s to 5,000 viewers is 500,000
- * packets/s one by one, 50,000 in batches of 100 ms. With `intervalFor`, the
- * interval can grow with the room (chat-server.ts: past a packet budget per
- * room, fewer and bigger packets).
+ * Why batches: a busy room's cost is per packet, not per byte — one write per
+ * viewer per packet on the server (mostly kernel time on the socket), one
+ * WebSocket frame to parse per viewer. 100 messages/s to 5,000 viewers is
+ * 500,000 packets/s one by one, 50,000 in batches of 100 ms. With
+ * `intervalFor`, the interval can grow with the room (chat-server.ts: past a
+ * packet budget per room, fewer and bigger packets).
+ *
+ * Why shards: the clients of a channel are split into `shards` groups
+ * (chat-io.ts `batchShardOf`), flushed in turn, one every interval / shards.
+ * The writes are as many, but a flush walks a shard's sockets, not the whole
+ * room: at 10,000 viewers one walk takes about 0.1 s, and with one flush per
+ * interval the last socket of the walk got every message that much later.
+ * Only in the first round after a quiet spell does a shard's second packet
+ * come sooner than an interval after the first (the turns start then).
  */
 export class MessageBatcher {
-  private readonly channels = new Map<string, ChannelBatch>();
+  private readonly channels = new Map<string, ChannelLog>();
+  private readonly shards: number;
 
   constructor(
     private readonly deps: {
       intervalMs: number;
+      /** How many groups a channel's batch clients are split into, flushed in turn (1: the whole room at once). */
+      shards?: number;
       /** The channel's interval now (e.g. longer for a large room); `intervalMs` when absent. */
       intervalFor?(channel: string): number;
       /** May be async (it checks the store); a rejection goes to onError. */
-      flush(channel: string, messages: ChatMessage[]): void | Promise<void>;
+      flush(channel: string, messages: ChatMessage[], shard: number): void | Promise<void>;
       onError(err: unknown): void;
-      now?: () => number;
     },
-  ) {}
-
-  private now(): number {
-    return (this.deps.now ?? Date.now)();
+  ) {
+    this.shards = Math.max(1, deps.shards ?? 1);
   }
 
   private interval(channel: string): number {
@@ -43,35 +59,59 @@ export class MessageBatcher {
   }
 
   add(channel: string, message: ChatMessage): void {
-    let batch = this.channels.get(channel);
-    if (!batch) {
-      batch = { messages: [], timer: undefined, lastFlush: -Infinity };
-      this.channels.set(channel, batch);
-    }
-    batch.messages.push(message);
-    if (batch.timer) return;
-    const wait = batch.lastFlush + this.interval(channel) - this.now();
-    if (wait <= 0) this.flush(channel);
-    else batch.timer = setTimeout(() => this.flush(channel), wait);
-  }
-
-  /** Sends what is pending for the channel now. */
-  flush(channel: string): void {
-    const batch = this.channels.get(channel);
-    if (!batch) return;
-    if (batch.timer) clearTimeout(batch.timer);
-    batch.timer = undefined;
-    const messages = batch.messages;
-    batch.messages = [];
-    batch.lastFlush = this.now();
-    if (messages.length === 0) {
-      this.channels.delete(channel); // quiet: forget it
+    const log = this.channels.get(channel);
+    if (log) {
+      log.messages.push(message);
+      log.quietTicks = 0;
       return;
     }
-    // Check back once the interval is over, to forget the channel when it has gone quiet.
-    batch.timer = setTimeout(() => this.flush(channel), this.interval(channel));
+    // A quiet channel: every shard gets it now, then they take turns.
+    const fresh: ChannelLog = { messages: [message], base: 0, next: new Array<number>(this.shards).fill(0), timer: undefined, turn: 0, quietTicks: 0 };
+    this.channels.set(channel, fresh);
+    for (let s = 0; s < this.shards; s++) this.send(channel, fresh, s);
+    this.schedule(channel, fresh);
+  }
+
+  /** Sends what is pending for the channel now, to every shard. */
+  flush(channel: string): void {
+    const log = this.channels.get(channel);
+    if (!log) return;
+    for (let s = 0; s < this.shards; s++) this.send(channel, log, s);
+  }
+
+  private schedule(channel: string, log: ChannelLog): void {
+    log.timer = setTimeout(() => this.tick(channel, log), this.interval(channel) / this.shards);
+  }
+
+  private tick(channel: string, log: ChannelLog): void {
+    log.timer = undefined;
+    const shard = log.turn;
+    log.turn = (shard + 1) % this.shards;
+    this.send(channel, log, shard);
+    log.quietTicks++;
+    // Every shard has had the last message and then a turn with nothing new: quiet, forget the channel (its
+    // next message goes out at once, at least an interval after each shard's last packet).
+    if (log.quietTicks >= 2 * this.shards && log.messages.length === 0) {
+      this.channels.delete(channel);
+      return;
+    }
+    this.schedule(channel, log);
+  }
+
+  private send(channel: string, log: ChannelLog, shard: number): void {
+    const end = log.base + log.messages.length;
+    const from = log.next[shard];
+    if (from === end) return;
+    const messages = log.messages.slice(from - log.base);
+    log.next[shard] = end;
+    // What every shard has had is dropped.
+    const oldest = Math.min(...log.next);
+    if (oldest > log.base) {
+      log.messages.splice(0, oldest - log.base);
+      log.base = oldest;
+    }
     try {
-      const done = this.deps.flush(channel, messages);
+      const done = this.deps.flush(channel, messages, shard);
       if (done instanceof Promise) done.catch((err: unknown) => this.deps.onError(err));
     } catch (err) {
       this.deps.onError(err);
@@ -80,7 +120,7 @@ export class MessageBatcher {
 
   /** Drops what is pending (it is in the store; clients see it in the history when they reconnect). */
   stop(): void {
-    for (const batch of this.channels.values()) if (batch.timer) clearTimeout(batch.timer);
+    for (const log of this.channels.values()) if (log.timer) clearTimeout(log.timer);
     this.channels.clear();
   }
 }

@@ -216,6 +216,12 @@ export const chatSchema = z
      */
     roomPacketsPerSecond: z.number().int().min(100).max(100_000_000).default(50_000),
     messageBatchMaxMs: z.number().int().min(10).max(2000).default(250),
+    /**
+     * A room's batch connections are split into this many groups, flushed in turn (one every interval / batchShards):
+     * each flush walks a group's sockets instead of the whole room, so the last socket of a large room's walk does not
+     * get every message a walk late. The writes are as many. 1: the whole room at once.
+     */
+    batchShards: z.number().int().min(1).max(64).default(8),
     /** How often viewer counts are broadcast (only when they changed). */
     viewerCountMs: z.number().int().min(100).max(120_000).default(5000),
     /** Slow-mode interval for channels whose moderators have not set one; 0 = off. */
