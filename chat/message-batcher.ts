@@ -72,13 +72,6 @@ export class MessageBatcher {
     this.schedule(channel, fresh);
   }
 
-  /** Sends what is pending for the channel now, to every shard. */
-  flush(channel: string): void {
-    const log = this.channels.get(channel);
-    if (!log) return;
-    for (let s = 0; s < this.shards; s++) this.send(channel, log, s);
-  }
-
   private schedule(channel: string, log: ChannelLog): void {
     log.timer = setTimeout(() => this.tick(channel, log), this.interval(channel) / this.shards);
   }
