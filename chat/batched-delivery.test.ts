@@ -66,6 +66,29 @@ describe('MessageBatcher with shards', () => {
       jest.useRealTimers();
     }
   });
+
+  it('never sends a withdrawn message to the shards that have not had it, and sends nothing when that was all', () => {
+    jest.useFakeTimers();
+    try {
+      const flushed: string[] = [];
+      const b = new MessageBatcher({ intervalMs: 100, shards: 2, flush: (_c, ms, shard) => void flushed.push(`${shard}:${ms.map((m) => m.id).join('')}`), onError: (e) => { throw e; } });
+      b.add('live', msg('a'));
+      b.add('live', msg('b'));
+      b.add('live', msg('c'));
+      jest.advanceTimersByTime(50); // shard 0 has b and c
+      b.withdraw('live', 'b');
+      b.withdraw('live', 'zz');
+      b.withdraw('other', 'c');
+      jest.advanceTimersByTime(50); // shard 1: c only
+      b.add('live', msg('d'));
+      b.withdraw('live', 'd');
+      jest.advanceTimersByTime(100); // d was all there was: no packets
+      expect(flushed).toEqual(['0:a', '1:a', '0:bc', '1:c']);
+      b.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
 
 describe('the batch interval of a large room', () => {

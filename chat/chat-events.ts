@@ -240,6 +240,8 @@ export interface InterServerEvents {
   'viewers:report': (report: { node: string; counts: Record<string, number>; ttlMs: number }) => void;
   /** A moderation action changed the channel's state (sanctions, slow mode, blocked words): drop what is cached of it. */
   'moderation:changed': (change: { channel: string }) => void;
+  /** A message was deleted: if it waits in this node's batches, it is not sent. */
+  'message:withdrawn': (withdrawn: { channel: string; id: string }) => void;
 }
 
 /** Per-connection state, visible across nodes through the adapter: no secrets in here. */

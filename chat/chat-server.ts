@@ -126,13 +126,8 @@ export class ChatServer {
       intervalMs: config.messageBatchMs,
       shards: config.batchShards,
       intervalFor: (channel) => batchIntervalMs(config, this.io?.of('/').adapter.rooms.get(batchRoomOf(channel))?.size ?? 0),
-      // A message deleted while it waited (a quick moderator) is not delivered after its deletion.
-      flush: async (channel, batch, shard) => {
-        // One read per batch, not per message (on PostgreSQL, a round trip each).
-        const present = await this.messages.existing(batch.map((m) => m.id));
-        const live = batch.filter((m) => present.has(m.id));
-        if (live.length) this.io?.to(batchShardRoomOf(channel, shard)).emit('messages', live);
-      },
+      // A message deleted while it waited (a quick moderator) is withdrawn from the batches (withdraw below).
+      flush: (channel, batch, shard) => void this.io?.to(batchShardRoomOf(channel, shard)).emit('messages', batch),
       onError,
     });
     this.addressLimits = new AddressLimits(config, this.clock);
@@ -249,6 +244,9 @@ export class ChatServer {
       io.on('moderation:changed', (change) => {
         if (typeof change?.channel === 'string') this.moderation.invalidate(change.channel);
       });
+      io.on('message:withdrawn', (w) => {
+        if (typeof w?.channel === 'string' && typeof w.id === 'string') this.batcher.withdraw(w.channel, w.id);
+      });
     }
     io.use(this.admission.middleware);
     io.on('connection', (socket) => {
@@ -322,6 +320,10 @@ export class ChatServer {
       clock: this.clock,
       log: this.log,
       makeNotice: this.makeNotice,
+      withdraw: (channel, id) => {
+        this.batcher.withdraw(channel, id);
+        if (this.redis) this.io?.serverSideEmit('message:withdrawn', { channel, id });
+      },
       io: () => this.io,
       bus: this.deps.bus,
     });

@@ -1,8 +1,8 @@
 import type { ChatMessage } from './chat-events';
 
 interface ChannelLog {
-  /** Messages some shard has not had yet; messages[0] is number `base`. */
-  messages: ChatMessage[];
+  /** Messages some shard has not had yet; messages[0] is number `base`. A withdrawn one is left as a hole. */
+  messages: (ChatMessage | undefined)[];
   base: number;
   /** Per shard: the number of the first message it has not had. */
   next: number[];
@@ -46,8 +46,8 @@ export class MessageBatcher {
       shards?: number;
       /** The channel's interval now (e.g. longer for a large room); `intervalMs` when absent. */
       intervalFor?(channel: string): number;
-      /** May be async (it checks the store); a rejection goes to onError. */
-      flush(channel: string, messages: ChatMessage[], shard: number): void | Promise<void>;
+      /** Sends one shard its messages (never empty); a throw goes to onError. */
+      flush(channel: string, messages: ChatMessage[], shard: number): void;
       onError(err: unknown): void;
     },
   ) {
@@ -95,7 +95,7 @@ export class MessageBatcher {
     const end = log.base + log.messages.length;
     const from = log.next[shard];
     if (from === end) return;
-    const messages = log.messages.slice(from - log.base);
+    const messages = log.messages.slice(from - log.base).filter((m): m is ChatMessage => m !== undefined);
     log.next[shard] = end;
     // What every shard has had is dropped.
     const oldest = Math.min(...log.next);
@@ -103,12 +103,23 @@ export class MessageBatcher {
       log.messages.splice(0, oldest - log.base);
       log.base = oldest;
     }
+    if (messages.length === 0) return;
     try {
-      const done = this.deps.flush(channel, messages, shard);
-      if (done instanceof Promise) done.catch((err: unknown) => this.deps.onError(err));
+      this.deps.flush(channel, messages, shard);
     } catch (err) {
       this.deps.onError(err);
     }
+  }
+
+  /**
+   * A message deleted while it waited: the shards that have not had it never get it (those that had it get the
+   * room's `message:deleted`). Memory only, no store read per flush.
+   */
+  withdraw(channel: string, id: string): void {
+    const log = this.channels.get(channel);
+    if (!log) return;
+    const i = log.messages.findIndex((m) => m?.id === id);
+    if (i >= 0) log.messages[i] = undefined;
   }
 
   /** Drops what is pending (it is in the store; clients see it in the history when they reconnect). */

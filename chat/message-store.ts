@@ -71,16 +71,6 @@ export class MessageStore {
     return stored && toMessage(stored);
   }
 
-  /** Whether the message is there (not deleted). */
-  exists(id: string): Promise<boolean> {
-    return this.store.exists(id);
-  }
-
-  /** Which of these are still stored (not deleted), in one read. */
-  existing(ids: readonly string[]): Promise<Set<string>> {
-    return this.store.existing(ids);
-  }
-
   /** True when there was such a message. */
   remove(id: string): Promise<boolean> {
     return this.store.remove(id);

@@ -15,6 +15,8 @@ export interface ModerationContext {
   clock: Clock;
   log: Logger;
   makeNotice: MakeNotice;
+  /** A message was deleted: if it still waits for a batch (on any node), it is not sent. */
+  withdraw(channel: string, id: string): void;
 }
 
 /** "45 s", "2 min", "1 h 30 min", "3 d". */
@@ -73,6 +75,7 @@ export async function runModeration(
       const message = await messages.get(req.messageId);
       if (!message || message.channel !== channel) return fail('LR_CHAT_NOT_FOUND', 'That message does not exist or was already deleted.');
       if (!(await messages.remove(message.id))) return fail('LR_CHAT_NOT_FOUND', 'That message does not exist or was already deleted.');
+      ctx.withdraw(channel, message.id);
       await moderation.recordDelete(message, actor, now);
       io.to(room).emit('message:deleted', { channel, id: message.id });
       reply(ctx.makeNotice(channel, 'message-deleted', `Removed a message by ${message.author.name}.`, { target: { id: message.author.id, name: message.author.name } }));

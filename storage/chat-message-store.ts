@@ -20,9 +20,6 @@ export interface ChatMessageStore {
   /** The last `limit` messages of a channel, oldest first. */
   recent(channel: string, limit: number): Promise<StoredMessage[]>;
   get(id: string): Promise<StoredMessage | undefined>;
-  exists(id: string): Promise<boolean>;
-  /** Which of these messages are still stored (not deleted): a batch about to go out, checked in one read. */
-  existing(ids: readonly string[]): Promise<Set<string>>;
   /** True when there was such a message. */
   remove(id: string): Promise<boolean>;
   /** When this author last wrote in this channel, or undefined. */

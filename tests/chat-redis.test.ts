@@ -134,7 +134,7 @@ beforeAll(async () => {
 
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liveroom-redis-'));
   // Quick viewer counts so the test does not wait 5 s for each.
-  fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ chat: { viewerCountMs: 250, likeBroadcastMs: 100 } }));
+  fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ chat: { viewerCountMs: 250, likeBroadcastMs: 100, messageBatchMs: 1500, messageBatchMaxMs: 1500, batchShards: 1 } }));
   // One after the other: the first creates the shared database, channel and admin token.
   await startNode('a');
   await startNode('b');
@@ -232,6 +232,35 @@ describe('chat on two nodes through Redis', () => {
     expect((await refused('b', { identity, name: 'troll' })).code).toBe('LR_CHAT_BANNED');
     expect((await refused('a', { identity, name: 'troll' })).code).toBe('LR_CHAT_BANNED');
     expect(bystander.connected).toBe(true);
+  });
+
+  it('does not deliver a message deleted on node A while it waited in node B\'s batches', async () => {
+    const admin = fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+    const made = await fetch(`${nodes.a.url}/api/admin/channels/live/moderators`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'quick mod', role: 'moderator' }),
+    });
+    const { token } = (await made.json()) as { token: string };
+    const { socket: author } = await join('b', { name: 'writer' });
+    const { socket: batched } = await join('b', { batch: true });
+    const { socket: mod } = await join('a', { token, name: 'mod' });
+    const batches = collect(batched, 'messages');
+    const texts = () => batches.flat().map((m) => m.text);
+    const send = async (text: string) => {
+      const ack = await request(author, 'send', { text });
+      if (!ack.ok) throw new Error(`send failed: ${JSON.stringify(ack)}`);
+      return ack.message.id;
+    };
+    await send('opening'); // a quiet room: out at once
+    await waitFor('the first batch', () => texts().includes('opening'), 5000);
+    const spam = await send('spam'); // waits up to 1.5 s for the next batch, on B
+    const deleted = nextEvent(batched, 'message:deleted', (d) => d.id === spam);
+    expect(await request(mod, 'moderate', { action: 'delete', messageId: spam })).toEqual({ ok: true });
+    await deleted;
+    await send('kept');
+    await waitFor('the next batch', () => texts().includes('kept'), 5000);
+    expect(texts()).toEqual(['opening', 'kept']);
   });
 
   it('delivers a message sent while Redis was down once it is back (the streams adapter resumes)', async () => {

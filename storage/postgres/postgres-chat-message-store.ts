@@ -56,16 +56,6 @@ export class PostgresChatMessageStore implements ChatMessageStore {
     return row && toStored(row);
   }
 
-  async exists(id: string): Promise<boolean> {
-    return (await this.pool.query('SELECT 1 FROM chat_messages WHERE id = $1', [id])).rows.length > 0;
-  }
-
-  async existing(ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM chat_messages WHERE id = ANY($1::text[])', [ids]);
-    return new Set(rows.map((r) => r.id));
-  }
-
   async remove(id: string): Promise<boolean> {
     return ((await this.pool.query('DELETE FROM chat_messages WHERE id = $1', [id])).rowCount ?? 0) > 0;
   }

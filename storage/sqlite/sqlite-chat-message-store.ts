@@ -42,7 +42,6 @@ export class SqliteChatMessageStore implements ChatMessageStore {
       ),
       recent: db.prepare('SELECT * FROM (SELECT * FROM chat_messages WHERE channel = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
       get: db.prepare('SELECT * FROM chat_messages WHERE id = ?'),
-      exists: db.prepare('SELECT 1 FROM chat_messages WHERE id = ?').pluck(),
       remove: db.prepare('DELETE FROM chat_messages WHERE id = ?'),
       lastTs: db.prepare('SELECT MAX(ts) AS ts FROM chat_messages WHERE channel = ? AND author_id = ?'),
       purge: db.prepare('DELETE FROM chat_messages WHERE ts < ?'),
@@ -75,15 +74,6 @@ export class SqliteChatMessageStore implements ChatMessageStore {
   async get(id: string): Promise<StoredMessage | undefined> {
     const row = this.q.get.get(id) as MessageRow | undefined;
     return row && toStored(row);
-  }
-
-  async exists(id: string): Promise<boolean> {
-    return this.q.exists.get(id) !== undefined;
-  }
-
-  async existing(ids: readonly string[]): Promise<Set<string>> {
-    // In process, one indexed look-up per id is as cheap as one IN (…) and needs no statement per batch size.
-    return new Set(ids.filter((id) => this.q.exists.get(id) !== undefined));
   }
 
   async remove(id: string): Promise<boolean> {
