@@ -67,6 +67,22 @@ describe('MessageBatcher with shards', () => {
     }
   });
 
+  it('starts the next turn\'s timer before a flush writes, so a slow flush does not stretch the interval', () => {
+    jest.useFakeTimers();
+    try {
+      const pendingDuringFlush: number[] = [];
+      const b = new MessageBatcher({ intervalMs: 100, shards: 2, flush: () => void pendingDuringFlush.push(jest.getTimerCount()), onError: (e) => { throw e; } });
+      b.add('live', msg('a')); // at once, to both shards
+      b.add('live', msg('b'));
+      jest.advanceTimersByTime(100); // both turns
+      expect(pendingDuringFlush.slice(2)).toEqual([1, 1]);
+      b.stop();
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('never sends a withdrawn message to the shards that have not had it, and sends nothing when that was all', () => {
     jest.useFakeTimers();
     try {

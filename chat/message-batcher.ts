@@ -77,18 +77,21 @@ export class MessageBatcher {
   }
 
   private tick(channel: string, log: ChannelLog): void {
-    log.timer = undefined;
     const shard = log.turn;
     log.turn = (shard + 1) % this.shards;
-    this.send(channel, log, shard);
     log.quietTicks++;
+    // The next turn's clock starts before this flush's writes: at 10 µs or more a socket, a shard of a large room
+    // takes milliseconds to write, and counted into the turn it stretched the interval (at 5,000 clients, 100 ms
+    // batches went out every 190 ms).
+    this.schedule(channel, log);
+    this.send(channel, log, shard);
     // Every shard has had the last message and then a turn with nothing new: quiet, forget the channel (its
     // next message goes out at once, at least an interval after each shard's last packet).
     if (log.quietTicks >= 2 * this.shards && log.messages.length === 0) {
+      clearTimeout(log.timer);
+      log.timer = undefined;
       this.channels.delete(channel);
-      return;
     }
-    this.schedule(channel, log);
   }
 
   private send(channel: string, log: ChannelLog, shard: number): void {
