@@ -143,6 +143,26 @@ describe('packager on real ffmpeg fMP4', () => {
     expect(kept).toBeGreaterThanOrEqual(5);
   });
 
+  it('never skips the segment that opens with a discontinuity, so a delta update numbers timelines right', () => {
+    const p = new Packager(HLS, log, () => {});
+    const a = new PassThrough();
+    p.attach({ channel: 'live', publishId: 'pub1', run: 'r1', rendition: 'source', stream: a, nominalBandwidth: 1 }, B1);
+    feed(fmp4, a);
+    p.pause('live');
+    const b = new PassThrough();
+    p.attach({ channel: 'live', publishId: 'pub2', run: 'r2', rendition: 'source', stream: b, nominalBandwidth: 1 }, B1);
+    feed(makeFmp4(10, 30), b); // the reconnect's segment is now more than CAN-SKIP-UNTIL (6 s) from the end
+    const cp = p.channel('live')!;
+    const delta = cp.renderMedia(B1, 'source', true)!;
+    const skipped = Number(/#EXT-X-SKIP:SKIPPED-SEGMENTS=(\d+)/.exec(delta)![1]);
+    // Only the first publish's segments are skipped; the reconnect's tag and its map are in the update.
+    expect(skipped).toBe(cp.playlist(B1, 'source')!.segments.findIndex((s) => s.discontinuity));
+    expect(delta).toMatch(/#EXT-X-SKIP:SKIPPED-SEGMENTS=\d+\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="init-[0-9a-f]+-1\.mp4"/);
+    // Without the reconnect in the window it would skip more: what stays still covers CAN-SKIP-UNTIL.
+    const kept = [...delta.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    expect(kept).toBeGreaterThan(6);
+  });
+
   it('answers blocked waits when the part arrives, and times out otherwise', async () => {
     const p = new Packager(HLS, log, () => {});
     const s = new PassThrough();

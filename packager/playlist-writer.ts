@@ -59,9 +59,13 @@ export function renderMediaPlaylist(pl: MediaPlaylist, opts: RenderOptions = {})
   const segments = pl.segments;
   let skipped = 0;
   if (opts.skip) {
-    // Skip the oldest segments that end more than CAN-SKIP-UNTIL before the end of the playlist.
+    // Skip the oldest segments that end more than CAN-SKIP-UNTIL before the end of the playlist, but never one that
+    // opens with EXT-X-DISCONTINUITY: the tag would go with it, and a client that numbers timelines from the delta
+    // update alone (VHS's m3u8-parser: EXT-X-DISCONTINUITY-SEQUENCE plus the tags it sees) would put the segments after
+    // it on the timeline before, and the next reconnect's segments on the timeline of this one. VHS then appended the
+    // new publisher's media at its old timestamps, called it a bad segment and asked for it again, without end.
     let remaining = segments.reduce((a, s) => a + s.duration, 0) + (pl.current?.duration ?? 0);
-    while (skipped < segments.length && remaining - segments[skipped].duration >= canSkipUntil) {
+    while (skipped < segments.length && !segments[skipped].discontinuity && remaining - segments[skipped].duration >= canSkipUntil) {
       remaining -= segments[skipped].duration;
       skipped++;
     }
