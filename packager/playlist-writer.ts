@@ -28,19 +28,6 @@ const f5 = (n: number) => n.toFixed(5);
  */
 const PART_DURATION_NUDGE = 0.0001;
 
-/**
- * PART-HOLD-BACK, in part targets: 3.5 (0.7 s), where RFC 8216bis asks for at least 3. video.js (VHS) counts the
- * segment in progress as a whole EXT-X-TARGETDURATION long, so its live point is that segment's start + 1 s −
- * PART-HOLD-BACK. At 3 part targets (0.6 s) that was the third part, which carries no keyframe: Chrome dropped its
- * frames and the first picture held 0.68 s in every join; and when that part was also the newest one listed, VHS
- * put the init segment in front of each part that followed (it re-appends it whenever the playlist object changed),
- * MSE wanted a keyframe after each, and a 3 s freeze followed in some joins. At 0.7 s its live point is in the
- * second part, and VHS steps back one part to the keyframe (only without EXT-X-INDEPENDENT-SEGMENTS, see below).
- * hls.js, which plays PART-HOLD-BACK behind the edge, measured the same p50 (README, Players and CDNs). With 1 s
- * segments (hls.segmentTarget 1); with longer ones VHS lands later in the segment again.
- */
-export const PART_HOLD_BACK_TARGETS = 3.5;
-
 /** Segments whose parts stay listed: those within three target durations of the live edge. */
 function partsFrom(segments: Segment[], current: Segment | undefined, targetDuration: number): number {
   let age = current?.duration ?? 0;
@@ -61,11 +48,10 @@ export function renderMediaPlaylist(pl: MediaPlaylist, opts: RenderOptions = {})
   const out: string[] = [
     '#EXTM3U',
     '#EXT-X-VERSION:9',
-    // No EXT-X-INDEPENDENT-SEGMENTS: every segment does start on a keyframe, but VHS reads the tag as "every part
-    // is independent" and then never steps back from a part without one. Parts say INDEPENDENT=YES where they are.
+    '#EXT-X-INDEPENDENT-SEGMENTS',
     `#EXT-X-TARGETDURATION:${td}`,
     `#EXT-X-PART-INF:PART-TARGET=${f5(partTarget)}`,
-    `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=${f3(canSkipUntil)},PART-HOLD-BACK=${f3(PART_HOLD_BACK_TARGETS * partTarget)},HOLD-BACK=${f3(3 * td)}`,
+    `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=${f3(canSkipUntil)},PART-HOLD-BACK=${f3(3 * partTarget)},HOLD-BACK=${f3(3 * td)}`,
     `#EXT-X-MEDIA-SEQUENCE:${pl.mediaSequence}`,
     `#EXT-X-DISCONTINUITY-SEQUENCE:${pl.discontinuitySequence}`,
   ];
@@ -148,8 +134,7 @@ export interface VariantInfo {
 
 /** Renders the multivariant playlist; variant URIs are `<broadcastId>/<name>/index.m3u8`, relative to it. */
 export function renderMultivariantPlaylist(variants: VariantInfo[], broadcastId: string): string {
-  // No EXT-X-INDEPENDENT-SEGMENTS here either: VHS takes it from the multivariant playlist too (renderMediaPlaylist).
-  const out = ['#EXTM3U', '#EXT-X-VERSION:9'];
+  const out = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS'];
   for (const v of variants) {
     const attrs = [`BANDWIDTH=${Math.round(v.bandwidth)}`];
     if (v.width && v.height) attrs.push(`RESOLUTION=${v.width}x${v.height}`);

@@ -16,8 +16,8 @@ const JUMP_EVERY_MS = 5000;
 /**
  * Keeps our page close to the live edge, for one Hls instance.
  *
- * - **Target.** hls.js aims at the playlist's PART-HOLD-BACK (3.5 part targets,
- *   what every other player gets; packager/playlist-writer.ts). Our page aims closer,
+ * - **Target.** hls.js aims at the playlist's PART-HOLD-BACK (3 part targets,
+ *   what RFC 8216bis recommends for every player). Our page aims closer,
  *   TARGET_PARTS part targets, read from the playlist's PART-INF; each stall adds
  *   one part target (hls.js's liveSyncOnStallIncrease), up to a target duration.
  * - **Catch-up.** hls.js only speeds up while more than a second is buffered,
