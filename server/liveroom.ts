@@ -454,7 +454,8 @@ export class Liveroom {
   /** A random key on first run only (keys an operator revoked stay revoked across restarts), returned that once. */
   private async ensureDefaultChannel(channels: ChannelStore, keys: StreamKeys): Promise<Pick<StartedInfo, 'streamKey' | 'streamKeyState'>> {
     const name = this.config.defaultChannel;
-    let firstRun = !(await channels.get(name));
+    const existing = await channels.get(name);
+    let firstRun = !existing;
     if (firstRun) {
       try {
         await channels.create(name);
@@ -469,7 +470,15 @@ export class Liveroom {
       return { streamKey: undefined, streamKeyState: 'setting' };
     }
     if (firstRun) return { streamKey: (await keys.create(name, 'default')).key, streamKeyState: 'created' };
-    const active = (await channels.listKeys(name)).some((k) => k.revokedAt === null);
+    const hasActive = async () => (await channels.listKeys(name)).some((k) => k.revokedAt === null);
+    let active = await hasActive();
+    // Another node on the same database may have created the channel a moment ago and be making its key now (both
+    // started at once): give it a few seconds rather than report a channel without a key.
+    const made = (await channels.get(name))?.createdAt ?? existing?.createdAt ?? 0;
+    for (let waited = 0; !active && Date.now() - made < 10_000 && waited < 3000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      active = await hasActive();
+    }
     return { streamKey: undefined, streamKeyState: active ? 'kept' : 'none' };
   }
 
