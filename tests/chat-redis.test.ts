@@ -124,6 +124,18 @@ async function refused(node: 'a' | 'b', auth: Partial<HandshakeAuth>): Promise<C
   return error;
 }
 
+/** A moderator or streamer token for the channel, made through node A's admin API with the admin token. */
+async function makeToken(role: 'moderator' | 'streamer', label: string): Promise<string> {
+  const admin = fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+  const made = await fetch(`${nodes.a.url}/api/admin/channels/live/moderators`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ label, role }),
+  });
+  expect(made.status).toBe(201);
+  return ((await made.json()) as { token: string }).token;
+}
+
 beforeAll(async () => {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npx tsc -p tsconfig.build.json)`);
   const port = await freePort();
@@ -202,15 +214,8 @@ describe('chat on two nodes through Redis', () => {
   });
 
   it('applies a ban issued on node A to the user connected on node B', async () => {
-    const admin = fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
     // The chat refuses the admin token: the host moderates with a streamer token made through the admin API.
-    const made = await fetch(`${nodes.a.url}/api/admin/channels/live/moderators`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ label: 'host', role: 'streamer' }),
-    });
-    expect(made.status).toBe(201);
-    const { token: streamerToken } = (await made.json()) as { token: string };
+    const streamerToken = await makeToken('streamer', 'host');
     const identity = newIdentity();
     const { socket: target, welcome } = await join('b', { identity, name: 'troll' });
     const { socket: bystander } = await join('b');
@@ -235,13 +240,7 @@ describe('chat on two nodes through Redis', () => {
   });
 
   it('does not deliver a message deleted on node A while it waited in node B\'s batches', async () => {
-    const admin = fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
-    const made = await fetch(`${nodes.a.url}/api/admin/channels/live/moderators`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ label: 'quick mod', role: 'moderator' }),
-    });
-    const { token } = (await made.json()) as { token: string };
+    const token = await makeToken('moderator', 'quick mod');
     const { socket: author } = await join('b', { name: 'writer' });
     const { socket: batched } = await join('b', { batch: true });
     const { socket: mod } = await join('a', { token, name: 'mod' });
